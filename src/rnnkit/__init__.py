@@ -1,0 +1,54 @@
+"""rnnkit: recurrent neural networks (SimpleRNN, LSTM, GRU) for sequential data, end to end.
+
+>>> from rnnkit import Forecaster, datasets
+>>> y = datasets.airline()
+>>> Forecaster(cell="gru", units=[16]).cell
+'gru'
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["Forecaster", "RnnkitError", "__version__", "datasets", "load"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rnnkit import datasets
+    from rnnkit.errors import RnnkitError
+    from rnnkit.forecaster import Forecaster
+
+# Heavy modules (torch, pandas) load on first use, so `rnnkit --help` stays instant.
+_LAZY = {"Forecaster": "rnnkit.forecaster", "RnnkitError": "rnnkit.errors",
+         "datasets": "rnnkit.datasets"}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _LAZY:
+        module = importlib.import_module(_LAZY[name])
+        return module if name == "datasets" else getattr(module, name)
+    raise AttributeError(f"module 'rnnkit' has no attribute {name!r}")
+
+
+def load(path: str) -> Any:
+    """Load any saved rnnkit model directory (a ``Forecaster`` or ``TextClassifier``)."""
+    import json
+    from pathlib import Path
+
+    from rnnkit.errors import ModelFormatError
+    from rnnkit.io import CONFIG_FILE, read_model_dir
+
+    config_path = Path(path) / CONFIG_FILE
+    if not config_path.is_file():
+        read_model_dir(path)  # raises the precise error (missing directory or files)
+    try:
+        estimator = json.loads(config_path.read_text()).get("estimator")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        estimator = None
+    if estimator == "Forecaster":
+        from rnnkit.forecaster import Forecaster
+
+        return Forecaster.load(path)
+    raise ModelFormatError(f"{str(path)!r} holds an unknown estimator {estimator!r}.")

@@ -1,0 +1,1 @@
+"""Data handling: series input, windows, scalers and the bundled datasets."""

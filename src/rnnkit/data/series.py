@@ -1,0 +1,262 @@
+"""Turning user input (pandas, NumPy, CSV) into one validated, regularly indexed series.
+
+Every problem is reported against the data: the column, the rows, and what to do about it.
+
+>>> s = as_series([1.0, 2.0, 3.0])
+>>> s.target.tolist(), s.feature_names
+([1.0, 2.0, 3.0], ())
+>>> as_series([1.0, None, 3.0])  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+rnnkit.errors.RnnkitError: column 'y' has missing values at row 1. Fix the data, ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rnnkit.errors import RnnkitError
+
+__all__ = ["FILL_METHODS", "SeriesData", "as_series", "infer_frequency", "load_csv",
+           "season_length_for"]
+
+FILL_METHODS = ("ffill", "interpolate")
+_MAX_ROWS_SHOWN = 5
+
+
+@dataclass
+class SeriesData:
+    """A target series with optional feature columns on one index.
+
+    ``target`` ``(T,)`` float64, ``features`` ``(T, F)`` float64, ``index`` the time stamps (a
+    ``DatetimeIndex``) or positions (a ``RangeIndex``).
+    """
+
+    target: np.ndarray
+    features: np.ndarray
+    index: pd.Index
+    target_name: str
+    feature_names: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.target)
+
+    @property
+    def values(self) -> np.ndarray:
+        """Target then features, ``(T, 1 + F)``: the columns the network reads."""
+        return np.column_stack([self.target, self.features])
+
+    def slice(self, start: int, stop: int | None = None) -> SeriesData:
+        return SeriesData(self.target[start:stop], self.features[start:stop],
+                          self.index[start:stop], self.target_name, self.feature_names)
+
+
+def _rows_text(rows: Sequence[int], describe: Callable[[int], str]) -> str:
+    """``"row 3, row 7 and 12 more"``: the first few offending rows, described for the user."""
+    shown = ", ".join(describe(r) for r in rows[:_MAX_ROWS_SHOWN])
+    more = f" and {len(rows) - _MAX_ROWS_SHOWN} more" if len(rows) > _MAX_ROWS_SHOWN else ""
+    return f"{shown}{more}"
+
+
+def _numeric_column(column: pd.Series, name: str, fill: str | None,
+                    describe: Callable[[int], str]) -> np.ndarray:
+    """Column → float64, refusing non-numbers and (unless ``fill``) missing values by row."""
+    numeric = pd.to_numeric(column, errors="coerce")
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        numeric = numeric.astype("float64")
+    numeric = numeric.replace([np.inf, -np.inf], np.nan)
+    present = column.notna().to_numpy()
+    bad = np.flatnonzero(present & numeric.isna().to_numpy())
+    if len(bad):
+        example = column.iloc[bad[0]]
+        raise RnnkitError(
+            f"column {name!r} has non-numeric values at {_rows_text(bad.tolist(), describe)} "
+            f"(e.g. {example!r}). Only numbers are allowed; fix or remove those rows.")
+    missing = np.flatnonzero(~present)
+    if len(missing) and fill is None:
+        raise RnnkitError(
+            f"column {name!r} has missing values at {_rows_text(missing.tolist(), describe)}. "
+            "Fix the data, or pass fill='ffill' (carry the last value forward) or "
+            "fill='interpolate' (straight line between neighbours); on the command line "
+            "--fill ffill or --fill interpolate.")
+    if len(missing):
+        numeric = (numeric.ffill() if fill == "ffill"
+                   else numeric.interpolate(method="linear", limit_direction="both"))
+        numeric = numeric.bfill()  # leading gaps have nothing before them
+        if numeric.isna().any():
+            raise RnnkitError(f"column {name!r} has no values at all; nothing to fill from.")
+    return numeric.to_numpy(dtype=np.float64)
+
+
+def _default_describe(index: pd.Index) -> Callable[[int], str]:
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return lambda row: f"row {row}"
+
+    def describe(row: int) -> str:
+        label = index[row]
+        if isinstance(label, pd.Timestamp):
+            label = label.strftime("%Y-%m-%d %H:%M:%S").removesuffix(" 00:00:00")
+        return f"row {row} ({label})"
+
+    return describe
+
+
+def as_series(y: Any, X: Any = None, *, fill: str | None = None,
+              describe_row: Callable[[int], str] | None = None) -> SeriesData:
+    """Validate a target ``y`` (Series, 1-column DataFrame, array, list) and features ``X``.
+
+    ``X`` is a DataFrame, 2-D array or Series of the same length (and, for pandas, the same index)
+    as ``y``. Missing values are refused by row unless ``fill`` is ``"ffill"`` or
+    ``"interpolate"``. A ``DatetimeIndex`` must increase strictly.
+    """
+    if fill is not None and fill not in FILL_METHODS:
+        raise RnnkitError(f"`fill` must be None or one of {FILL_METHODS}; got {fill!r}.")
+    if isinstance(y, pd.DataFrame):
+        if y.shape[1] != 1:
+            raise RnnkitError(
+                f"`y` must be one target column; got a DataFrame with columns {list(y.columns)}. "
+                "Pass the target as y and the other columns as X.")
+        y = y.iloc[:, 0]
+    if isinstance(y, pd.Series):
+        series = y
+    else:
+        arr = np.asarray(y, dtype=object)
+        if arr.ndim == 2 and arr.shape[1] == 1:
+            arr = arr[:, 0]
+        if arr.ndim != 1:
+            raise RnnkitError(f"`y` must be one-dimensional (one value per time step); "
+                              f"got shape {arr.shape}.")
+        series = pd.Series(arr, name="y")
+    if len(series) == 0:
+        raise RnnkitError("`y` is empty; a forecaster needs a series of observations.")
+    index = series.index
+    describe = describe_row or _default_describe(index)
+    target_name = str(series.name) if series.name is not None else "y"
+    target = _numeric_column(series.reset_index(drop=True), target_name, fill, describe)
+
+    if X is None:
+        frame = pd.DataFrame(index=range(len(series)))
+    elif isinstance(X, pd.DataFrame | pd.Series):
+        frame = X.to_frame() if isinstance(X, pd.Series) else X
+        if isinstance(series.index, pd.DatetimeIndex) and not frame.index.equals(series.index):
+            raise RnnkitError("`X` and `y` must share the same index (time stamps); "
+                              "align them first, e.g. X = X.loc[y.index].")
+        frame = frame.reset_index(drop=True)
+    else:
+        arr = np.asarray(X, dtype=object)
+        arr = arr[:, None] if arr.ndim == 1 else arr
+        frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+    if len(frame) != len(series):
+        raise RnnkitError(f"`X` must have one row per value of `y`; got {len(frame)} rows for "
+                          f"{len(series)} values.")
+    names = tuple(str(c) for c in frame.columns)
+    cols = [_numeric_column(frame[c], str(c), fill, describe) for c in frame.columns]
+    features = np.column_stack(cols) if cols else np.zeros((len(series), 0))
+
+    if isinstance(index, pd.DatetimeIndex):
+        _check_time_order(index, describe)
+    else:
+        index = pd.RangeIndex(len(series))
+    return SeriesData(target, features, index, target_name, names)
+
+
+def _check_time_order(index: pd.DatetimeIndex, describe: Callable[[int], str]) -> None:
+    steps = np.asarray(index[1:] - index[:-1])
+    if len(steps) and (steps <= np.timedelta64(0)).any():
+        row = int(np.flatnonzero(steps <= np.timedelta64(0))[0]) + 1
+        what = "repeats" if steps[row - 1] == np.timedelta64(0) else "goes back in time"
+        raise RnnkitError(f"the time index {what} at {describe(row)}; rows must be in "
+                          "strictly increasing time order. Sort the data and remove duplicates.")
+
+
+def infer_frequency(index: pd.Index) -> str | None:
+    """The pandas frequency string of a regular ``DatetimeIndex`` (``"MS"`` for monthly)."""
+    if not isinstance(index, pd.DatetimeIndex) or len(index) < 3:
+        return None
+    return index.freqstr if index.freq is not None else pd.infer_freq(index)
+
+
+_SEASONS = {"Y": 1, "A": 1, "Q": 4, "M": 12, "W": 52, "D": 7, "B": 5, "H": 24, "h": 24,
+            "T": 60, "min": 60}
+
+
+def season_length_for(freq: str | None) -> int:
+    """Length of the main seasonal cycle for a pandas frequency; 1 when there is none.
+
+    >>> season_length_for("MS"), season_length_for("QS-OCT"), season_length_for(None)
+    (12, 4, 1)
+    """
+    if not freq:
+        return 1
+    base = freq.split("-")[0].lstrip("0123456789")
+    for prefix in ("min", "Y", "A", "Q", "M", "W", "D", "B", "H", "h", "T"):
+        if base.startswith(prefix):
+            return _SEASONS[prefix]
+    return 1
+
+
+def load_csv(path: str | Path, target: str, time: str | None = None,
+             features: Sequence[str] = (), fill: str | None = None
+             ) -> tuple[SeriesData, pd.DataFrame | None]:
+    """Read a CSV into a validated series, naming CSV lines in every error.
+
+    Trailing rows whose target is empty but whose features are present are the *known future*
+    of the features: they are returned separately (as a DataFrame) for forecasting.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise RnnkitError(f"CSV file {str(path)!r} does not exist.")
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RnnkitError(f"could not parse {str(path)!r} as CSV: {first}") from None
+    columns = [str(c) for c in frame.columns]
+    wanted = {"--target": [target], "--time": [time] if time else [], "--features": list(features)}
+    for option, names in wanted.items():
+        unknown = [n for n in names if n not in columns]
+        if unknown:
+            raise RnnkitError(f"{option}: no column {unknown[0]!r} in {str(path)!r}; available "
+                              f"columns: {', '.join(columns)}.")
+    if len(frame) == 0:
+        raise RnnkitError(f"{str(path)!r} has a header but no rows.")
+
+    def describe(row: int) -> str:  # data row 0 is line 2 of the file, after the header
+        return f"CSV line {row + 2}" + (f" ({frame[time].iloc[row]})" if time else "")
+
+    future = None
+    if features:
+        empty_target = frame[target].isna().to_numpy()
+        n_future = len(empty_target) - np.argmin(empty_target[::-1]) if empty_target.any() else 0
+        if empty_target.all():
+            raise RnnkitError(f"column {target!r} in {str(path)!r} has no values.")
+        if n_future and empty_target[-1]:
+            future = frame.iloc[len(frame) - n_future:]
+            frame = frame.iloc[:len(frame) - n_future]
+    if time:
+        stamps = pd.to_datetime(frame[time], errors="coerce")
+        bad = np.flatnonzero(stamps.isna().to_numpy())
+        if len(bad):
+            raise RnnkitError(
+                f"column {time!r} has values that are not dates at "
+                f"{_rows_text(bad.tolist(), describe)} (e.g. {frame[time].iloc[bad[0]]!r}).")
+        index = pd.DatetimeIndex(stamps, name=time)
+    else:
+        index = pd.RangeIndex(len(frame))
+    y = pd.Series(frame[target].to_numpy(), index=index, name=target)
+    X = pd.DataFrame(frame[list(features)].to_numpy(), index=index,
+                     columns=list(features)) if features else None
+    data = as_series(y, X, fill=fill, describe_row=describe)
+    if future is not None:
+        n_past = len(frame)
+        future = future[list(features)].reset_index(drop=True)
+        future_data = as_series(np.zeros(len(future)), future, fill=None,
+                                describe_row=lambda r: f"CSV line {n_past + r + 2}")
+        future = pd.DataFrame(future_data.features, columns=list(features))
+    return data, future

@@ -1,0 +1,157 @@
+"""Recurrent layers with Keras's parameter convention on PyTorch's fused kernels.
+
+Why not ``nn.LSTM`` directly: PyTorch keeps two bias vectors per gate block (``b_ih`` and
+``b_hh``) where Keras keeps one, so an ``nn.LSTM(64)`` on one feature has 17,152 parameters
+where Keras's ``LSTM(64)`` has 16,896. Here each direction holds
+
+* ``weight_ih`` ``(G·H, H_in)`` and ``weight_hh`` ``(G·H, H)`` — G gate blocks of H units,
+* ``bias`` ``(G·H,)`` — one bias, as Keras; for the GRU also ``bias_hh`` ``(3H,)``, because the
+  GRU with ``reset_after=True`` (Keras's default, and PyTorch's only variant) applies the reset
+  gate *after* the recurrent matmul, so its recurrent bias cannot be folded into the input bias.
+
+and calls the same ATen kernels ``nn.LSTM``/``nn.GRU``/``nn.RNN`` use, passing a constant zero
+for the second bias. Speed is therefore that of ``nn.LSTM``; the count and the mathematics are
+Keras's. Gate block order follows PyTorch: LSTM ``[i, f, g, o]`` (Keras: ``[i, f, c, o]``, the
+same), GRU ``[r, z, n]`` (Keras: ``[z, r, h]``).
+
+Equations (``*`` is element-wise, σ the logistic function), for one direction:
+
+* SimpleRNN: ``h_t = tanh(W_ih x_t + W_hh h_{t-1} + b)``
+* LSTM: ``i, f, g, o = σ(·), σ(·), tanh(·), σ(·)`` of ``W_ih x_t + W_hh h_{t-1} + b``;
+  ``c_t = f * c_{t-1} + i * g``; ``h_t = o * tanh(c_t)``
+* GRU: ``r, z = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr), σ(… z …)``;
+  ``n = tanh(W_in x_t + b_in + r * (W_hn h_{t-1} + b_hn))``; ``h_t = (1 - z) * n + z * h_{t-1}``
+
+Initialisation follows Keras: Glorot-uniform input kernel, orthogonal recurrent kernel (per gate
+block), zero bias, and a forget-gate bias of one for the LSTM (``unit_forget_bias``).
+
+>>> import torch
+>>> layer = Recurrent("lstm", input_size=1, hidden_size=64)
+>>> sum(p.numel() for p in layer.parameters())
+16896
+>>> out, last = layer(torch.zeros(2, 12, 1))
+>>> tuple(out.shape), tuple(last.shape)
+((2, 12, 64), (2, 64))
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+__all__ = ["CELLS", "GATES", "Recurrent", "reverse_padded"]
+
+# Canonical cell names and their display names (Keras layer class names).
+CELLS: dict[str, str] = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
+# Gate blocks per cell: the leading dimension of the weights is GATES[cell] * hidden_size.
+GATES: dict[str, int] = {"rnn": 1, "lstm": 4, "gru": 3}
+
+
+def reverse_padded(x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+    """Reverse each sequence of ``x`` ``(N, L, C)`` within its length, padding staying at the end.
+
+    This is what ``pack_padded_sequence`` does for the backward direction, as a gather that
+    ONNX can export. With ``lengths=None`` every sequence is full and this is a plain flip.
+
+    >>> x = torch.tensor([[1., 2., 3., 0.]]).unsqueeze(-1)
+    >>> reverse_padded(x, torch.tensor([3]))[..., 0].tolist()
+    [[3.0, 2.0, 1.0, 0.0]]
+    """
+    if lengths is None:
+        return x.flip(1)
+    steps = torch.arange(x.shape[1], device=x.device).unsqueeze(0)  # (1, L)
+    lengths = lengths.to(x.device).unsqueeze(1)  # (N, 1)
+    index = torch.where(steps < lengths, lengths - 1 - steps, steps)  # (N, L)
+    return x.gather(1, index.unsqueeze(-1).expand_as(x))
+
+
+class Recurrent(nn.Module):
+    """One recurrent layer, optionally bidirectional, over batch-first input.
+
+    Args:
+        cell: ``"rnn"`` (SimpleRNN, tanh), ``"lstm"`` or ``"gru"``.
+        input_size: features per time step, ``H_in``.
+        hidden_size: units per direction, ``H``.
+        bidirectional: also run the sequence backwards and concatenate, ``D = 2``.
+
+    ``forward(x, lengths=None)`` takes ``x`` ``(N, L, H_in)``, real steps first and padding
+    after them when ``lengths`` ``(N,)`` is given, and returns ``(outputs, last)``:
+    ``outputs`` ``(N, L, D·H)`` and ``last`` ``(N, D·H)``, the forward direction's state after
+    the last real step concatenated with the backward direction's state after the first step
+    (Keras's ``Bidirectional`` with ``return_sequences=False``).
+    """
+
+    def __init__(self, cell: str, input_size: int, hidden_size: int, bidirectional: bool = False):
+        super().__init__()
+        if cell not in CELLS:
+            raise ValueError(f"cell must be one of {sorted(CELLS)}; got {cell!r}")
+        self.cell = cell
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.bidirectional = bidirectional
+        gates = GATES[cell] * hidden_size
+        self.directions = ("forward", "backward") if bidirectional else ("forward",)
+        for d in self.directions:
+            self.register_parameter(f"weight_ih_{d}", nn.Parameter(torch.empty(gates, input_size)))
+            self.register_parameter(f"weight_hh_{d}", nn.Parameter(torch.empty(gates, hidden_size)))
+            self.register_parameter(f"bias_{d}", nn.Parameter(torch.empty(gates)))
+            if cell == "gru":
+                self.register_parameter(f"bias_hh_{d}", nn.Parameter(torch.empty(gates)))
+        # The kernels expect a second bias; for SimpleRNN and LSTM it is a constant zero.
+        self.register_buffer("_zero_bias", torch.zeros(gates), persistent=False)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Keras initialisation: Glorot-uniform, orthogonal recurrent, zero (forget: one) bias."""
+        h = self.hidden_size
+        for d in self.directions:
+            w_ih = getattr(self, f"weight_ih_{d}")
+            w_hh = getattr(self, f"weight_hh_{d}")
+            with torch.no_grad():
+                # Keras draws one (H_in, G·H) kernel; the limit uses the whole fan-out.
+                nn.init.xavier_uniform_(w_ih)
+                for g in range(GATES[self.cell]):
+                    nn.init.orthogonal_(w_hh[g * h:(g + 1) * h])
+                bias = getattr(self, f"bias_{d}")
+                bias.zero_()
+                if self.cell == "lstm":
+                    bias[h:2 * h] = 1.0  # forget gate: remember by default
+                if self.cell == "gru":
+                    getattr(self, f"bias_hh_{d}").zero_()
+
+    def direction_weights(self, direction: str) -> list[torch.Tensor]:
+        """``[W_ih, W_hh, b_ih, b_hh]`` for one direction, as the fused kernels take them."""
+        second = getattr(self, f"bias_hh_{direction}") if self.cell == "gru" else self._zero_bias
+        return [getattr(self, f"weight_ih_{direction}"), getattr(self, f"weight_hh_{direction}"),
+                getattr(self, f"bias_{direction}"), second]
+
+    def _run(self, x: torch.Tensor, direction: str) -> torch.Tensor:
+        n = x.shape[0]
+        h0 = x.new_zeros(1, n, self.hidden_size)
+        params = self.direction_weights(direction)
+        # Positional args: has_biases, num_layers, dropout, train, bidirectional, batch_first.
+        if self.cell == "lstm":
+            out, _, _ = torch.lstm(x, (h0, h0), params, True, 1, 0.0, self.training, False, True)
+        elif self.cell == "gru":
+            out, _ = torch.gru(x, h0, params, True, 1, 0.0, self.training, False, True)
+        else:
+            out, _ = torch.rnn_tanh(x, h0, params, True, 1, 0.0, self.training, False, True)
+        return out  # (N, L, H)
+
+    def forward(
+        self, x: torch.Tensor, lengths: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        out = self._run(x, "forward")  # (N, L, H)
+        if lengths is None:
+            last = out[:, -1]
+        else:
+            idx = (lengths.to(x.device) - 1).clamp(min=0).view(-1, 1, 1).expand(-1, 1, out.shape[2])
+            last = out.gather(1, idx).squeeze(1)  # (N, H): state after the last real step
+        if not self.bidirectional:
+            return out, last
+        back = reverse_padded(self._run(reverse_padded(x, lengths), "backward"), lengths)
+        return torch.cat([out, back], dim=2), torch.cat([last, back[:, 0]], dim=1)
+
+    def extra_repr(self) -> str:
+        bi = ", bidirectional=True" if self.bidirectional else ""
+        return f"{CELLS[self.cell]}({self.input_size}, {self.hidden_size}{bi})"

@@ -1,0 +1,203 @@
+"""The network every rnnkit estimator trains: inputs → recurrent stack → dense head.
+
+::
+
+    x (N, L, F) floats ─┐
+                        ├─> [Recurrent → Dropout] × len(units) → [Dense(relu) → Dropout] × len(dense)
+    x (N, L) token ids ─┘    (Embedding or one-hot first)         → Dense(output_size)
+
+The head reads the last recurrent layer's state after the last *real* step of each sequence
+(``lengths``), never a padded one. Dropout follows every recurrent and hidden dense layer, as in
+Keras's ``LSTM → Dropout → …`` tutorials.
+
+>>> import torch
+>>> net = RecurrentNetwork(NetworkConfig(cell="lstm", input_size=1, units=(64,), dense=(32,),
+...                                      output_size=1, dropout=0.2))
+>>> net.num_parameters()
+19009
+>>> tuple(net(torch.zeros(4, 12, 1)).shape)
+(4, 1)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from rnnkit.models.layers import CELLS, Recurrent
+
+__all__ = ["NetworkConfig", "RecurrentNetwork"]
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Architecture of a :class:`RecurrentNetwork`; round-trips through JSON.
+
+    >>> NetworkConfig.from_dict(NetworkConfig("gru", 3, (8,), 1).to_dict()).units
+    (8,)
+    """
+
+    cell: str  # "rnn" (SimpleRNN, tanh), "lstm" or "gru"
+    input_size: int  # features per step; for token input, the vocabulary size
+    units: tuple[int, ...]  # hidden units of each stacked recurrent layer, bottom first
+    output_size: int  # forecast steps × targets, 1 for a binary logit, or the class count
+    bidirectional: bool = False  # every recurrent layer reads both ways
+    dropout: float = 0.0  # after every recurrent and hidden dense layer
+    dense: tuple[int, ...] = ()  # hidden ReLU layers of the head
+    tokens: bool = False  # input is token ids (N, L) rather than floats (N, L, F)
+    embedding_dim: int | None = None  # with tokens: embedding size; None means one-hot input
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NetworkConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown network settings {unknown}; known: {sorted(known)}")
+        data = dict(data)
+        data["units"] = tuple(data["units"])
+        data["dense"] = tuple(data.get("dense", ()))
+        return cls(**data)
+
+
+class OneHot(nn.Module):
+    """Token ids ``(N, L)`` to one-hot floats ``(N, L, V)``; padding id 0 maps to zeros."""
+
+    def __init__(self, vocab_size: int):
+        super().__init__()
+        self.vocab_size = vocab_size
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        out = nn.functional.one_hot(ids, self.vocab_size).float()  # (N, L, V)
+        out[..., 0] = 0.0  # padding carries no signal, like a zero embedding row
+        return out
+
+
+class RecurrentNetwork(nn.Module):
+    """Stacked SimpleRNN/LSTM/GRU layers with a dense head; see the module docstring."""
+
+    def __init__(self, config: NetworkConfig):
+        super().__init__()
+        self.config = config
+        c = config
+        if c.tokens:
+            if c.embedding_dim:
+                self.embedding = nn.Embedding(c.input_size, c.embedding_dim, padding_idx=0)
+                # Keras draws embeddings from U(-0.05, 0.05); N(0, 1) makes tiny models slow.
+                nn.init.uniform_(self.embedding.weight, -0.05, 0.05)
+                with torch.no_grad():
+                    self.embedding.weight[0].zero_()
+                size = c.embedding_dim
+            else:
+                self.embedding = OneHot(c.input_size)
+                size = c.input_size
+        else:
+            self.embedding = None
+            size = c.input_size
+        self.recurrent = nn.ModuleList()
+        for units in c.units:
+            self.recurrent.append(Recurrent(c.cell, size, units, c.bidirectional))
+            size = units * (2 if c.bidirectional else 1)
+        self.dropout = nn.Dropout(c.dropout)
+        self.dense = nn.ModuleList()
+        for units in c.dense:
+            self.dense.append(nn.Linear(size, units))
+            size = units
+        self.head = nn.Linear(size, c.output_size)
+
+    def features(
+        self, x: torch.Tensor, lengths: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Run the inputs and the recurrent stack: ``(sequence (N, L, D·H), last (N, D·H))``."""
+        h = self.embedding(x) if self.embedding is not None else x  # (N, L, F)
+        last = h[:, -1]
+        for layer in self.recurrent:
+            h, last = layer(h, lengths)  # (N, L, D·H), (N, D·H)
+            h = self.dropout(h)
+        return h, last
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """``x`` ``(N, L, F)`` floats or ``(N, L)`` token ids → ``(N, output_size)``."""
+        _, z = self.features(x, lengths)
+        z = self.dropout(z)
+        for layer in self.dense:
+            z = self.dropout(torch.relu(layer(z)))  # (N, units)
+        return self.head(z)  # (N, output_size)
+
+    def num_parameters(self, trainable_only: bool = True) -> int:
+        """Parameter count, as Keras's ``summary()`` reports it for the same layers."""
+        return sum(p.numel() for p in self.parameters() if p.requires_grad or not trainable_only)
+
+    def layer_table(self, timesteps: int | None = None) -> list[tuple[str, str, str, int]]:
+        """Rows ``(name, type, output shape, parameters)`` in Keras's ``summary()`` style."""
+        c = self.config
+        rows: list[tuple[str, str, str, int]] = []
+        seen: dict[str, int] = {}
+        t = "None" if timesteps is None else str(timesteps)
+
+        def name(kind: str) -> str:
+            n = seen.get(kind, 0)
+            seen[kind] = n + 1
+            return kind if n == 0 else f"{kind}_{n}"
+
+        def count(module: nn.Module) -> int:
+            return sum(p.numel() for p in module.parameters())
+
+        if isinstance(self.embedding, nn.Embedding):
+            rows.append((name("embedding"), "Embedding", f"(None, {t}, {c.embedding_dim})",
+                         count(self.embedding)))
+        elif self.embedding is not None:
+            rows.append((name("one_hot"), "OneHot", f"(None, {t}, {c.input_size})", 0))
+        for i, layer in enumerate(self.recurrent):
+            width = layer.hidden_size * (2 if c.bidirectional else 1)
+            is_last = i == len(self.recurrent) - 1
+            shape = f"(None, {width})" if is_last else f"(None, {t}, {width})"
+            kind = CELLS[c.cell]
+            if c.bidirectional:
+                rows.append((name("bidirectional"), f"Bidirectional({kind})", shape, count(layer)))
+            else:
+                rows.append((name(kind.lower().replace("simplernn", "simple_rnn")), kind, shape,
+                             count(layer)))
+            if c.dropout > 0:
+                rows.append((name("dropout"), "Dropout", shape, 0))
+        for layer in self.dense:
+            rows.append((name("dense"), "Dense (relu)", f"(None, {layer.out_features})",
+                         count(layer)))
+            if c.dropout > 0:
+                rows.append((name("dropout"), "Dropout", f"(None, {layer.out_features})", 0))
+        rows.append((name("dense"), "Dense", f"(None, {c.output_size})", count(self.head)))
+        return rows
+
+    def summary(self, timesteps: int | None = None, title: str = "model") -> str:
+        """A Keras-like summary: one row per layer, output shapes, parameter counts, totals.
+
+        >>> net = RecurrentNetwork(NetworkConfig("gru", 16, (8,), 1))
+        >>> print(net.summary(timesteps=5))  # doctest: +NORMALIZE_WHITESPACE
+        Model: "model"
+        ───────────────────────────────────────────────────────────────────────────
+        Layer (type)                              Output Shape              Param #
+        ═══════════════════════════════════════════════════════════════════════════
+        gru (GRU)                                 (None, 8)                     624
+        dense (Dense)                             (None, 1)                       9
+        ═══════════════════════════════════════════════════════════════════════════
+        Total params: 633
+        Trainable params: 633
+        Non-trainable params: 0
+        ───────────────────────────────────────────────────────────────────────────
+        """
+        width = 75
+        lines = [f'Model: "{title}"', "─" * width,
+                 f"{'Layer (type)':<42}{'Output Shape':<20}{'Param #':>13}", "═" * width]
+        for layer_name, kind, shape, params in self.layer_table(timesteps):
+            lines.append(f"{f'{layer_name} ({kind})':<42}{shape:<20}{params:>13,}")
+        total = self.num_parameters(trainable_only=False)
+        trainable = self.num_parameters()
+        lines += ["═" * width, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
+                  f"Non-trainable params: {total - trainable:,}", "─" * width]
+        return "\n".join(lines)

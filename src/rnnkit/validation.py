@@ -1,0 +1,193 @@
+"""Argument validation from constraint tables.
+
+Estimators declare ``_parameter_constraints = {"window": PositiveInt(), ...}`` and call
+:func:`validate_params` in ``fit``. Messages follow one shape:
+"`{name}` must be {allowed}; got {value!r}."
+
+>>> PositiveInt().check("window", 12)
+12
+>>> PositiveInt().check("window", 0)
+Traceback (most recent call last):
+...
+rnnkit.errors.RnnkitError: `window` must be a positive integer; got 0.
+>>> IntList().check("units", "64,32")
+(64, 32)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rnnkit.errors import RnnkitError
+
+__all__ = [
+    "Boolean",
+    "Choice",
+    "Constraint",
+    "IntList",
+    "Number",
+    "Optional",
+    "PositiveInt",
+    "validate_params",
+]
+
+
+def _fail(name: str, allowed: str, value: Any, hint: str = "") -> RnnkitError:
+    message = f"`{name}` must be {allowed}; got {value!r}."
+    return RnnkitError(f"{message} {hint}".rstrip())
+
+
+class Constraint:
+    """A rule for one argument; ``check`` returns the normalised value or raises."""
+
+    description = "valid"
+
+    def check(self, name: str, value: Any) -> Any:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class PositiveInt(Constraint):
+    """An integer ``>= minimum`` (booleans are refused: ``True`` is not a window length)."""
+
+    minimum: int = 1
+
+    @property
+    def description(self) -> str:
+        return "a positive integer" if self.minimum == 1 else f"an integer >= {self.minimum}"
+
+    def check(self, name: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise _fail(name, self.description, value)
+        if value < self.minimum:
+            raise _fail(name, self.description, value)
+        return int(value)
+
+
+@dataclass(frozen=True)
+class Number(Constraint):
+    """A finite real number in ``[low, high]`` (or an open end where ``*_open``)."""
+
+    low: float = -math.inf
+    high: float = math.inf
+    low_open: bool = False
+    high_open: bool = False
+
+    @property
+    def description(self) -> str:
+        if self.low == -math.inf and self.high == math.inf:
+            return "a finite number"
+        if self.high == math.inf:
+            return f"a number {'>' if self.low_open else '>='} {self.low:g}"
+        left = "(" if self.low_open else "["
+        right = ")" if self.high_open else "]"
+        return f"a number in {left}{self.low:g}, {self.high:g}{right}"
+
+    def check(self, name: str, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise _fail(name, self.description, value)
+        v = float(value)
+        too_low = v <= self.low if self.low_open else v < self.low
+        too_high = v >= self.high if self.high_open else v > self.high
+        if not math.isfinite(v) or too_low or too_high:
+            raise _fail(name, self.description, value)
+        return v
+
+
+@dataclass(frozen=True)
+class Choice(Constraint):
+    """One of a fixed set of strings (compared case-insensitively, returned lower-case)."""
+
+    options: tuple[str, ...]
+
+    @property
+    def description(self) -> str:
+        return "one of " + ", ".join(repr(o) for o in self.options)
+
+    def check(self, name: str, value: Any) -> str:
+        if isinstance(value, str) and value.lower() in self.options:
+            return value.lower()
+        raise _fail(name, self.description, value)
+
+
+@dataclass(frozen=True)
+class Boolean(Constraint):
+    """``True`` or ``False``."""
+
+    description = "True or False"
+
+    def check(self, name: str, value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        raise _fail(name, self.description, value)
+
+
+@dataclass(frozen=True)
+class IntList(Constraint):
+    """Positive integers given as an int, a sequence or a comma-separated string.
+
+    ``allow_empty`` admits ``()`` / ``""`` / ``None`` (for example "no hidden dense layers").
+    """
+
+    allow_empty: bool = False
+
+    @property
+    def description(self) -> str:
+        base = "a positive integer or a list of positive integers (e.g. 64 or [64, 32])"
+        return base + (", or empty" if self.allow_empty else "")
+
+    def check(self, name: str, value: Any) -> tuple[int, ...]:
+        items: Iterable[Any]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            items = ()
+        elif isinstance(value, str):
+            items = [p.strip() for p in value.split(",")]
+        elif isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            items = [value]
+        elif isinstance(value, list | tuple):
+            items = value
+        else:
+            raise _fail(name, self.description, value)
+        out: list[int] = []
+        for item in items:
+            if isinstance(item, str) and item.lstrip("-").isdigit():
+                item = int(item)
+            if isinstance(item, bool) or not isinstance(item, numbers.Integral) or item < 1:
+                raise _fail(name, self.description, value)
+            out.append(int(item))
+        if not out and not self.allow_empty:
+            raise _fail(name, self.description, value)
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class Optional(Constraint):
+    """``None`` or whatever ``inner`` allows."""
+
+    inner: Constraint
+
+    @property
+    def description(self) -> str:
+        return f"None or {self.inner.description}"
+
+    def check(self, name: str, value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return self.inner.check(name, value)
+        except RnnkitError:
+            raise _fail(name, self.description, value) from None
+
+
+def validate_params(constraints: Mapping[str, Constraint], params: Mapping[str, Any]) -> dict:
+    """Check every parameter against its constraint and return the normalised values.
+
+    >>> validate_params({"epochs": PositiveInt()}, {"epochs": 5})
+    {'epochs': 5}
+    """
+    return {name: constraints[name].check(name, value) for name, value in params.items()
+            if name in constraints} | {n: v for n, v in params.items() if n not in constraints}
