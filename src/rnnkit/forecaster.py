@@ -7,7 +7,8 @@ points.
 
 >>> import numpy as np
 >>> y = np.sin(np.arange(120) * 2 * np.pi / 12) * 10 + 50
->>> fc = Forecaster(cell="gru", units=8, dense=(), window=12, epochs=5, verbose=False)
+>>> fc = Forecaster(cell="gru", units=8, dense=(), window=12, epochs=5, season_length=12,
+...                 verbose=False)
 >>> fc = fc.fit(y[:96])
 >>> fc.evaluate(y).metrics.index.tolist()
 ['GRU', 'naive', 'seasonal naive']
@@ -21,7 +22,7 @@ import logging
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,7 @@ from rnnkit.models.layers import CELLS
 from rnnkit.validation import (
     Boolean,
     Choice,
+    Constraint,
     IntList,
     Number,
     Optional,
@@ -126,7 +128,7 @@ class Forecaster(Estimator):
     held at their last observed values and a warning says so.
     """
 
-    _parameter_constraints = {
+    _parameter_constraints: ClassVar[dict[str, Constraint]] = {
         "cell": Choice(tuple(CELLS)),
         "units": IntList(),
         "window": PositiveInt(),
@@ -278,6 +280,7 @@ class Forecaster(Estimator):
         self.n_fit_ = len(data)
         self.fit_end_ = data.index[-1]
         self.train_end_ = data.index[n_train - 1]
+        self.time_column_ = data.index.name if isinstance(data.index, pd.DatetimeIndex) else None
         self.update(data)
         return self
 
@@ -289,7 +292,7 @@ class Forecaster(Estimator):
 
     def _as_data(self, y: Any, X: Any) -> SeriesData:
         data = as_series(y, X, fill=self.fill)
-        if data.feature_names and len(data.feature_names) != len(self.feature_names_) or (
+        if (data.feature_names and len(data.feature_names) != len(self.feature_names_)) or (
                 not data.feature_names and self.feature_names_):
             raise RnnkitError(
                 f"this model was trained with feature columns {list(self.feature_names_)}; "
@@ -463,6 +466,7 @@ class Forecaster(Estimator):
         recent = self.recent_
         preprocessing = {
             "target": self.target_name_, "features": list(self.feature_names_),
+            "time_column": self.time_column_,
             "target_scaler": self.target_scaler_.to_dict(),
             "feature_scaler": self.feature_scaler_.to_dict(),
             "window": int(self.window), "horizon": int(self.horizon),
@@ -504,8 +508,9 @@ class Forecaster(Estimator):
             est.train_end_ = _label_from_json(pre["train_end"])
             rec = pre["recent"]
             labels = [_label_from_json(v) for v in rec["index"]]
-            index = (pd.DatetimeIndex(labels) if labels and isinstance(labels[0], pd.Timestamp)
-                     else pd.Index(labels))
+            est.time_column_ = pre.get("time_column")
+            index = (pd.DatetimeIndex(labels, name=est.time_column_)
+                     if labels and isinstance(labels[0], pd.Timestamp) else pd.Index(labels))
             est.recent_ = SeriesData(np.asarray(rec["target"], dtype=np.float64),
                                      np.asarray(rec["features"], dtype=np.float64).reshape(
                                          len(labels), len(pre["features"])),

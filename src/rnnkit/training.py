@@ -10,7 +10,7 @@ whose last element is the target; the model is called as ``model(*batch[:-1])``.
 >>> model = torch.nn.Linear(1, 1)
 >>> history = train(model, torch.nn.functional.mse_loss, (x, y), (x, y),
 ...                 TrainConfig(epochs=300, batch_size=16, learning_rate=0.05, verbose=False))
->>> round(model.weight.item(), 2)
+>>> round(model.weight.item(), 1)
 3.0
 """
 
@@ -61,7 +61,7 @@ class History:
     best_epoch: int | None = None
     stopped_early: bool = False
 
-    def to_frame(self):  # noqa: ANN201 - pandas imported lazily
+    def to_frame(self):
         import pandas as pd
 
         return pd.DataFrame(self.records)

@@ -3,8 +3,9 @@
 ::
 
     x (N, L, F) floats ─┐
-                        ├─> [Recurrent → Dropout] × len(units) → [Dense(relu) → Dropout] × len(dense)
-    x (N, L) token ids ─┘    (Embedding or one-hot first)         → Dense(output_size)
+                        ├─> [Recurrent → Dropout] × len(units)
+    x (N, L) token ids ─┘    (Embedding or one-hot first)
+                         → [Dense(relu) → Dropout] × len(dense) → Dense(output_size)
 
 The head reads the last recurrent layer's state after the last *real* step of each sequence
 (``lengths``), never a padded one. Dropout follows every recurrent and hidden dense layer, as in

@@ -1,0 +1,88 @@
+"""Headless PNG plots: loss curves, actual vs predicted over the test period, future forecasts.
+
+matplotlib is imported inside each function with the Agg backend, so no display is needed and
+``import rnnkit`` stays light.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["plot_forecast", "plot_history", "plot_test"]
+
+
+def _figure(width: float = 10, height: float = 4.5):
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(width, height), dpi=110)
+    ax.grid(alpha=0.3)
+    return fig, ax
+
+
+def _save(fig: Any, path: str | Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def plot_history(history: pd.DataFrame, path: str | Path, best_epoch: int | None = None,
+                 title: str = "Training history") -> Path:
+    """Training and validation loss per epoch (log scale), with the restored best epoch marked."""
+    fig, ax = _figure(8, 4)
+    ax.plot(history["epoch"], history["loss"], label="training loss")
+    if "val_loss" in history:
+        ax.plot(history["epoch"], history["val_loss"], label="validation loss")
+    if best_epoch is not None:
+        ax.axvline(best_epoch, color="grey", linestyle="--", label=f"best epoch ({best_epoch})")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss (scaled units)")
+    ax.set_title(title)
+    ax.legend()
+    return _save(fig, path)
+
+
+def plot_test(series: pd.Series, predictions: pd.DataFrame, path: str | Path,
+              boundaries: dict[str, Any] | None = None, title: str = "") -> Path:
+    """The whole series, each model's one-step forecasts of the test points, and the split.
+
+    ``predictions`` is :attr:`ForecastEvaluation.predictions` (``actual`` plus one column per
+    model); ``boundaries`` maps a label (e.g. ``"test starts"``) to an index value.
+    """
+    fig, ax = _figure()
+    ax.plot(series.index, series.to_numpy(), color="black", linewidth=1.2, label="actual")
+    styles = {"naive": ":", "seasonal naive": "--"}
+    for i, column in enumerate(c for c in predictions.columns if c != "actual"):
+        ax.plot(predictions.index, predictions[column].to_numpy(),
+                linestyle=styles.get(column, "-"), linewidth=2.0 if i == 0 else 1.2, label=column)
+    for j, (label, at) in enumerate((boundaries or {}).items()):
+        ax.axvline(at, color="grey", linestyle=["-", "-."][j % 2], alpha=0.8, label=label)
+    ax.set_ylabel(str(series.name or "value"))
+    ax.set_title(title or "Actual vs one-step-ahead forecasts on the test period")
+    ax.legend(loc="upper left")
+    return _save(fig, path)
+
+
+def plot_forecast(series: pd.Series, forecast: pd.Series, path: str | Path, title: str = ""
+                  ) -> Path:
+    """The observed series and the forecast beyond its end."""
+    fig, ax = _figure()
+    ax.plot(series.index, series.to_numpy(), color="black", linewidth=1.2, label="observed")
+    ax.plot(forecast.index, forecast.to_numpy(), color="tab:red", linewidth=2.0, marker=".",
+            label=f"forecast ({len(forecast)} steps)")
+    ax.axvline(series.index[-1], color="grey", linestyle="--", alpha=0.8, label="end of data")
+    ax.set_ylabel(str(series.name or "value"))
+    ax.set_title(title or "Forecast beyond the data")
+    ax.legend(loc="upper left")
+    return _save(fig, path)

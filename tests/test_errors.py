@@ -1,0 +1,149 @@
+"""Every bad input gets a message naming the argument, column or row, and what is allowed."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnkit import Forecaster
+from rnnkit.data.series import as_series, load_csv
+from rnnkit.errors import ModelFormatError, NotFittedError, RnnkitError
+
+
+@pytest.mark.parametrize("name, value, allowed", [
+    ("window", 0, "`window` must be a positive integer; got 0."),
+    ("window", 2.5, "`window` must be a positive integer; got 2.5."),
+    ("epochs", -1, "`epochs` must be a positive integer; got -1."),
+    ("units", [64, 0], "`units` must be a positive integer or a list of positive integers"),
+    ("units", "", "`units` must be a positive integer or a list"),
+    ("cell", "transformer", "`cell` must be one of 'rnn', 'lstm', 'gru'; got 'transformer'."),
+    ("dropout", 1.0, "`dropout` must be a number in [0, 1); got 1.0."),
+    ("learning_rate", 0, "`learning_rate` must be a number > 0; got 0."),
+])
+def test_bad_arguments_are_named(seasonal_series, name, value, allowed):
+    with pytest.raises(RnnkitError) as info:
+        Forecaster(**{name: value}, verbose=False).fit(seasonal_series)
+    assert str(info.value).startswith(allowed)
+
+
+def test_missing_values_name_the_rows_and_offer_fill():
+    y = pd.Series([1.0, np.nan, 3.0, np.nan], index=pd.date_range("2020", periods=4, freq="D"))
+    with pytest.raises(RnnkitError, match=r"missing values at row 1 \(2020-01-02\), row 3 "
+                                          r"\(2020-01-04\).*fill='ffill'"):
+        as_series(y)
+
+
+def test_non_numeric_values_name_rows_and_example():
+    with pytest.raises(RnnkitError, match=r"column 'y' has non-numeric values at row 2 "
+                                          r"\(e.g. 'abc'\)"):
+        as_series([1, 2, "abc", 4])
+
+
+def test_unsorted_time_index_is_refused():
+    y = pd.Series([1.0, 2.0, 3.0], index=pd.to_datetime(["2020-01", "2020-03", "2020-02"]))
+    with pytest.raises(RnnkitError, match="goes back in time at row 2"):
+        as_series(y)
+
+
+def test_series_too_short(tiny_params):
+    with pytest.raises(RnnkitError, match=r"too short: 7 values, but window 6 \+ horizon 1"):
+        Forecaster(**tiny_params).fit(np.arange(7.0))
+
+
+def test_not_fitted():
+    with pytest.raises(NotFittedError, match="not fitted yet; call fit first"):
+        Forecaster().forecast(3)
+
+
+def test_evaluate_without_points_after_training(seasonal_series, tiny_params):
+    fc = Forecaster(**tiny_params).fit(seasonal_series)
+    with pytest.raises(RnnkitError, match="needs points after the training data"):
+        fc.evaluate(seasonal_series)
+
+
+def test_wrong_feature_columns_at_prediction(seasonal_series, tiny_params):
+    fc = Forecaster(**tiny_params).fit(seasonal_series)
+    X = pd.DataFrame({"a": np.zeros(96)}, index=seasonal_series.index)
+    with pytest.raises(RnnkitError, match=r"trained with feature columns \[\]"):
+        fc.predict(seasonal_series, X)
+
+
+def write(tmp_path, text, name="data.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_csv_unknown_column_lists_available(tmp_path):
+    path = write(tmp_path, "date,sales\n2020-01-01,1\n")
+    with pytest.raises(RnnkitError, match=r"--target: no column 'revenue' .* available columns: "
+                                          r"date, sales"):
+        load_csv(path, "revenue", "date")
+
+
+def test_csv_missing_values_name_csv_lines(tmp_path):
+    path = write(tmp_path, "date,sales\n2020-01-01,1\n2020-01-02,\n2020-01-03,3\n")
+    with pytest.raises(RnnkitError, match=r"missing values at CSV line 3 \(2020-01-02\)"):
+        load_csv(path, "sales", "date")
+
+
+def test_csv_that_does_not_parse(tmp_path):
+    path = write(tmp_path, 'a,b\n1,2\n"unterminated,3\n')
+    with pytest.raises(RnnkitError, match=r"could not parse .* as CSV"):
+        load_csv(path, "a")
+    binary = tmp_path / "bin.csv"
+    binary.write_bytes(b"\xff\xfe\x00\x81\x00garbage")
+    with pytest.raises(RnnkitError, match="could not parse"):
+        load_csv(binary, "a")
+
+
+def test_csv_bad_dates(tmp_path):
+    path = write(tmp_path, "date,sales\n2020-01-01,1\nyesterday,2\n")
+    with pytest.raises(RnnkitError, match=r"'date' has values that are not dates at CSV line 3"):
+        load_csv(path, "sales", "date")
+
+
+@pytest.fixture
+def saved(tmp_path, seasonal_series, tiny_params):
+    Forecaster(**tiny_params).fit(seasonal_series).save(tmp_path / "m")
+    return tmp_path / "m"
+
+
+def test_model_dir_missing_files(saved):
+    (saved / "preprocessing.json").unlink()
+    with pytest.raises(ModelFormatError, match=r"missing preprocessing\.json"):
+        Forecaster.load(saved)
+
+
+def test_model_dir_from_newer_version(saved):
+    config = json.loads((saved / "config.json").read_text())
+    config["format_version"] = 99
+    (saved / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelFormatError, match=r"written by a newer rnnkit .* Upgrade rnnkit"):
+        Forecaster.load(saved)
+
+
+def test_model_dir_with_swapped_weights(saved, tmp_path, seasonal_series, tiny_params):
+    other = Forecaster(**tiny_params | {"seed": 1}).fit(seasonal_series).save(tmp_path / "o")
+    (saved / "weights.safetensors").write_bytes((other / "weights.safetensors").read_bytes())
+    with pytest.raises(ModelFormatError, match=r"does not match config\.json"):
+        Forecaster.load(saved)
+
+
+def test_model_dir_with_preprocessing_from_another_model(saved, tmp_path, seasonal_series,
+                                                         tiny_params):
+    other = Forecaster(**tiny_params).fit(seasonal_series).save(tmp_path / "o")
+    (saved / "preprocessing.json").write_text((other / "preprocessing.json").read_text())
+    with pytest.raises(ModelFormatError, match="belongs to a different model"):
+        Forecaster.load(saved)
+
+
+def test_save_refuses_to_overwrite_a_foreign_directory(tmp_path, seasonal_series, tiny_params):
+    target = tmp_path / "mine"
+    target.mkdir()
+    (target / "notes.txt").write_text("precious")
+    fc = Forecaster(**tiny_params).fit(seasonal_series)
+    with pytest.raises(RnnkitError, match="refusing to write the model"):
+        fc.save(target)
+    assert (target / "notes.txt").read_text() == "precious"

@@ -1,0 +1,111 @@
+"""Parameter counts against Keras's summary(), and the maths against PyTorch's own layers."""
+
+import pytest
+import torch
+from torch import nn
+
+from rnnkit.models.layers import Recurrent, reverse_padded
+from rnnkit.models.network import NetworkConfig, RecurrentNetwork
+
+
+def count(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+@pytest.mark.parametrize("cell, inputs, units, keras", [
+    ("lstm", 1, 64, 16_896),   # Keras: LSTM(64) on 1 feature
+    ("gru", 16, 8, 624),       # GRU(8), reset_after=True
+    ("rnn", 16, 8, 200),       # SimpleRNN(8)
+    ("lstm", 16, 8, 800),      # LSTM(8)
+])
+def test_layer_parameter_counts_match_keras(cell, inputs, units, keras):
+    assert count(Recurrent(cell, inputs, units)) == keras
+    assert count(Recurrent(cell, inputs, units, bidirectional=True)) == 2 * keras
+
+
+def test_network_counts_match_keras_summaries():
+    # LSTM(64) -> Dropout -> Dense(32, relu) -> Dense(1) on one feature
+    net = RecurrentNetwork(NetworkConfig("lstm", 1, (64,), 1, dropout=0.2, dense=(32,)))
+    assert net.num_parameters() == 19_009
+    # Embedding(10000, 128) -> BiLSTM(64, seq) -> BiLSTM(32) -> Dense(32) -> Dense(1)
+    net = RecurrentNetwork(NetworkConfig("lstm", 10_000, (64, 32), 1, bidirectional=True,
+                                         dense=(32,), tokens=True, embedding_dim=128))
+    assert net.num_parameters() == 1_280_000 + 98_816 + 41_216 + 2_080 + 33
+
+
+def test_summary_rows_and_totals():
+    net = RecurrentNetwork(NetworkConfig("lstm", 1, (64, 32), 1, dropout=0.2, dense=(32,)))
+    rows = net.layer_table(timesteps=12)
+    assert [r[0] for r in rows] == ["lstm", "dropout", "lstm_1", "dropout_1", "dense",
+                                    "dropout_2", "dense_1"]
+    assert rows[0][2] == "(None, 12, 64)" and rows[2][2] == "(None, 32)"
+    assert sum(r[3] for r in rows) == net.num_parameters() == 30_401
+    assert "Total params: 30,401" in net.summary(timesteps=12)
+
+
+def _torch_twin(layer: Recurrent) -> nn.RNNBase:
+    """The equivalent torch layer, with the second bias set to zero (or copied for the GRU)."""
+    kind = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[layer.cell]
+    twin = kind(layer.input_size, layer.hidden_size, batch_first=True,
+                bidirectional=layer.bidirectional)
+    with torch.no_grad():
+        for d, suffix in zip(layer.directions, ("", "_reverse"), strict=False):
+            w_ih, w_hh, b_ih, b_hh = layer.direction_weights(d)
+            getattr(twin, f"weight_ih_l0{suffix}").copy_(w_ih)
+            getattr(twin, f"weight_hh_l0{suffix}").copy_(w_hh)
+            getattr(twin, f"bias_ih_l0{suffix}").copy_(b_ih)
+            getattr(twin, f"bias_hh_l0{suffix}").copy_(b_hh)
+    return twin
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_same_outputs_as_torch_layers(cell, bidirectional):
+    torch.manual_seed(0)
+    layer = Recurrent(cell, 3, 5, bidirectional)
+    with torch.no_grad():  # non-zero biases, so a dropped bias would show
+        for p in layer.parameters():
+            p.uniform_(-0.5, 0.5)
+    x = torch.randn(4, 7, 3)
+    out, last = layer(x)
+    ref, _ = _torch_twin(layer)(x)
+    torch.testing.assert_close(out, ref)
+    if bidirectional:
+        torch.testing.assert_close(last, torch.cat([ref[:, -1, :5], ref[:, 0, 5:]], dim=1))
+    else:
+        torch.testing.assert_close(last, ref[:, -1])
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_lengths_make_padding_irrelevant(cell, bidirectional):
+    torch.manual_seed(1)
+    layer = Recurrent(cell, 2, 4, bidirectional)
+    short = torch.randn(1, 3, 2)
+    padded = torch.cat([short, torch.randn(1, 4, 2)], dim=1)  # garbage after the real steps
+    out_short, last_short = layer(short)
+    out_padded, last_padded = layer(padded, torch.tensor([3]))
+    torch.testing.assert_close(last_padded, last_short)
+    torch.testing.assert_close(out_padded[:, :3], out_short)
+
+
+def test_reverse_padded_keeps_padding_in_place():
+    x = torch.tensor([[1.0, 2.0, 3.0, 0.0], [4.0, 5.0, 6.0, 7.0]]).unsqueeze(-1)
+    out = reverse_padded(x, torch.tensor([3, 4]))[..., 0]
+    assert out.tolist() == [[3.0, 2.0, 1.0, 0.0], [7.0, 6.0, 5.0, 4.0]]
+
+
+def test_keras_initialisation():
+    layer = Recurrent("lstm", 3, 4)
+    bias = layer.bias_forward.detach()
+    assert bias[4:8].tolist() == [1.0] * 4  # unit_forget_bias
+    assert bias[:4].abs().sum() == 0 and bias[8:].abs().sum() == 0
+    block = layer.weight_hh_forward.detach()[:4]
+    torch.testing.assert_close(block @ block.T, torch.eye(4), atol=1e-5, rtol=0)
+
+
+def test_network_config_round_trips_and_rejects_unknown_keys():
+    config = NetworkConfig("gru", 3, (8, 4), 2, bidirectional=True, dense=(5,))
+    assert NetworkConfig.from_dict(config.to_dict()) == config
+    with pytest.raises(ValueError, match="unknown network settings"):
+        NetworkConfig.from_dict(config.to_dict() | {"bogus": 1})
