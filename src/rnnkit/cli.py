@@ -129,8 +129,10 @@ def _say(message: str = "") -> None:
 def _span(index: Any) -> str:
     import pandas as pd
 
+    from rnnkit.data.series import infer_frequency
+
     if isinstance(index, pd.DatetimeIndex):
-        fmt = "%Y-%m" if (index.freqstr or "").startswith("M") else "%Y-%m-%d"
+        fmt = "%Y-%m" if (infer_frequency(index) or "").startswith("M") else "%Y-%m-%d"
         return f"{index[0].strftime(fmt)} .. {index[-1].strftime(fmt)}"
     return f"{index[0]} .. {index[-1]}"
 

@@ -233,10 +233,11 @@ def load_csv(path: str | Path, target: str, time: str | None = None,
     future = None
     if features:
         empty_target = frame[target].isna().to_numpy()
-        n_future = len(empty_target) - np.argmin(empty_target[::-1]) if empty_target.any() else 0
         if empty_target.all():
             raise RnnkitError(f"column {target!r} in {str(path)!r} has no values.")
-        if n_future and empty_target[-1]:
+        # argmin on the reversed mask finds the last present target: what follows is the future
+        n_future = int(np.argmin(empty_target[::-1])) if empty_target[-1] else 0
+        if n_future:
             future = frame.iloc[len(frame) - n_future:]
             frame = frame.iloc[:len(frame) - n_future]
     if time:

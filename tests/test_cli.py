@@ -1,0 +1,117 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnkit.cli import main
+
+FAST = ["--epochs", "3", "--units", "8", "--dense", "", "--quiet"]
+
+
+@pytest.fixture
+def sales_csv(tmp_path):
+    t = np.arange(60)
+    frame = pd.DataFrame({
+        "date": pd.date_range("2015-01-01", periods=60, freq="MS").strftime("%Y-%m-%d"),
+        "sales": 200 + 20 * np.sin(2 * np.pi * t / 12) + t,
+        "temp": 10 + 5 * np.cos(2 * np.pi * t / 12),
+        "price": np.linspace(5, 6, 60),
+    })
+    path = tmp_path / "sales.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_forecast_csv_with_features_writes_model_plots_and_tables(tmp_path, sales_csv, capsys):
+    out = tmp_path / "runs" / "sales"
+    code = main(["forecast", "--csv", str(sales_csv), "--target", "sales", "--time", "date",
+                 "--features", "temp,price", "--cell", "gru", "--window", "12", "--horizon", "6",
+                 "--out", str(out), *FAST])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "test 12 (2019-01 .. 2019-12)" in printed
+    assert "seasonal naive" in printed and "Total params" in printed
+    assert "held at their last observed values" in printed
+    for name in ("config.json", "weights.safetensors", "preprocessing.json", "metrics.csv",
+                 "forecast.csv", "history.csv", "test.png", "forecast.png", "loss.png"):
+        assert (out / name).is_file(), name
+    metrics = pd.read_csv(out / "metrics.csv", index_col=0)
+    assert metrics.index.tolist() == ["GRU", "naive", "seasonal naive"]
+    forecast = pd.read_csv(out / "forecast.csv")
+    assert forecast["date"].tolist()[0] == "2020-01-01" and len(forecast) == 6
+
+
+def test_trailing_rows_give_the_features_future(tmp_path, sales_csv, capsys):
+    frame = pd.read_csv(sales_csv)
+    future = pd.DataFrame({"date": ["2020-01-01", "2020-02-01"], "sales": [np.nan, np.nan],
+                           "temp": [1.0, 2.0], "price": [6.0, 6.1]})
+    path = tmp_path / "with_future.csv"
+    pd.concat([frame, future.astype({"sales": "float64"})]).to_csv(path, index=False)
+    out = tmp_path / "m"
+    assert main(["forecast", "--csv", str(path), "--target", "sales", "--time", "date",
+                 "--features", "temp,price", "--horizon", "2", "--out", str(out), *FAST]) == 0
+    assert "held at their last observed values" not in capsys.readouterr().out
+
+
+def test_predict_csv_and_json(tmp_path, sales_csv, capsys):
+    out = tmp_path / "m"
+    assert main(["forecast", "--csv", str(sales_csv), "--target", "sales", "--time", "date",
+                 "--out", str(out), *FAST]) == 0
+    capsys.readouterr()
+    recent = tmp_path / "new.csv"
+    pd.read_csv(sales_csv).iloc[-24:].to_csv(recent, index=False)
+    assert main(["predict", str(out), "--csv", str(recent), "--horizon", "3"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "date,forecast" and lines[1].startswith("2020-01-01,")
+    assert len(lines) == 4
+    assert main(["predict", str(out), "--format", "json", "--horizon", "2"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["target"] == "sales" and len(payload["forecasts"]) == 2
+    assert main(["summary", str(out)]) == 0
+    assert "Trainable params" in capsys.readouterr().out
+
+
+def test_default_airline_job_runs(tmp_path, capsys):
+    out = tmp_path / "airline"
+    assert main(["forecast", "--epochs", "2", "--quiet", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "144 values, 1949-01 .. 1960-12" in printed
+    assert "test 29 (1958-08 .. 1960-12)" in printed
+    assert "LSTM" in printed and "seasonal naive" in printed
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--csv", "{csv}", "--target", "revenue"], "no column 'revenue'"),
+    (["--csv", "{csv}"], "--target is required with --csv"),
+    (["--window", "0"], "`window` must be a positive integer; got 0."),
+    (["--units", "64,-2"], "`units` must be a positive integer or a list"),
+    (["--epochs", "0"], "`epochs` must be a positive integer; got 0."),
+    (["--window", "100"], "the series is too short: 144 values"),
+    (["--csv", "{missing}", "--target", "x"], "does not exist"),
+])
+def test_user_errors_exit_2_with_one_line(tmp_path, sales_csv, capsys, args, message):
+    args = [a.format(csv=sales_csv, missing=tmp_path / "nope.csv") for a in args]
+    assert main(["forecast", "--quiet", "--out", str(tmp_path / "o"), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rnnkit: error: ") and message in err
+    assert not (tmp_path / "o").exists()  # nothing half-written
+
+
+def test_predict_on_a_broken_model_dir_exits_2(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert main(["predict", str(tmp_path / "empty")]) == 2
+    assert "missing config.json" in capsys.readouterr().err
+
+
+def test_no_traceback_in_a_real_process(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,sales\n2020-01-01,1\n2020-02-01,oops\n")
+    proc = subprocess.run([sys.executable, "-m", "rnnkit", "forecast", "--csv", str(bad),
+                           "--target", "sales", "--time", "date"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "non-numeric values at CSV line 3 (2020-02-01) (e.g. 'oops')" in proc.stderr
