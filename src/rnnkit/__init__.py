@@ -11,16 +11,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Forecaster", "RnnkitError", "__version__", "datasets", "load"]
+__all__ = ["Forecaster", "RnnkitError", "TextClassifier", "__version__", "datasets", "load"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from rnnkit import datasets
+    from rnnkit.classifier import TextClassifier
     from rnnkit.errors import RnnkitError
     from rnnkit.forecaster import Forecaster
 
 # Heavy modules (torch, pandas) load on first use, so `rnnkit --help` stays instant.
-_LAZY = {"Forecaster": "rnnkit.forecaster", "RnnkitError": "rnnkit.errors",
-         "datasets": "rnnkit.datasets"}
+_LAZY = {"Forecaster": "rnnkit.forecaster", "TextClassifier": "rnnkit.classifier",
+         "RnnkitError": "rnnkit.errors", "datasets": "rnnkit.datasets"}
 
 
 def __getattr__(name: str) -> Any:
@@ -51,4 +52,8 @@ def load(path: str) -> Any:
         from rnnkit.forecaster import Forecaster
 
         return Forecaster.load(path)
+    if estimator == "TextClassifier":
+        from rnnkit.classifier import TextClassifier
+
+        return TextClassifier.load(path)
     raise ModelFormatError(f"{str(path)!r} holds an unknown estimator {estimator!r}.")

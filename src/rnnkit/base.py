@@ -7,9 +7,10 @@
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 from typing import Any, ClassVar
 
-from rnnkit.errors import NotFittedError, RnnkitError
+from rnnkit.errors import ModelFormatError, NotFittedError, RnnkitError
 from rnnkit.validation import Constraint, validate_params
 
 __all__ = ["Estimator"]
@@ -50,6 +51,52 @@ class Estimator:
         if not hasattr(self, self._fitted_attribute):
             raise NotFittedError(f"This {type(self).__name__} is not fitted yet; call fit first "
                                  f"(or load a saved model with {type(self).__name__}.load).")
+
+    # ---------------------------------------------------------------- shared plumbing
+    def _train_config(self, p: dict[str, Any], description: str):
+        """The :class:`~rnnkit.training.TrainConfig` for validated parameters ``p``."""
+        from rnnkit.training import TrainConfig
+
+        return TrainConfig(
+            epochs=p["epochs"], batch_size=p["batch_size"], learning_rate=p["learning_rate"],
+            patience=p["patience"], reduce_lr_patience=p["reduce_lr_patience"],
+            clip_norm=p["clip_norm"], seed=p["seed"], verbose=p["verbose"],
+            checkpoint=getattr(self, "checkpoint", None), description=description)
+
+    def _save_dir(self, path: str | Path, preprocessing: dict[str, Any]) -> Path:
+        """Write ``network_`` with the parameters and ``preprocessing`` as a model directory."""
+        from rnnkit.io import write_model_dir
+
+        self._check_fitted()
+        params = {k: list(v) if isinstance(v, tuple) else v
+                  for k, v in self._validated_params().items()}
+        if "checkpoint" in params:
+            params["checkpoint"] = None  # a path on the machine that trained it
+        return write_model_dir(path, estimator=type(self).__name__, params=params,
+                               network=self.network_.config.to_dict(),
+                               state_dict=self.network_.state_dict(),
+                               preprocessing=preprocessing,
+                               extra={"training": self.history_.to_dict()})
+
+    @classmethod
+    def _load_dir(cls, path: str | Path, device: str = "auto"):
+        """``(estimator with network_ and history_, preprocessing dict)`` from a directory."""
+        from rnnkit.io import read_model_dir
+        from rnnkit.models.network import NetworkConfig, RecurrentNetwork
+        from rnnkit.training import History, resolve_device
+
+        saved = read_model_dir(path, estimator=cls.__name__)
+        try:
+            est = cls(**saved.config["params"])
+            network = RecurrentNetwork(NetworkConfig.from_dict(saved.config["network"]))
+            network.load_state_dict(saved.state_dict)
+            est.history_ = History.from_dict(saved.config.get("training", {}))
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            if isinstance(exc, RnnkitError):
+                raise
+            raise ModelFormatError(f"{str(path)!r} is inconsistent: {exc}") from None
+        est.network_ = network.to(resolve_device(device)).eval()
+        return est, saved.preprocessing
 
     def __repr__(self) -> str:
         defaults = {p.name: p.default for p in

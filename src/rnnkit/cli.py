@@ -23,23 +23,34 @@ def _csv_list(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def _add_training_options(p: argparse.ArgumentParser, *, epochs: int, batch_size: int,
-                          patience: int) -> None:
+def _preset_text(settings: dict[str, Any]) -> str:
+    bi = "Bi" if settings.get("bidirectional") else ""
+    units = "→".join(f"{bi}{settings['cell'].upper()}({u})" for u in settings["units"])
+    dense = "".join(f"→Dense({d})" for d in settings.get("dense", ()))
+    return (f"{settings['num_words']} words, {settings['maxlen']} tokens, "
+            f"Embedding({settings['embedding_dim']})→{units}{dense}")
+
+
+def _add_training_options(p: argparse.ArgumentParser, *, epochs: int | None,
+                          batch_size: int | None, patience: int | None) -> None:
     g = p.add_argument_group("network and training")
-    g.add_argument("--cell", default="lstm", choices=["rnn", "lstm", "gru"],
-                   help="recurrent cell: rnn (SimpleRNN, tanh), lstm or gru (default: %(default)s)")
-    g.add_argument("--bidirectional", action="store_true", help="read sequences both ways")
-    g.add_argument("--dropout", type=float, default=0.2,
-                   help="dropout after each recurrent and dense layer (default: %(default)s)")
+    g.add_argument("--cell", default=None if epochs is None else "lstm",
+                   choices=["rnn", "lstm", "gru"],
+                   help="recurrent cell: rnn (SimpleRNN, tanh), lstm or gru (default: lstm)")
+    g.add_argument("--bidirectional", action="store_true",
+                   default=None if epochs is None else False,
+                   help="read sequences both ways")
+    g.add_argument("--dropout", type=float, default=None if epochs is None else 0.2,
+                   help="dropout after each recurrent and dense layer (default: 0.2)")
     g.add_argument("--epochs", type=int, default=epochs,
-                   help="maximum epochs (default: %(default)s)")
+                   help=f"maximum epochs (default: {epochs or 20})")
     g.add_argument("--batch-size", type=int, default=batch_size,
-                   help="batch size (default: %(default)s)")
+                   help=f"batch size (default: {batch_size or 64})")
     g.add_argument("--lr", "--learning-rate", dest="learning_rate", type=float, default=1e-3,
                    help="Adam learning rate (default: %(default)s)")
     g.add_argument("--patience", type=int, default=patience,
                    help="early-stopping patience in epochs; best weights are restored "
-                        "(default: %(default)s; 0 disables)")
+                        f"(default: {patience or 3}; 0 disables)")
     g.add_argument("--clip-norm", type=float, default=1.0,
                    help="clip the gradient norm to this (default: %(default)s; 0 disables)")
     g.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
@@ -101,14 +112,63 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output directory: the saved model, plots and CSV tables")
     f.set_defaults(handler=cmd_forecast)
 
+    c = sub.add_parser(
+        "classify", help="train a text classifier, evaluate it on held-out texts, save it",
+        description="Train a recurrent text classifier (binary or multi-class) on IMDB reviews "
+                    "(--data imdb), a CSV/TSV/JSONL file (--csv) or a folder with one sub-folder "
+                    "of .txt files per class (--folder); report accuracy, precision, recall, F1 "
+                    "(and ROC AUC for two classes) next to the majority-class baseline; save the "
+                    "model, curves and confusion matrix to --out. Unset options come from "
+                    "--preset, else from the defaults shown.")
+    d = c.add_argument_group("data")
+    src = d.add_mutually_exclusive_group(required=True)
+    src.add_argument("--data", choices=["imdb"], help="a named dataset (official train/test)")
+    src.add_argument("--csv", type=Path, help="a CSV, TSV or JSONL file of texts and labels")
+    src.add_argument("--folder", type=Path, help="a folder with one sub-folder per class")
+    d.add_argument("--data-path", type=Path,
+                   help="where the named dataset is (default: $RNNKIT_IMDB or the user cache; "
+                        "downloaded when absent)")
+    d.add_argument("--text-column", default="text", help="text column of --csv (default: text)")
+    d.add_argument("--label-column", default="label",
+                   help="label column of --csv (default: label)")
+    d.add_argument("--test", type=float, default=0.2,
+                   help="stratified held-out fraction for --csv/--folder (default: 0.2)")
+    m = c.add_argument_group("text and network")
+    from rnnkit.classifier import PRESETS
+
+    m.add_argument("--preset", choices=list(PRESETS),
+                   help="a classic tutorial set-up: " + "; ".join(
+                       f"{k}: {_preset_text(v)}" for k, v in PRESETS.items()))
+    m.add_argument("--num-words", type=int, help="vocabulary size incl. 3 reserved ids "
+                                                 "(default: 10000)")
+    m.add_argument("--maxlen", type=int, help="tokens kept per text (default: 200)")
+    m.add_argument("--padding", choices=["pre", "post"], help="pad before/after (default: pre)")
+    m.add_argument("--truncating", choices=["pre", "post"],
+                   help="drop tokens from the start/end of long texts (default: pre)")
+    m.add_argument("--embedding-dim", type=int, help="word-vector size (default: 32)")
+    m.add_argument("--one-hot", action="store_true", help="one-hot inputs instead of embeddings")
+    m.add_argument("--units", help="units per recurrent layer, comma-separated (default: 32)")
+    m.add_argument("--dense", help="hidden ReLU layers of the head, comma-separated")
+    m.add_argument("--token-pattern", help="regular expression for tokens (default: words "
+                                           "split on whitespace after dropping punctuation)")
+    m.add_argument("--validation", type=float, help="stratified validation fraction "
+                                                    "(default: 0.2)")
+    _add_training_options(c, epochs=None, batch_size=None, patience=None)
+    c.add_argument("--out", type=Path, default=Path("runs/classify"),
+                   help="output directory (default: runs/classify)")
+    c.set_defaults(handler=cmd_classify)
+
     p = sub.add_parser(
-        "predict", help="forecast with a saved model",
-        description="Load a model saved by 'rnnkit forecast' and forecast beyond its data, or "
-                    "beyond the series in --csv (same columns as for training).",
+        "predict", help="forecast or classify with a saved model",
+        description="Load a saved model. A forecaster forecasts beyond its data, or beyond the "
+                    "series in --csv (same columns as for training). A text classifier labels "
+                    "the TEXTS given, or the --text-column of --csv, with probabilities.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("model", type=Path, help="the model directory (--out of 'rnnkit forecast')")
-    p.add_argument("--csv", type=Path, help="recent data to forecast from (default: the data the "
-                                            "model saw last)")
+    p.add_argument("model", type=Path, help="the model directory (--out of forecast/classify)")
+    p.add_argument("texts", nargs="*", help="texts to classify (text classifiers)")
+    p.add_argument("--text-column", default="text", help="text column of --csv (classifiers)")
+    p.add_argument("--csv", type=Path, help="forecaster: recent data to forecast from (default: "
+                                            "the data the model saw last); classifier: texts")
     p.add_argument("--time", help="date column in --csv (default: the one used in training)")
     p.add_argument("--fill", choices=["ffill", "interpolate"], help="fill missing values")
     p.add_argument("--horizon", type=int, help="steps to forecast (default: as in training)")
@@ -225,12 +285,141 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_classify(args: argparse.Namespace) -> int:
+    from rnnkit.classifier import PRESETS, TextClassifier, stratified_split
+    from rnnkit.data.text_datasets import TextDataset, imdb, load_texts
+    from rnnkit.plots import plot_confusion, plot_history
+
+    if args.data == "imdb":
+        train, test = imdb(args.data_path)
+        source = "IMDB movie reviews (official 25,000/25,000 split)"
+    else:
+        data = (load_texts(args.csv, args.text_column, args.label_column) if args.csv
+                else load_texts(args.folder))
+        if not 0 < args.test < 1:
+            from rnnkit.errors import RnnkitError
+
+            raise RnnkitError(f"--test must be a fraction in (0, 1); got {args.test}.")
+        labels = ["" if v is None else str(v) for v in data.labels]
+        keep, held = stratified_split(labels, args.test, args.seed)
+        train = TextDataset([data.texts[i] for i in keep], [data.labels[i] for i in keep])
+        test = TextDataset([data.texts[i] for i in held], [data.labels[i] for i in held])
+        source = str(args.csv or args.folder)
+    settings = dict(PRESETS[args.preset]) if args.preset else {}
+    given = {
+        "cell": args.cell, "num_words": args.num_words, "maxlen": args.maxlen,
+        "padding": args.padding, "truncating": args.truncating,
+        "embedding_dim": args.embedding_dim, "units": args.units, "dense": args.dense,
+        "bidirectional": args.bidirectional, "dropout": args.dropout,
+        "token_pattern": args.token_pattern, "validation": args.validation,
+        "epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
+        "patience": None if args.patience is None else (args.patience or None),
+        "clip_norm": args.clip_norm or None, "seed": args.seed, "device": args.device,
+        "verbose": not args.quiet,
+    }
+    settings |= {k: v for k, v in given.items() if v is not None}
+    if args.patience == 0:
+        settings["patience"] = None
+    if args.one_hot:
+        settings["embedding_dim"] = None
+    clf = TextClassifier(**settings)
+    clf._validated_params()  # argument errors before any data work
+
+    _say(f"Data: {source}: {len(train):,} training texts, {len(test):,} test texts")
+    _say(f"  classes (training): {train.class_counts()}")
+    _say()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(train.texts, train.labels)
+    for w in caught:
+        _say(f"warning: {w.message}")
+    _say(clf.summary())
+    h = clf.history_
+    stop = "early stopping" if h.stopped_early else "all epochs"
+    _say(f"Trained {len(h.records)} epochs ({stop}; best epoch {h.best_epoch} restored), "
+         f"{h.seconds_per_epoch:.1f} s/epoch; vocabulary {clf.vocabulary_.size:,} ids.")
+    evaluation = clf.evaluate(test.texts, test.labels)
+    _say()
+    _say(f"On the {len(test):,} test texts:")
+    _say(str(evaluation))
+
+    out = args.out
+    clf.save(out)
+    evaluation.metrics.to_csv(out / "metrics.csv")
+    evaluation.confusion.to_csv(out / "confusion.csv")
+    h.to_frame().to_csv(out / "history.csv", index=False)
+    plot_history(h.to_frame(), out / "loss.png", h.best_epoch,
+                 title=f"{clf.model_name} training history")
+    plot_confusion(evaluation.confusion, out / "confusion.png",
+                   title=f"{clf.model_name} on the test texts")
+    examples = test.texts[:3]
+    proba = clf.predict_proba(examples)
+    _say()
+    _say("Examples:")
+    for text, row in zip(examples, proba, strict=True):
+        label = clf.classes_[int(row.argmax())]
+        _say(f"  {label} ({row.max():.2f})  {text[:70]!r}")
+    _say()
+    _say(f"Saved model: {out}/ (config.json, weights.safetensors, preprocessing.json)")
+    _say(f"Plots: {out / 'loss.png'}, {out / 'confusion.png'}; tables: {out / 'metrics.csv'}, "
+         f"{out / 'confusion.csv'}, {out / 'history.csv'}")
+    _say(f"Try: rnnkit predict {out} \"A wonderful, moving film.\"")
+    return 0
+
+
+def _predict_texts(model: Any, args: argparse.Namespace) -> int:
+    from rnnkit.errors import RnnkitError
+
+    texts = list(args.texts)
+    if args.csv is not None:
+        texts += load_texts_column(args.csv, args.text_column)
+    if not texts:
+        raise RnnkitError("give texts to classify: rnnkit predict MODEL \"some text\" ... "
+                          "or --csv FILE --text-column COLUMN.")
+    proba = model.predict_proba(texts)
+    rows = []
+    for text, p in zip(texts, proba, strict=True):
+        best = int(p.argmax())
+        rows.append({"text": text, "label": model.classes_[best], "probability": float(p[best])}
+                    | {f"p_{c}": float(v) for c, v in zip(model.classes_, p, strict=True)})
+    if args.format == "json":
+        text_out = json.dumps(rows, indent=2) + "\n"
+    else:
+        import pandas as pd
+
+        text_out = pd.DataFrame(rows).to_csv(index=False, float_format="%.6f")
+    _write_output(text_out, args.output, f"{len(rows)} predictions")
+    return 0
+
+
+def load_texts_column(path: Path, column: str) -> list[str]:
+    """The texts of one column of a CSV/TSV/JSONL file, for prediction (no labels needed)."""
+    from rnnkit.data.text_datasets import load_texts
+
+    data = load_texts(path, column, column)
+    return data.texts
+
+
+def _write_output(text: str, output: Path | None, what: str) -> None:
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text)
+        print(f"wrote {what} to {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
 def cmd_predict(args: argparse.Namespace) -> int:
     import rnnkit
+    from rnnkit.classifier import TextClassifier
     from rnnkit.data.series import load_csv
     from rnnkit.errors import RnnkitError
 
     model = rnnkit.load(str(args.model))
+    if isinstance(model, TextClassifier):
+        return _predict_texts(model, args)
+    if args.texts:
+        raise RnnkitError(f"{str(args.model)!r} is a forecaster; it takes --csv, not texts.")
     future_x = None
     horizon = args.horizon or 12
     if args.csv is not None:
@@ -257,12 +446,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         text = json.dumps({"target": model.target_name_, "forecasts": records}, indent=2) + "\n"
     else:
         text = frame.to_csv()
-    if args.output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text)
-        print(f"wrote {len(forecast)} forecasts to {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    _write_output(text, args.output, f"{len(forecast)} forecasts")
     return 0
 
 

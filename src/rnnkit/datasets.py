@@ -1,4 +1,4 @@
-"""Datasets: ``datasets.airline()`` (bundled).
+"""Datasets: ``airline()`` (bundled), ``imdb()`` (official archive), ``load_texts()``.
 
 >>> from rnnkit import datasets
 >>> datasets.airline().name
@@ -6,5 +6,6 @@
 """
 
 from rnnkit.data.datasets import airline
+from rnnkit.data.text_datasets import TextDataset, cache_dir, imdb, load_texts
 
-__all__ = ["airline"]
+__all__ = ["TextDataset", "airline", "cache_dir", "imdb", "load_texts"]

@@ -14,8 +14,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["FORECAST_METRICS", "forecast_metrics", "mase_scale", "metrics_table",
-           "naive_forecasts", "verdict"]
+__all__ = ["CLASSIFICATION_METRICS", "FORECAST_METRICS", "classification_metrics",
+           "classification_table", "confusion_matrix", "forecast_metrics", "mase_scale",
+           "metrics_table", "naive_forecasts", "roc_auc", "verdict"]
 
 FORECAST_METRICS = ("RMSE", "MAE", "MAPE", "sMAPE", "MASE")
 
@@ -82,7 +83,7 @@ def metrics_table(actual: np.ndarray, predictions: Mapping[str, np.ndarray], sca
     return table
 
 
-def verdict(table: pd.DataFrame, metric: str = "RMSE") -> str:
+def verdict(table: pd.DataFrame, metric: str = "RMSE", higher_is_better: bool = False) -> str:
     """One honest sentence: does the first row beat the best baseline on ``metric``?
 
     >>> t = pd.DataFrame({"RMSE": [50.0, 40.0]}, index=["LSTM", "seasonal naive"])
@@ -92,12 +93,87 @@ def verdict(table: pd.DataFrame, metric: str = "RMSE") -> str:
     model, baselines = table.index[0], table.iloc[1:][metric].dropna()
     if baselines.empty:
         return f"{model}: no baseline could be computed for these points."
-    best_name, best = baselines.idxmin(), float(baselines.min())
+    sign = -1.0 if higher_is_better else 1.0
+    best_name = (baselines * sign).idxmin()
+    best = float(baselines[best_name])
     score = float(table.iloc[0][metric])
-    if score < best:
-        gain = (best - score) / best * 100 if best else 0.0
+    if sign * score < sign * best:
+        gain = abs(best - score) / abs(best) * 100 if best else 0.0
         return (f"{model} beats the best baseline ({best_name}) on {metric}: "
                 f"{score:.4g} vs {best:.4g} ({gain:.1f}% better).")
-    loss = (score - best) / best * 100 if best else float("inf")
+    loss = abs(score - best) / abs(best) * 100 if best else float("inf")
     return (f"{model} LOSES to {best_name} on {metric}: {score:.4g} vs {best:.4g} "
             f"({loss:.1f}% worse).")
+
+
+CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "F1", "ROC AUC")
+
+
+def confusion_matrix(true: np.ndarray, predicted: np.ndarray, n_classes: int) -> np.ndarray:
+    """Counts ``[i, j]`` of true class ``i`` predicted as ``j``.
+
+    >>> confusion_matrix(np.array([0, 1, 1]), np.array([0, 0, 1]), 2).tolist()
+    [[1, 0], [1, 1]]
+    """
+    matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(matrix, (true, predicted), 1)
+    return matrix
+
+
+def roc_auc(true: np.ndarray, score: np.ndarray) -> float:
+    """Area under the ROC curve for binary ``true`` (0/1), by ranks (ties get average ranks).
+
+    >>> roc_auc(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
+    0.75
+    """
+    true = np.asarray(true).astype(bool)
+    n_pos, n_neg = int(true.sum()), int((~true).sum())
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    order = np.argsort(score, kind="mergesort")
+    ranks = np.empty(len(score), dtype=np.float64)
+    sorted_scores = np.asarray(score)[order]
+    # average ranks over ties
+    _, first, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
+    avg = first + (counts + 1) / 2.0
+    ranks[order] = np.repeat(avg, counts)
+    return float((ranks[true].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def classification_metrics(true: np.ndarray, proba: np.ndarray) -> dict[str, float]:
+    """Accuracy, precision, recall, F1 (binary: of class 1; multi-class: macro averages) and,
+    for two classes, ROC AUC. ``true`` holds class indices, ``proba`` ``(N, classes)``.
+
+    >>> m = classification_metrics(np.array([0, 1, 1, 0]),
+    ...                            np.array([[.9, .1], [.2, .8], [.6, .4], [.7, .3]]))
+    >>> m["accuracy"], m["precision"], m["recall"], round(m["F1"], 3), m["ROC AUC"]
+    (0.75, 1.0, 0.5, 0.667, 1.0)
+    """
+    n_classes = proba.shape[1]
+    predicted = proba.argmax(axis=1)
+    matrix = confusion_matrix(true, predicted, n_classes)
+    tp = np.diag(matrix).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(matrix.sum(0) > 0, tp / matrix.sum(0), 0.0)
+        recall = np.where(matrix.sum(1) > 0, tp / matrix.sum(1), 0.0)
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    pick = (lambda a: float(a[1])) if n_classes == 2 else (lambda a: float(a.mean()))
+    return {
+        "accuracy": float(tp.sum() / max(len(true), 1)),
+        "precision": pick(precision),
+        "recall": pick(recall),
+        "F1": pick(f1),
+        "ROC AUC": roc_auc(true, proba[:, 1]) if n_classes == 2 else float("nan"),
+    }
+
+
+def classification_table(true: np.ndarray, proba: np.ndarray, model: str,
+                         majority_class: int) -> pd.DataFrame:
+    """The model's metrics next to always predicting the training set's majority class."""
+    baseline = np.zeros_like(proba)
+    baseline[:, majority_class] = 1.0
+    rows = {model: classification_metrics(true, proba),
+            "majority class": classification_metrics(true, baseline)}
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=list(CLASSIFICATION_METRICS))
+    table.index.name = "model"
+    return table

@@ -235,7 +235,7 @@ class Forecaster(Estimator):
         import torch
 
         from rnnkit.models.network import RecurrentNetwork
-        from rnnkit.training import TrainConfig, resolve_device, train
+        from rnnkit.training import resolve_device, train
 
         p = self._validated_params()
         data = as_series(y, X, fill=p["fill"])
@@ -259,11 +259,7 @@ class Forecaster(Estimator):
         network = RecurrentNetwork(self._network_config(p, scaled.shape[1])).to(device)
         loss_fn = (torch.nn.functional.mse_loss if p["loss"] == "mse"
                    else torch.nn.functional.huber_loss)
-        config = TrainConfig(
-            epochs=p["epochs"], batch_size=p["batch_size"], learning_rate=p["learning_rate"],
-            patience=p["patience"], reduce_lr_patience=p["reduce_lr_patience"],
-            clip_norm=p["clip_norm"], seed=p["seed"], verbose=p["verbose"],
-            checkpoint=self.checkpoint, description=f"{self.model_name} training")
+        config = self._train_config(p, f"{self.model_name} training")
         train_tensors = (torch.as_tensor(x_train, dtype=torch.float32),
                          torch.as_tensor(y_train, dtype=torch.float32))
         self.history_ = train(network, loss_fn, train_tensors, val, config)
@@ -457,14 +453,9 @@ class Forecaster(Estimator):
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
         """Write the fitted model to directory ``path`` (JSON + safetensors; no pickle)."""
-        from rnnkit.io import write_model_dir
-
         self._check_fitted()
-        params = self._validated_params()
-        params = {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}
-        params["checkpoint"] = None
         recent = self.recent_
-        preprocessing = {
+        return self._save_dir(path, {
             "target": self.target_name_, "features": list(self.feature_names_),
             "time_column": self.time_column_,
             "target_scaler": self.target_scaler_.to_dict(),
@@ -476,27 +467,16 @@ class Forecaster(Estimator):
             "train_end": _label_to_json(self.train_end_),
             "recent": {"index": [_label_to_json(v) for v in recent.index],
                        "target": recent.target.tolist(), "features": recent.features.tolist()},
-        }
-        return write_model_dir(path, estimator=type(self).__name__, params=params,
-                               network=self.network_.config.to_dict(),
-                               state_dict=self.network_.state_dict(), preprocessing=preprocessing,
-                               extra={"training": self.history_.to_dict()})
+        })
 
     @classmethod
     def load(cls, path: str | Path, device: str = "auto") -> Forecaster:
         """Rebuild a saved model; its predictions equal the original's bit for bit."""
-        from rnnkit.io import read_model_dir
-        from rnnkit.models.network import NetworkConfig, RecurrentNetwork
-        from rnnkit.training import History, resolve_device
-
-        saved = read_model_dir(path, estimator=cls.__name__)
-        pre = saved.preprocessing
+        est, pre = cls._load_dir(path, device)
+        config = est.network_.config
         try:
-            est = cls(**saved.config["params"])
-            network = RecurrentNetwork(NetworkConfig.from_dict(saved.config["network"]))
-            network.load_state_dict(saved.state_dict)
-            if (network.config.input_size != 1 + len(pre["features"])
-                    or pre["window"] != est.window or network.config.output_size != est.horizon):
+            if (config.input_size != 1 + len(pre["features"]) or pre["window"] != est.window
+                    or config.output_size != est.horizon):
                 raise ValueError("preprocessing.json disagrees with config.json about the inputs")
             est.target_scaler_ = scaler_from_dict(pre["target_scaler"])
             est.feature_scaler_ = scaler_from_dict(pre["feature_scaler"])
@@ -506,21 +486,17 @@ class Forecaster(Estimator):
             est.n_train_, est.n_fit_ = pre["n_train"], pre["n_fit"]
             est.fit_end_ = _label_from_json(pre["fit_end"])
             est.train_end_ = _label_from_json(pre["train_end"])
+            est.time_column_ = pre.get("time_column")
             rec = pre["recent"]
             labels = [_label_from_json(v) for v in rec["index"]]
-            est.time_column_ = pre.get("time_column")
             index = (pd.DatetimeIndex(labels, name=est.time_column_)
                      if labels and isinstance(labels[0], pd.Timestamp) else pd.Index(labels))
             est.recent_ = SeriesData(np.asarray(rec["target"], dtype=np.float64),
                                      np.asarray(rec["features"], dtype=np.float64).reshape(
                                          len(labels), len(pre["features"])),
                                      index, pre["target"], tuple(pre["features"]))
-            est.history_ = History.from_dict(saved.config.get("training", {}))
-        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-            if isinstance(exc, RnnkitError):
-                raise
+        except (KeyError, TypeError, ValueError) as exc:
             raise ModelFormatError(f"{str(path)!r} is inconsistent: {exc}") from None
-        est.network_ = network.to(resolve_device(device)).eval()
         return est
 
 

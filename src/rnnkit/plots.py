@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["plot_forecast", "plot_history", "plot_test"]
+__all__ = ["plot_confusion", "plot_forecast", "plot_history", "plot_test"]
 
 
 def _figure(width: float = 10, height: float = 4.5):
@@ -38,7 +38,8 @@ def _save(fig: Any, path: str | Path) -> Path:
 
 def plot_history(history: pd.DataFrame, path: str | Path, best_epoch: int | None = None,
                  title: str = "Training history") -> Path:
-    """Training and validation loss per epoch (log scale), with the restored best epoch marked."""
+    """Training and validation loss per epoch (log scale), with the restored best epoch marked;
+    with a ``val_accuracy`` column, validation accuracy on a second axis."""
     fig, ax = _figure(8, 4)
     ax.plot(history["epoch"], history["loss"], label="training loss")
     if "val_loss" in history:
@@ -47,9 +48,37 @@ def plot_history(history: pd.DataFrame, path: str | Path, best_epoch: int | None
         ax.axvline(best_epoch, color="grey", linestyle="--", label=f"best epoch ({best_epoch})")
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("loss (scaled units)")
+    ax.set_ylabel("loss")
     ax.set_title(title)
-    ax.legend()
+    handles, labels = ax.get_legend_handles_labels()
+    if "val_accuracy" in history:
+        acc = ax.twinx()
+        acc.plot(history["epoch"], history["val_accuracy"], color="tab:green", marker=".",
+                 label="validation accuracy")
+        acc.set_ylabel("accuracy")
+        more = acc.get_legend_handles_labels()
+        handles, labels = handles + more[0], labels + more[1]
+    ax.legend(handles, labels, loc="center right")
+    return _save(fig, path)
+
+
+def plot_confusion(confusion: pd.DataFrame, path: str | Path, title: str = "") -> Path:
+    """A confusion matrix (rows true, columns predicted) as a heat map with counts."""
+    n = len(confusion)
+    fig, ax = _figure(1.2 * n + 3, 1.0 * n + 2.5)
+    ax.grid(False)
+    values = confusion.to_numpy()
+    image = ax.imshow(values, cmap="Blues")
+    ax.set_xticks(range(n), confusion.columns, rotation=45 if n > 4 else 0)
+    ax.set_yticks(range(n), confusion.index)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    for i in range(n):
+        for j in range(n):
+            ax.text(j, i, f"{values[i, j]:,}", ha="center", va="center",
+                    color="white" if values[i, j] > values.max() / 2 else "black")
+    fig.colorbar(image, ax=ax)
+    ax.set_title(title or "Confusion matrix")
     return _save(fig, path)
 
 

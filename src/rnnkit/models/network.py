@@ -31,7 +31,7 @@ from torch import nn
 
 from rnnkit.models.layers import CELLS, Recurrent
 
-__all__ = ["NetworkConfig", "RecurrentNetwork"]
+__all__ = ["NetworkConfig", "RecurrentNetwork", "left_align"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,21 @@ class OneHot(nn.Module):
         return out
 
 
+def left_align(ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Move each row's non-padding ids (``!= 0``) to the front, keeping their order, and cut
+    the columns that are padding in every row. Returns ``(ids (N, L'), lengths (N,))``.
+
+    >>> left_align(torch.tensor([[0, 0, 5, 6], [7, 0, 0, 0]]))
+    (tensor([[5, 6],
+            [7, 0]]), tensor([2, 1]))
+    """
+    real = ids != 0
+    lengths = real.sum(dim=1)
+    order = torch.argsort((~real).to(torch.int8), dim=1, stable=True)  # real steps first
+    width = max(int(lengths.max()), 1) if len(ids) else 1
+    return ids.gather(1, order)[:, :width], lengths.clamp(min=1)
+
+
 class RecurrentNetwork(nn.Module):
     """Stacked SimpleRNN/LSTM/GRU layers with a dense head; see the module docstring."""
 
@@ -115,7 +130,13 @@ class RecurrentNetwork(nn.Module):
     def features(
         self, x: torch.Tensor, lengths: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Run the inputs and the recurrent stack: ``(sequence (N, L, D·H), last (N, D·H))``."""
+        """Run the inputs and the recurrent stack: ``(sequence (N, L, D·H), last (N, D·H))``.
+
+        Token input may be padded before or after the text (id 0): it is moved to the front and
+        read up to its length, so the padding side never changes the answer.
+        """
+        if self.config.tokens:
+            x, lengths = left_align(x)  # (N, L') ids, (N,) real lengths
         h = self.embedding(x) if self.embedding is not None else x  # (N, L, F)
         last = h[:, -1]
         for layer in self.recurrent:
