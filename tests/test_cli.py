@@ -115,3 +115,72 @@ def test_no_traceback_in_a_real_process(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "non-numeric values at CSV line 3 (2020-02-01) (e.g. 'oops')" in proc.stderr
+
+
+@pytest.fixture
+def reviews_csv(tmp_path):
+    from test_classifier import synthetic
+
+    texts, labels = synthetic(300)
+    path = tmp_path / "reviews.csv"
+    pd.DataFrame({"review": texts, "sentiment": labels}).to_csv(path, index=False)
+    return path
+
+
+TEXT_FAST = ["--num-words", "40", "--maxlen", "16", "--embedding-dim", "8", "--units", "8",
+             "--epochs", "3", "--quiet"]
+
+
+def test_classify_csv_then_predict_texts_and_csv(tmp_path, reviews_csv, capsys):
+    out = tmp_path / "clf"
+    assert main(["classify", "--csv", str(reviews_csv), "--text-column", "review",
+                 "--label-column", "sentiment", "--bidirectional", "--out", str(out),
+                 *TEXT_FAST]) == 0
+    printed = capsys.readouterr().out
+    assert "majority class" in printed and "confusion matrix" in printed
+    assert "Bidirectional(LSTM)" in printed
+    for name in ("config.json", "weights.safetensors", "preprocessing.json", "metrics.csv",
+                 "confusion.csv", "loss.png", "confusion.png"):
+        assert (out / name).is_file(), name
+    assert main(["predict", str(out), "the film was good", "awful plot"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "text,label,probability,p_neg,p_pos" and len(lines) == 3
+    assert main(["predict", str(out), "--csv", str(reviews_csv), "--text-column", "review",
+                 "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 300 and {"text", "label", "probability"} <= set(rows[0])
+
+
+def test_classify_preset_flags_override(tmp_path, reviews_csv, capsys):
+    out = tmp_path / "p"
+    assert main(["classify", "--csv", str(reviews_csv), "--text-column", "review",
+                 "--label-column", "sentiment", "--preset", "imdb-gru8", "--num-words", "50",
+                 "--epochs", "1", "--quiet", "--out", str(out)]) == 0
+    config = json.loads((out / "config.json").read_text())["params"]
+    assert config["cell"] == "gru" and config["num_words"] == 50 and config["maxlen"] == 100
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--label-column", "label"], "--label-column: no column 'label'"),
+    (["--label-column", "review"], "--test 0.2 leaves no text for testing"),
+    (["--maxlen", "1"], "`maxlen` must be an integer >= 2; got 1."),
+    (["--num-words", "2"], "`num_words` must be an integer >= 4; got 2."),
+])
+def test_classify_user_errors(tmp_path, reviews_csv, capsys, args, message):
+    out = tmp_path / "o"
+    base = ["classify", "--csv", str(reviews_csv), "--text-column", "review",
+            "--label-column", "sentiment", "--quiet", "--epochs", "1", "--out", str(out)]
+    code = main([*base, *args])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("rnnkit: error: ")
+    assert message in err
+    assert not out.exists()
+
+
+def test_predict_text_model_without_texts(tmp_path, reviews_csv, capsys):
+    out = tmp_path / "m"
+    main(["classify", "--csv", str(reviews_csv), "--text-column", "review",
+          "--label-column", "sentiment", "--out", str(out), *TEXT_FAST])
+    capsys.readouterr()
+    assert main(["predict", str(out)]) == 2
+    assert "give texts to classify" in capsys.readouterr().err

@@ -248,6 +248,7 @@ class TextClassifier(Estimator):
         from rnnkit.training import resolve_device, train
 
         p = self._validated_params()
+        self._warn_one_hot(p)
         texts = _check_texts(texts)
         labels = list(labels)
         if len(labels) != len(texts):
@@ -267,11 +268,17 @@ class TextClassifier(Estimator):
         if len(classes) < 2:
             raise RnnkitError(f"`labels` has a single class ({classes[0]!r}); a classifier "
                               "needs at least two.")
-        self._warn_one_hot(p)
+        if len(classes) > 20 and len(classes) > len(texts) / 2:
+            raise RnnkitError(f"`labels` has {len(classes):,} different values for "
+                              f"{len(texts):,} texts; a classifier needs several texts per "
+                              "class. Is the label column the right one?")
         self.classes_ = classes
         y = np.array([classes.index(v) for v in plain]) if len(classes) < 64 else \
             np.array(pd.Series(plain).map({c: i for i, c in enumerate(classes)}))
         train_idx, val_idx = stratified_split(y, p["validation"], p["seed"])
+        if len(val_idx) == 0:
+            raise RnnkitError(f"`validation`={p['validation']} leaves no text for validation: "
+                              "every class needs at least two texts.")
 
         tokens = Tokenizer(self.token_pattern)([texts[i] for i in train_idx])
         self.vocabulary_ = Vocabulary.fit(tokens, p["num_words"])

@@ -288,6 +288,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 def cmd_classify(args: argparse.Namespace) -> int:
     from rnnkit.classifier import PRESETS, TextClassifier, stratified_split
     from rnnkit.data.text_datasets import TextDataset, imdb, load_texts
+    from rnnkit.errors import RnnkitError
     from rnnkit.plots import plot_confusion, plot_history
 
     if args.data == "imdb":
@@ -297,11 +298,12 @@ def cmd_classify(args: argparse.Namespace) -> int:
         data = (load_texts(args.csv, args.text_column, args.label_column) if args.csv
                 else load_texts(args.folder))
         if not 0 < args.test < 1:
-            from rnnkit.errors import RnnkitError
-
             raise RnnkitError(f"--test must be a fraction in (0, 1); got {args.test}.")
         labels = ["" if v is None else str(v) for v in data.labels]
         keep, held = stratified_split(labels, args.test, args.seed)
+        if len(held) == 0:
+            raise RnnkitError(f"--test {args.test} leaves no text for testing: every class "
+                              "needs at least two texts.")
         train = TextDataset([data.texts[i] for i in keep], [data.labels[i] for i in keep])
         test = TextDataset([data.texts[i] for i in held], [data.labels[i] for i in held])
         source = str(args.csv or args.folder)
@@ -326,7 +328,9 @@ def cmd_classify(args: argparse.Namespace) -> int:
     clf._validated_params()  # argument errors before any data work
 
     _say(f"Data: {source}: {len(train):,} training texts, {len(test):,} test texts")
-    _say(f"  classes (training): {train.class_counts()}")
+    counts = train.class_counts()
+    shown = counts if len(counts) <= 10 else f"{len(counts)} classes"
+    _say(f"  classes (training): {shown}")
     _say()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

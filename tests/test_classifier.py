@@ -1,0 +1,163 @@
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+
+import rnnkit
+from rnnkit import TextClassifier
+from rnnkit.errors import RnnkitError
+
+POS = ["good", "great", "fine", "lovely", "superb"]
+NEG = ["bad", "awful", "poor", "boring", "dull"]
+FILLER = ["the", "film", "plot", "was", "actors", "and", "a", "it", "story", "very"]
+
+
+def synthetic(n: int, classes: int = 2, seed: int = 0):
+    """Texts of filler words with one class keyword at a random place: a learnable rule."""
+    rng = np.random.default_rng(seed)
+    keywords = [POS, NEG, ["meh", "okay", "average", "middling", "so-so"]][:classes]
+    names = ["pos", "neg", "mixed"][:classes]
+    texts, labels = [], []
+    for _ in range(n):
+        c = int(rng.integers(classes))
+        words = list(rng.choice(FILLER, size=int(rng.integers(3, 12))))
+        words.insert(int(rng.integers(len(words) + 1)), str(rng.choice(keywords[c])))
+        texts.append(" ".join(words))
+        labels.append(names[c])
+    return texts, labels
+
+
+FAST = dict(num_words=40, maxlen=16, embedding_dim=8, units=[16], dropout=0.0, epochs=40,
+            batch_size=32, learning_rate=0.01, patience=8, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def binary_model():
+    texts, labels = synthetic(400)
+    return TextClassifier(cell="gru", **FAST).fit(texts, labels)
+
+
+def test_binary_rule_is_learnt(binary_model):
+    texts, labels = synthetic(200, seed=1)
+    scores = binary_model.score(texts, labels)
+    assert scores["accuracy"] > 0.97 and scores["ROC AUC"] > 0.99
+    assert binary_model.network_.config.output_size == 1
+    assert sum(map(sum, scores["confusion_matrix"])) == 200
+
+
+@pytest.mark.parametrize("cell", ["lstm", "rnn"])
+def test_multiclass_rule_is_learnt_with_integer_labels(cell):
+    texts, labels = synthetic(600, classes=3)
+    as_ints = [{"pos": 10, "neg": 20, "mixed": 30}[v] for v in labels]
+    clf = TextClassifier(cell=cell, **FAST).fit(texts, as_ints)
+    assert clf.classes_ == [10, 20, 30] and clf.network_.config.output_size == 3
+    test_texts, test_labels = synthetic(200, classes=3, seed=2)
+    truth = [{"pos": 10, "neg": 20, "mixed": 30}[v] for v in test_labels]
+    assert np.mean(np.array(clf.predict(test_texts)) == np.array(truth)) > 0.95
+    proba = clf.predict_proba(test_texts)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_evaluation_has_majority_baseline(binary_model):
+    texts, labels = synthetic(100, seed=3)
+    ev = binary_model.evaluate(texts, labels)
+    assert ev.metrics.index.tolist() == ["GRU", "majority class"]
+    majority = binary_model.classes_[binary_model.majority_class_]
+    assert ev.metrics.loc["majority class", "accuracy"] == pytest.approx(
+        np.mean(np.array(labels) == majority))
+    assert "beats the best baseline" in ev.verdict
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_pre_and_post_padding_give_identical_predictions(bidirectional):
+    texts, labels = synthetic(300)
+    clf = TextClassifier(cell="lstm", bidirectional=bidirectional, padding="pre",
+                         **FAST | {"epochs": 5}).fit(texts, labels)
+    ids_pre = torch.as_tensor(clf._encode(texts[:50]))
+    clf.padding = "post"
+    ids_post = torch.as_tensor(clf._encode(texts[:50]))
+    assert not torch.equal(ids_pre, ids_post)  # the padding really moved
+    with torch.no_grad():
+        torch.testing.assert_close(clf.network_(ids_pre), clf.network_(ids_post),
+                                   rtol=1e-6, atol=1e-6)
+        # and the answer is that of the unpadded text alone
+        first = ids_post[:1, : int((ids_post[0] != 0).sum())]
+        torch.testing.assert_close(clf.network_(first), clf.network_(ids_post[:1]),
+                                   rtol=1e-6, atol=1e-6)
+
+
+def test_save_load_identical_predictions(tmp_path, binary_model):
+    binary_model.save(tmp_path / "clf")
+    loaded = rnnkit.load(str(tmp_path / "clf"))
+    assert isinstance(loaded, TextClassifier)
+    texts, _ = synthetic(50, seed=4)
+    assert np.array_equal(loaded.predict_proba(texts), binary_model.predict_proba(texts))
+    assert loaded.vocabulary_.words == binary_model.vocabulary_.words
+
+
+def test_same_seed_same_model():
+    texts, labels = synthetic(200)
+    a = TextClassifier(**FAST | {"epochs": 3, "dropout": 0.2}).fit(texts, labels)
+    b = TextClassifier(**FAST | {"epochs": 3, "dropout": 0.2}).fit(texts, labels)
+    assert np.array_equal(a.predict_proba(texts), b.predict_proba(texts))
+
+
+def test_vocabulary_comes_from_training_part_only():
+    texts, labels = synthetic(100)
+    clf = TextClassifier(**FAST | {"epochs": 1, "num_words": 1000}).fit(
+        [*texts, "zebra zebra zebra good"], [*labels, "pos"])
+    # the single 'zebra' text is in either part; the validation part must not add words
+    assert ("zebra" in clf.vocabulary_.index) == (len(clf.vocabulary_.words) == 21)
+
+
+def test_clone_and_presets():
+    clf = TextClassifier.from_preset("imdb-bilstm")
+    assert clone(clf).get_params() == clf.get_params()
+    assert clf.summary().count("Bidirectional(LSTM)") == 2
+    assert "Total params: 1,422,145" in clf.summary()
+    assert "Total params: 8,809" in TextClassifier.from_preset("imdb-lstm8").summary()
+    with pytest.raises(RnnkitError, match="`preset` must be one of imdb-lstm8"):
+        TextClassifier.from_preset("imdb-huge")
+
+
+def test_one_hot_input_and_memory_warning():
+    texts, labels = synthetic(100)
+    clf = TextClassifier(**FAST | {"embedding_dim": None, "epochs": 2}).fit(texts, labels)
+    assert clf.summary().count("OneHot") == 1
+    with pytest.warns(UserWarning, match=r"one-hot inputs .* need about 2\.\d GiB per batch"):
+        with pytest.raises(RnnkitError):  # stops right after the warning: the labels are bad
+            TextClassifier(num_words=10_000, maxlen=500, embedding_dim=None, batch_size=64,
+                           verbose=False).fit(["a b"] * 3, ["x", "y", None])
+
+
+@pytest.mark.parametrize("texts, labels, message", [
+    (["good", ""], ["a", "b"], "text 1 of `texts` is empty"),
+    (["good", None], ["a", "b"], "text 1 of `texts` is missing"),
+    ("good film", ["a"], "`texts` must be a list of strings"),
+    (["good", "bad"], ["a"], "one label per text; got 1 labels for 2 texts"),
+    (["good", "bad"], ["a", "a"], "single class ('a')"),
+    (["good", "bad"], ["a", None], "`labels` has missing values at text 1"),
+    (["good", "bad", "fine"], ["a", "b", "c"], "`validation`=0.2 leaves no text for validation"),
+    ([f"text {i}" for i in range(40)], [f"t{i}" for i in range(40)],
+     "`labels` has 40 different values for 40 texts"),
+])
+def test_bad_training_input(texts, labels, message):
+    with pytest.raises(RnnkitError) as info:
+        TextClassifier(verbose=False).fit(texts, labels)
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"num_words": 3}, "`num_words` must be an integer >= 4; got 3."),
+    ({"maxlen": 0}, "`maxlen` must be an integer >= 2; got 0."),
+    ({"padding": "middle"}, "`padding` must be one of 'pre', 'post'; got 'middle'."),
+])
+def test_out_of_range_arguments(params, message):
+    with pytest.raises(RnnkitError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        TextClassifier(verbose=False, **params).fit(["a", "b"], ["x", "y"])
+
+
+def test_unknown_label_at_scoring(binary_model):
+    with pytest.raises(RnnkitError, match=r"label 'maybe' \(text 1\) was never seen in training; "
+                                          r"known labels: neg, pos"):
+        binary_model.score(["good film", "so so"], ["pos", "maybe"])
