@@ -2,6 +2,7 @@ import io
 import tarfile
 import urllib.error
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -72,7 +73,7 @@ def test_download_checks_the_checksum(tmp_path, monkeypatch, small_archive):
     payload = small_archive.read_bytes()
 
     class Response(io.BytesIO):
-        headers = {"Content-Length": str(len(payload))}
+        headers: ClassVar[dict[str, str]] = {"Content-Length": str(len(payload))}
 
     monkeypatch.setattr(text_datasets.urllib.request, "urlopen",
                         lambda *a, **k: Response(payload))
@@ -101,8 +102,8 @@ def test_load_texts_formats(tmp_path):
     assert datasets.load_texts(tmp_path / "r.tsv", "review", "sentiment").texts == ["good"]
     assert datasets.load_texts(tmp_path / "r.jsonl", "review", "sentiment").labels == [1]
     assert datasets.load_texts(tmp_path / "f").labels == ["neg", "pos"]
-    with pytest.raises(RnnkitError, match="--label-column: no column 'label' .* available "
-                                          "columns: review, sentiment"):
+    with pytest.raises(RnnkitError, match=r"--label-column: no column 'label' .* available "
+                                          r"columns: review, sentiment"):
         datasets.load_texts(tmp_path / "r.csv", "review", "label")
 
 
