@@ -357,6 +357,17 @@ class TextClassifier(Estimator):
         ev = self.evaluate(texts, labels)
         return ev.metrics.iloc[0].to_dict() | {"confusion_matrix": ev.confusion.to_numpy().tolist()}
 
+    def trace(self, texts: Any):
+        """Every gate and state, per layer, direction and token, for each text (see
+        :class:`rnnkit.explain.Trace`); step labels are the tokens the model read."""
+        from rnnkit.explain import trace_network
+
+        self._check_fitted()
+        ids = self._encode(_check_texts(texts))
+        sequences = [row[row != 0] for row in ids]
+        labels = [self.vocabulary_.decode(seq) for seq in sequences]
+        return trace_network(self.network_, sequences, labels)
+
     # ---------------------------------------------------------------- persistence
     def save(self, path: str | Path) -> Path:
         """Write the model directory; the vocabulary goes into ``preprocessing.json``."""

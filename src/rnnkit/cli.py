@@ -176,6 +176,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, help="write here instead of standard output")
     p.set_defaults(handler=cmd_predict)
 
+    e = sub.add_parser(
+        "explain", help="show what a trained model's gates did, or measure gradient flow",
+        description="Trace a saved model reading a text (classifier) or a series (--csv, "
+                    "forecaster): the mean forget/input/output gates (GRU: reset/update) and the "
+                    "state magnitude per token or time step, under the prediction as it evolves. "
+                    "Writes explain.png, explain.html (self-contained, values on hover) and "
+                    "trace.csv. With --gradient-flow, measures the norm of d(loss)/d(x_t) per "
+                    "step for SimpleRNN, LSTM and GRU side by side (and the saved model, if "
+                    "given).")
+    e.add_argument("model", type=Path, nargs="?", help="a model directory")
+    e.add_argument("text", nargs="?", help="the text to explain (classifiers)")
+    e.add_argument("--csv", type=Path, help="series to explain (forecasters; same columns as "
+                                            "in training)")
+    e.add_argument("--time", help="date column in --csv (default: the one used in training)")
+    e.add_argument("--gradient-flow", action="store_true",
+                   help="measure gradient norms per step instead of tracing gates")
+    e.add_argument("--steps", type=int, default=100,
+                   help="sequence length for --gradient-flow (default: 100)")
+    e.add_argument("--units", type=int, default=32,
+                   help="units of the fresh networks for --gradient-flow without a model "
+                        "(default: 32)")
+    e.add_argument("--batch", type=int, default=64, help="inputs averaged in --gradient-flow")
+    e.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    e.add_argument("--out", type=Path, help="output directory (default: MODEL/explain, or "
+                                            "runs/gradient-flow)")
+    e.set_defaults(handler=cmd_explain)
+
     s = sub.add_parser("summary", help="print a saved model's layers and parameter counts")
     s.add_argument("model", type=Path, help="a model directory")
     s.set_defaults(handler=cmd_summary)
@@ -451,6 +478,89 @@ def cmd_predict(args: argparse.Namespace) -> int:
     else:
         text = frame.to_csv()
     _write_output(text, args.output, f"{len(forecast)} forecasts")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    import rnnkit
+    from rnnkit.classifier import TextClassifier
+    from rnnkit.errors import RnnkitError
+
+    if args.gradient_flow:
+        return _gradient_flow(args)
+    if args.model is None:
+        raise RnnkitError("explain needs a model directory (or --gradient-flow).")
+    model = rnnkit.load(str(args.model))
+    out = args.out or args.model / "explain"
+    from rnnkit.explain import explain_series, explain_text
+
+    if isinstance(model, TextClassifier):
+        if not args.text:
+            raise RnnkitError(f"give the text to explain: rnnkit explain {args.model} "
+                              "\"some text\".")
+        files = explain_text(model, args.text, out)
+    else:
+        if args.text:
+            raise RnnkitError(f"{str(args.model)!r} is a forecaster; explain a series with "
+                              "--csv, not a text.")
+        if args.csv is None:
+            raise RnnkitError("give the series to explain with --csv (same columns as in "
+                              "training).")
+        from rnnkit.data.series import load_csv
+
+        data, _ = load_csv(args.csv, model.target_name_, args.time or model.time_column_,
+                           list(model.feature_names_), model.fill)
+        import pandas as pd
+
+        y = pd.Series(data.target, index=data.index, name=data.target_name)
+        X = (pd.DataFrame(data.features, index=data.index, columns=list(data.feature_names))
+             if data.feature_names else None)
+        files = explain_series(model, y, X, out)
+    _say(f"Figure: {files['png']}\nPage: {files['html']}\nTrace: {files['csv']}")
+    return 0
+
+
+def _gradient_flow(args: argparse.Namespace) -> int:
+    import torch
+
+    import rnnkit
+    from rnnkit.explain import gradient_flow, plot_gradient_flow
+    from rnnkit.models.layers import CELLS
+    from rnnkit.models.network import NetworkConfig, RecurrentNetwork
+    from rnnkit.validation import PositiveInt
+
+    steps = PositiveInt().check("--steps", args.steps)
+    PositiveInt().check("--units", args.units)
+    PositiveInt().check("--batch", args.batch)
+    torch.manual_seed(args.seed)
+    networks = {}
+    if args.model is not None:
+        model = rnnkit.load(str(args.model))
+        base = model.network_.config
+        networks[f"trained {model.model_name}"] = model.network_.cpu()
+    else:
+        base = NetworkConfig("lstm", 8, (args.units,), 1)
+    for cell, name in CELLS.items():  # fresh networks of each cell, same shape
+        networks[f"fresh {name}"] = RecurrentNetwork(
+            NetworkConfig.from_dict(base.to_dict() | {"cell": cell}))
+    gen = torch.Generator().manual_seed(args.seed)
+    if base.tokens:
+        x = torch.randint(3, base.input_size, (args.batch, steps), generator=gen)
+    else:
+        x = torch.randn(args.batch, steps, base.input_size, generator=gen)
+    flow = gradient_flow(networks, x)
+    out = args.out or (args.model / "explain" if args.model else Path("runs/gradient-flow"))
+    out.mkdir(parents=True, exist_ok=True)
+    flow.to_csv(out / "gradient_flow.csv", index=False)
+    png = plot_gradient_flow(flow, out / "gradient_flow.png",
+                             title=f"Gradient flow over {steps} steps: ‖∂L/∂x_t‖ vs distance "
+                                   "from the output")
+    far = flow[flow["distance"] == steps - 1].set_index("model")["norm"]
+    near = flow[flow["distance"] == 0].set_index("model")["norm"]
+    for name in networks:
+        _say(f"{name:>22}: gradient norm {near[name]:.3g} at the last step, "
+             f"{far[name]:.3g} {steps - 1} steps back (ratio {far[name] / near[name]:.2g})")
+    _say(f"Figure: {png}\nTable: {out / 'gradient_flow.csv'}")
     return 0
 
 

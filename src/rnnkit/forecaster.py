@@ -450,6 +450,19 @@ class Forecaster(Estimator):
         last = int(index[-1]) if len(index) and not isinstance(index, pd.DatetimeIndex) else -1
         return pd.RangeIndex(last + 1, last + 1 + steps)
 
+    def trace(self, y: Any, X: Any = None):
+        """Every gate and state, per layer, direction and time step, of the network reading
+        the whole of ``y`` as one sequence from a zero state (see :class:`rnnkit.explain.Trace`).
+        """
+        from rnnkit.explain import trace_network
+
+        self._check_fitted()
+        data = self._as_data(y, X)
+        scaled = self._scale(data, self.target_scaler_, self.feature_scaler_)
+        labels = [v.strftime("%Y-%m-%d") if isinstance(v, pd.Timestamp) else str(v)
+                  for v in data.index]
+        return trace_network(self.network_, [scaled], [labels])
+
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
         """Write the fitted model to directory ``path`` (JSON + safetensors; no pickle)."""

@@ -138,6 +138,13 @@ class RecurrentNetwork(nn.Module):
         if self.config.tokens:
             x, lengths = left_align(x)  # (N, L') ids, (N,) real lengths
         h = self.embedding(x) if self.embedding is not None else x  # (N, L, F)
+        return self.recurrent_features(h, lengths)
+
+    def recurrent_features(
+        self, h: torch.Tensor, lengths: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The recurrent stack on already-embedded input ``h`` ``(N, L, F)`` (real steps
+        first); used where gradients with respect to the embedded inputs are wanted."""
         last = h[:, -1]
         for layer in self.recurrent:
             h, last = layer(h, lengths)  # (N, L, D·H), (N, D·H)
@@ -147,6 +154,10 @@ class RecurrentNetwork(nn.Module):
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """``x`` ``(N, L, F)`` floats or ``(N, L)`` token ids → ``(N, output_size)``."""
         _, z = self.features(x, lengths)
+        return self.head_output(z)
+
+    def head_output(self, z: torch.Tensor) -> torch.Tensor:
+        """The dense head on the recurrent summary ``z`` ``(N, D·H)`` → ``(N, output_size)``."""
         z = self.dropout(z)
         for layer in self.dense:
             z = self.dropout(torch.relu(layer(z)))  # (N, units)
