@@ -14,8 +14,8 @@ def bi_stacked_classifier():
     from test_classifier import FAST, synthetic
 
     texts, labels = synthetic(200)
-    return TextClassifier(cell="lstm", bidirectional=True, **FAST | {"units": [6, 4],
-                                                                     "epochs": 3}).fit(texts, labels)
+    params = FAST | {"units": [6, 4], "epochs": 3}
+    return TextClassifier(cell="lstm", bidirectional=True, **params).fit(texts, labels)
 
 
 def test_trace_of_a_bidirectional_stacked_model_is_shaped_and_labelled(bi_stacked_classifier):

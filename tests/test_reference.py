@@ -30,6 +30,9 @@ def test_single_layer_matches_fast_path(cell, bidirectional):
         outs.append(hidden if d == "forward" else hidden[::-1])
     np.testing.assert_allclose(np.concatenate(outs, 1), fast_out[0].detach().numpy(),
                                rtol=1e-5, atol=1e-6)
+    backward_last = outs[1][0] if bidirectional else np.zeros(0)
+    np.testing.assert_allclose(np.concatenate([outs[0][-1], backward_last]),
+                               fast_last[0].detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
