@@ -37,7 +37,7 @@ def test_every_model_and_baseline_is_scored_on_the_same_points(forecast_runs):
     for row in forecast_runs.itertuples():
         key = row.model if row.kind == "baseline" else f"{row.model} seed {row.seed}"
         pred = details["predictions"][key].to_numpy()
-        assert row.RMSE == pytest.approx(np.sqrt(np.mean((pred - actual) ** 2)))
+        assert pytest.approx(np.sqrt(np.mean((pred - actual) ** 2))) == row.RMSE
 
 
 def test_seed_spread_is_what_the_summary_reports(forecast_runs):
