@@ -82,13 +82,16 @@ class Estimator:
     def _load_dir(cls, path: str | Path, device: str = "auto"):
         """``(estimator with network_ and history_, preprocessing dict)`` from a directory."""
         from rnnkit.io import read_model_dir
-        from rnnkit.models.network import NetworkConfig, RecurrentNetwork
+        from rnnkit.models.network import MedianEnsemble, NetworkConfig, RecurrentNetwork
         from rnnkit.training import History, resolve_device
 
         saved = read_model_dir(path, estimator=cls.__name__)
         try:
             est = cls(**saved.config["params"])
-            network = RecurrentNetwork(NetworkConfig.from_dict(saved.config["network"]))
+            config = NetworkConfig.from_dict(saved.config["network"])
+            members = int(saved.config["params"].get("ensemble", 1))
+            network = (RecurrentNetwork(config) if members == 1 else
+                       MedianEnsemble([RecurrentNetwork(config) for _ in range(members)]))
             network.load_state_dict(saved.state_dict)
             est.history_ = History.from_dict(saved.config.get("training", {}))
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:

@@ -197,20 +197,26 @@ def html_explanation(trace: Trace, evolving: np.ndarray, png: Path, path: str | 
     labels = trace.labels[0]
     image = base64.b64encode(Path(png).read_bytes()).decode("ascii")
 
-    def cell(value: float, name: str, step: int) -> str:
-        shade = int(255 - 180 * min(max(float(value), 0.0), 1.0))
-        tip = f"{labels[step]} · {name}: {value:.4f}"
-        return (f'<td title="{html.escape(tip)}" style="background:rgb({shade},{shade},255)">'
-                f"{value:.2f}</td>")
+    def row(name: str, values: np.ndarray) -> str:
+        values = np.asarray(values[:len(labels)], dtype=np.float64)
+        finite = values[np.isfinite(values)]
+        # gates and probabilities shade on [0, 1]; other rows (forecasts) on their own range
+        lo, hi = (0.0, 1.0) if finite.size == 0 or (finite.min() >= 0 and finite.max() <= 1) \
+            else (float(finite.min()), float(finite.max()) or 1.0)
+        cells = []
+        for step, value in enumerate(values):
+            if not np.isfinite(value):
+                cells.append("<td>–</td>")
+                continue
+            shade = int(255 - 180 * (value - lo) / ((hi - lo) or 1.0))
+            tip = f"{labels[step]} · {name}: {value:.4f}"
+            text = f"{value:.2f}" if abs(value) < 100 else f"{value:.0f}"
+            cells.append(f'<td title="{html.escape(tip)}" '
+                         f'style="background:rgb({shade},{shade},255)">{text}</td>')
+        return f"<tr><th>{html.escape(name)}</th>{''.join(cells)}</tr>"
 
     head = "".join(f"<th>{html.escape(lab)}</th>" for lab in labels)
-    body = [f"<tr><th>{html.escape(evolving_label)}</th>"
-            + "".join(cell(v, evolving_label, i) for i, v in enumerate(evolving[:len(labels)]))
-            + "</tr>"]
-    for name, values in rows:
-        body.append(f"<tr><th>{html.escape(name)}</th>"
-                    + "".join(cell(v, name, i) for i, v in enumerate(values[:len(labels)]))
-                    + "</tr>")
+    body = [row(evolving_label, evolving)] + [row(name, values) for name, values in rows]
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:1.5em}} table{{border-collapse:collapse;font-size:11px}}
@@ -315,11 +321,12 @@ def explain_series(model: Any, y: Any, X: Any, out: str | Path) -> dict[str, Pat
     series and the one-step forecast made after each step, in ``out``."""
     trace = model.trace(y, X)
     data = model._as_data(y, X)
-    scaled = model._scale(data, model.target_scaler_, model.feature_scaler_)
-    step_forecast = model.target_scaler_.inverse_transform(
-        prefix_outputs(model.network_, scaled)[:, :1]).ravel()
-    return _write(trace, step_forecast, out, "next-step forecast",
-                  f"{model.model_name} reading the series {data.target_name!r}", data.target)
+    steps = len(trace.labels[0])  # the series after the transform's lags
+    one_step = model.predict(y, X).to_numpy()  # the forecast of each point from its window
+    evolving = np.concatenate([np.full(steps - len(one_step), np.nan), one_step])
+    return _write(trace, evolving, out, "one-step forecast",
+                  f"{model.model_name} reading the series {data.target_name!r}",
+                  data.target[len(data) - steps:])
 
 
 def _write(trace: Trace, evolving: np.ndarray, out: str | Path, label: str, title: str,

@@ -1,9 +1,11 @@
-"""``Forecaster``: a recurrent network that forecasts a time series, end to end.
+"""``Forecaster``: a recurrent network that forecasts one or many time series, end to end.
 
-It splits chronologically (validation is the last part of the data given to ``fit``), fits
-scalers on the training part only, cuts sliding windows, trains with early stopping, and reports
+It splits chronologically (validation is the last part of the data given to ``fit``), makes the
+target stationary with an invertible transform (log, Box-Cox, differencing), scales on the
+training part only, cuts sliding windows (optionally normalised by each window's last level),
+trains with early stopping (one network, or a median ensemble of several seeds), and reports
 every number in the data's own units next to naive and seasonal-naive forecasts of the same
-points.
+points, with conformal prediction intervals.
 
 >>> import numpy as np
 >>> y = np.sin(np.arange(120) * 2 * np.pi / 12) * 10 + 50
@@ -36,6 +38,7 @@ from rnnkit.data.series import (
     infer_frequency,
     season_length_for,
 )
+from rnnkit.data.transforms import TransformChain
 from rnnkit.data.windows import make_windows
 from rnnkit.errors import ModelFormatError, RnnkitError
 from rnnkit.evaluation import mase_scale, metrics_table, naive_forecasts, verdict
@@ -60,18 +63,24 @@ class ForecastEvaluation:
     """What :meth:`Forecaster.evaluate` found on the points after the training data.
 
     ``metrics``: one row per model (the network first, then the baselines), columns RMSE, MAE,
-    MAPE, sMAPE, MASE, in the data's units. ``predictions``: ``actual`` and each model's one-step-
-    ahead forecast per point. ``verdict``: one sentence comparing the network with the best
-    baseline.
+    MAPE, sMAPE, MASE, in the data's units (averaged over series for several series).
+    ``predictions``: ``actual`` and each model's one-step-ahead forecast per point (with
+    ``unique_id`` for several series). ``coverage``: the share of test points inside the
+    network's ``level`` prediction interval. ``verdict``: the network vs the best baseline.
     """
 
     metrics: pd.DataFrame
     predictions: pd.DataFrame
     verdict: str
+    coverage: float = float("nan")
+    level: float = 0.9
 
     def __str__(self) -> str:
         table = self.metrics.to_string(float_format=lambda v: f"{v:,.3f}")
-        return f"{table}\n\n{self.verdict}"
+        cover = ("" if np.isnan(self.coverage) else
+                 f"\n{self.level:.0%} prediction intervals covered {self.coverage:.0%} of the "
+                 "test points.")
+        return f"{table}\n\n{self.verdict}{cover}"
 
     def __repr__(self) -> str:
         return str(self)
@@ -92,22 +101,77 @@ def holdout_size(n: int, test: float | int) -> int:
     return size
 
 
+@dataclass
+class _Series:
+    """What the forecaster learned about one series (all in the series' own units)."""
+
+    key: Any
+    chain: TransformChain
+    scaler: Any
+    recent: SeriesData  # the last `window + chain.lost` observations: where forecasts start
+    mase_scale: float
+    season_length: int
+    freq: str | None
+    n_train: int
+    n_fit: int
+    fit_end: Any
+    train_end: Any
+    residuals: list[list[float]]  # validation |errors| of 1..K-step forecasts, for intervals
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.recent
+        return {"key": self.key, "transform": self.chain.to_dict(),
+                "scaler": self.scaler.to_dict(), "mase_scale": self.mase_scale,
+                "season_length": self.season_length, "frequency": self.freq,
+                "n_train": self.n_train, "n_fit": self.n_fit,
+                "fit_end": _label_to_json(self.fit_end),
+                "train_end": _label_to_json(self.train_end), "residuals": self.residuals,
+                "time_column": r.index.name,
+                "recent": {"index": [_label_to_json(v) for v in r.index],
+                           "target": r.target.tolist(), "features": r.features.tolist(),
+                           "target_name": r.target_name, "features_names": list(
+                               r.feature_names)}}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> _Series:
+        rec = d["recent"]
+        labels = [_label_from_json(v) for v in rec["index"]]
+        index = (pd.DatetimeIndex(labels, name=d.get("time_column"))
+                 if labels and isinstance(labels[0], pd.Timestamp) else pd.Index(labels))
+        names = tuple(rec["features_names"])
+        recent = SeriesData(np.asarray(rec["target"], dtype=np.float64),
+                            np.asarray(rec["features"], dtype=np.float64).reshape(
+                                len(labels), len(names)), index, rec["target_name"], names)
+        return cls(d["key"], TransformChain.from_dict(d["transform"]),
+                   scaler_from_dict(d["scaler"]), recent, d["mase_scale"], d["season_length"],
+                   d["frequency"], d["n_train"], d["n_fit"], _label_from_json(d["fit_end"]),
+                   _label_from_json(d["train_end"]), d["residuals"])
+
+
 class Forecaster(Estimator):
-    """Forecast a series with a SimpleRNN, LSTM or GRU network.
+    """Forecast a series (or many, with one global network) with a SimpleRNN, LSTM or GRU.
 
     Args:
         cell: ``"rnn"`` (SimpleRNN, tanh), ``"lstm"`` or ``"gru"``.
         units: units per stacked recurrent layer, e.g. ``[64, 32]``.
         window: past time steps the network reads for each forecast.
         horizon: steps the network emits at once (direct); longer forecasts feed its own
-            predictions back (recursive).
+            forecasts back (recursive). ``horizon=1`` is purely recursive.
         stride: step between the starts of consecutive training windows.
         bidirectional: read each window both ways.
         dropout: dropout rate after each recurrent and hidden dense layer.
         dense: hidden ReLU layers of the head, e.g. ``[32]``; ``()`` for none.
+        transform: target transform chain fitted on the training part and inverted for every
+            number reported, e.g. ``"log"``, ``"boxcox"``, ``"diff"``, ``"log,diff12"``;
+            ``"none"``; ``"auto"`` uses ``"log"`` for a positive series, else none.
+        normalize: subtract each window's ``"last"`` (or ``"mean"``) scaled level from its
+            inputs and targets, so the network learns changes, not levels; ``None`` to keep
+            levels. With ``transform="log"`` this is normalisation by ratio.
         scaler: ``"standard"``, ``"minmax"`` or ``None``, fitted on the training part only.
+        ensemble: train this many networks (seeds ``seed``, ``seed + 1``, …) and use the median
+            of their forecasts.
         validation: fraction of the data given to ``fit`` held out (chronologically, at the end)
-            for early stopping; 0 trains on everything for ``epochs`` epochs.
+            for early stopping and for the prediction intervals; 0 trains on everything.
         epochs, batch_size, learning_rate: Adam training settings.
         loss: ``"mse"`` or ``"huber"``, on scaled values.
         patience: early stopping patience in epochs (best weights are restored); None: off.
@@ -121,11 +185,13 @@ class Forecaster(Estimator):
         device: ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``.
         verbose: show a progress bar while training.
         checkpoint: path of a ``.safetensors`` file that receives the best weights as training
-            improves.
+            improves (single network only).
 
-    Feature columns (``X``) are inputs only: the target is univariate. To forecast beyond the
-    data the network needs the features' future values; pass them as ``X_future``, or they are
-    held at their last observed values and a warning says so.
+    ``fit`` takes one series (Series, array) with optional feature columns ``X``, or many
+    series — a long DataFrame with ``unique_id``, ``ds``, ``y`` columns, or a dict of Series —
+    for one global network with per-series transforms and scaling. Feature columns are inputs
+    only: to forecast beyond the data the network needs their future values; pass
+    ``X_future``, or they are held at their last observed values, with a warning.
     """
 
     _parameter_constraints: ClassVar[dict[str, Constraint]] = {
@@ -137,7 +203,9 @@ class Forecaster(Estimator):
         "bidirectional": Boolean(),
         "dropout": Number(0.0, 1.0, high_open=True),
         "dense": IntList(allow_empty=True),
+        "normalize": Optional(Choice(("last", "mean", "none"))),
         "scaler": Optional(Choice(("standard", "minmax", "none"))),
+        "ensemble": PositiveInt(),
         "validation": Number(0.0, 1.0, high_open=True),
         "epochs": PositiveInt(),
         "batch_size": PositiveInt(),
@@ -155,12 +223,14 @@ class Forecaster(Estimator):
 
     def __init__(self, cell: str = "lstm", units: Any = (64, 32), window: int = 12,
                  horizon: int = 1, stride: int = 1, bidirectional: bool = False,
-                 dropout: float = 0.2, dense: Any = (32,), scaler: str | None = "standard",
-                 validation: float = 0.2, epochs: int = 200, batch_size: int = 16,
-                 learning_rate: float = 1e-3, loss: str = "mse", patience: int | None = 20,
-                 reduce_lr_patience: int | None = 10, clip_norm: float | None = 1.0,
-                 season_length: int | None = None, fill: str | None = None, seed: int = 0,
-                 device: str = "auto", verbose: bool = True, checkpoint: str | None = None):
+                 dropout: float = 0.2, dense: Any = (32,), transform: str | None = "auto",
+                 normalize: str | None = "last", scaler: str | None = "standard",
+                 ensemble: int = 1, validation: float = 0.2, epochs: int = 200,
+                 batch_size: int = 16, learning_rate: float = 1e-3, loss: str = "mse",
+                 patience: int | None = 20, reduce_lr_patience: int | None = 10,
+                 clip_norm: float | None = 1.0, season_length: int | None = None,
+                 fill: str | None = None, seed: int = 0, device: str = "auto",
+                 verbose: bool = True, checkpoint: str | None = None):
         self.cell = cell
         self.units = units
         self.window = window
@@ -169,7 +239,10 @@ class Forecaster(Estimator):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.dense = dense
+        self.transform = transform
+        self.normalize = normalize
         self.scaler = scaler
+        self.ensemble = ensemble
         self.validation = validation
         self.epochs = epochs
         self.batch_size = batch_size
@@ -210,81 +283,251 @@ class Forecaster(Estimator):
             net = RecurrentNetwork(self._network_config(p, 1 + n_features))
         return net.summary(timesteps=int(self.window), title=self.model_name.lower())
 
-    def _check_length(self, n: int, p: dict[str, Any], test: int = 0) -> int:
+    def _chain(self, spec: Any, target: np.ndarray) -> TransformChain:
+        if spec is None or (isinstance(spec, str) and spec.strip().lower() == "auto"):
+            spec = "log" if np.all(target > 0) else "none"
+        if not isinstance(spec, str):
+            raise RnnkitError(f"`transform` must be a string like 'log' or 'log,diff12', "
+                              f"'auto' or 'none'; got {spec!r}.")
+        return TransformChain.parse(spec)
+
+    def _check_length(self, n: int, p: dict[str, Any], test: int = 0, lost: int = 0) -> int:
         """Training size after the validation split, or a clear error when the data is short."""
         n_val = round(n * p["validation"]) if p["validation"] > 0 else 0
         n_train = n - n_val
         w, h = p["window"], p["horizon"]
-        if n_train < w + h or (n_val and n_val < h):
-            need = w + h + (max(h, 1) if p["validation"] > 0 else 0)
+        if n_train < lost + w + h or (n_val and n_val < h):
+            need = lost + w + h + (max(h, 1) if p["validation"] > 0 else 0)
             test_text = f" + test {test}" if test else ""
+            lost_text = f" + {lost} lost to the transform" if lost else ""
             raise RnnkitError(
-                f"the series is too short: {n + test} values, but window {w} + horizon {h} "
-                f"+ validation{test_text} needs more (the training part has {n_train} values, "
-                f"at least {w + h} are needed, about {need + test} in all). Use a shorter "
-                "`window`, a smaller `validation` or `test`, or more data.")
+                f"the series is too short: {n + test} values, but window {w} + horizon {h}"
+                f"{lost_text} + validation{test_text} needs more (the training part has "
+                f"{n_train} values, at least {lost + w + h} are needed, about {need + test} in "
+                "all). Use a shorter `window`, a smaller `validation` or `test`, or more data.")
         return n_train
+
+    # ------------------------------------------------------------------ input
+    def _collection(self, y: Any, X: Any, fill: str | None) -> tuple[list[tuple[Any, SeriesData]],
+                                                                     bool]:
+        """``[(key, series)]`` and whether the input holds several series."""
+        if isinstance(y, pd.DataFrame) and {"unique_id", "ds", "y"} <= set(y.columns):
+            if X is not None:
+                raise RnnkitError("feature columns (`X`) are not supported with several series.")
+            out = []
+            for key, part in y.groupby("unique_id", sort=True):
+                part = part.sort_values("ds")
+                dated = pd.api.types.is_datetime64_any_dtype(part["ds"])
+                index = (pd.DatetimeIndex(part["ds"], name="ds") if dated
+                         else pd.RangeIndex(len(part)))
+                series = pd.Series(part["y"].to_numpy(), index=index, name="y")
+                out.append((_plain_key(key), as_series(series, fill=fill)))
+            if not out:
+                raise RnnkitError("`y` holds no rows.")
+            return out, True
+        if isinstance(y, dict):
+            if X is not None:
+                raise RnnkitError("feature columns (`X`) are not supported with several series.")
+            if not y:
+                raise RnnkitError("`y` is an empty dict; give at least one series.")
+            return [(_plain_key(k), as_series(v, fill=fill)) for k, v in y.items()], True
+        return [(None, as_series(y, X, fill=fill))], False
 
     # ------------------------------------------------------------------ fitting
     def fit(self, y: Any, X: Any = None) -> Forecaster:
         """Train on ``y`` (and feature columns ``X``); the last ``validation`` part validates.
 
         Returns ``self``. ``y``: Series (a ``DatetimeIndex`` gives dated forecasts), 1-D array
-        or list; ``X``: DataFrame or 2-D array with one row per value of ``y``.
+        or list; or many series (long ``unique_id``/``ds``/``y`` DataFrame, or dict of Series).
+        ``X``: DataFrame or 2-D array with one row per value of ``y``.
         """
         import torch
 
-        from rnnkit.models.network import RecurrentNetwork
+        from rnnkit.models.network import MedianEnsemble, RecurrentNetwork
         from rnnkit.training import resolve_device, train
 
         p = self._validated_params()
-        data = as_series(y, X, fill=p["fill"])
-        n_train = self._check_length(len(data), p)
-        freq = infer_frequency(data.index)
-        season = p["season_length"] or season_length_for(freq)
-
-        target_scaler = make_scaler(p["scaler"]).fit(data.target[:n_train, None])
-        feature_scaler = make_scaler(p["scaler"]).fit(data.features[:n_train])
-        scaled = self._scale(data, target_scaler, feature_scaler)  # (T, 1 + F)
+        if p["normalize"] == "none":
+            p["normalize"] = None
+        collection, multi = self._collection(y, X, p["fill"])
+        first = collection[0][1]
+        train_x, train_y, val_x, val_y, states, features_train = [], [], [], [], [], []
+        for key, data in collection:
+            chain = self._chain(self.transform, data.target)
+            try:
+                n_train = self._check_length(len(data), p, lost=chain.lost)
+            except RnnkitError as exc:
+                raise RnnkitError(f"series {key!r}: {exc}" if multi else str(exc)) from None
+            chain.fit(data.target[:n_train])
+            freq = infer_frequency(data.index)
+            season = p["season_length"] or season_length_for(freq)
+            z = chain.transform(data.target)
+            scaler = make_scaler(p["scaler"]).fit(z[chain.lost:n_train, None])
+            states.append(_Series(key, chain, scaler, data, mase_scale(
+                data.target[:n_train], season), season, freq, n_train, len(data),
+                data.index[-1], data.index[n_train - 1], []))
+            features_train.append(data.features[:n_train])
+        self.feature_scaler_ = make_scaler(p["scaler"]).fit(np.vstack(features_train))
+        self.feature_names_ = first.feature_names
         w, h = p["window"], p["horizon"]
-        x_train, y_train = make_windows(scaled[:n_train], w, h, p["stride"])
+        for state in states:
+            data = state.recent  # the whole series for now; trimmed below
+            space = self._space(state, data)  # (T - lost, 1 + F)
+            cut = state.n_train - state.chain.lost
+            x, t = make_windows(space[:cut], w, h, p["stride"])
+            train_x.append(x)
+            train_y.append(t)
+            if state.n_train < state.n_fit:
+                x, t = make_windows(space, w, h, 1, first_target=cut)
+                val_x.append(x)
+                val_y.append(t)
+        x_train, y_train = self._normalized(np.concatenate(train_x), np.concatenate(train_y),
+                                            p["normalize"])
         val = None
-        if n_train < len(data):
-            x_val, y_val = make_windows(scaled, w, h, 1, first_target=n_train)
+        if val_x:
+            x_val, y_val = self._normalized(np.concatenate(val_x), np.concatenate(val_y),
+                                            p["normalize"])
             val = (torch.as_tensor(x_val, dtype=torch.float32),
                    torch.as_tensor(y_val, dtype=torch.float32))
-
-        torch.manual_seed(p["seed"])
-        device = resolve_device(p["device"])
-        network = RecurrentNetwork(self._network_config(p, scaled.shape[1])).to(device)
-        loss_fn = (torch.nn.functional.mse_loss if p["loss"] == "mse"
-                   else torch.nn.functional.huber_loss)
-        config = self._train_config(p, f"{self.model_name} training")
         train_tensors = (torch.as_tensor(x_train, dtype=torch.float32),
                          torch.as_tensor(y_train, dtype=torch.float32))
-        self.history_ = train(network, loss_fn, train_tensors, val, config)
-
-        self.network_ = network
-        self.target_scaler_ = target_scaler
-        self.feature_scaler_ = feature_scaler
-        self.target_name_ = data.target_name
-        self.feature_names_ = data.feature_names
-        self.freq_ = freq
-        self.season_length_ = season
-        self.mase_scale_ = mase_scale(data.target[:n_train], season)
-        self.n_train_ = n_train
-        self.n_fit_ = len(data)
-        self.fit_end_ = data.index[-1]
-        self.train_end_ = data.index[n_train - 1]
-        self.time_column_ = data.index.name if isinstance(data.index, pd.DatetimeIndex) else None
-        self.update(data)
+        device = resolve_device(p["device"])
+        loss_fn = (torch.nn.functional.mse_loss if p["loss"] == "mse"
+                   else torch.nn.functional.huber_loss)
+        members, histories = [], []
+        for k in range(p["ensemble"]):
+            seed = p["seed"] + k
+            torch.manual_seed(seed)
+            network = RecurrentNetwork(self._network_config(p, x_train.shape[2])).to(device)
+            config = self._train_config(p | {"seed": seed}, f"{self.model_name} training"
+                                        + (f" ({k + 1}/{p['ensemble']})"
+                                           if p["ensemble"] > 1 else ""))
+            histories.append(train(network, loss_fn, train_tensors, val, config))
+            members.append(network)
+        self.network_ = members[0] if len(members) == 1 else MedianEnsemble(members).eval()
+        self.history_ = histories[0]
+        self.member_histories_ = histories
+        self.multi_ = multi
+        self.series_ = states
+        for state in states:
+            full = state.recent
+            state.residuals = self._validation_residuals(state, full)
+            state.recent = full.slice(max(0, len(full) - (w + state.chain.lost)))
         return self
 
-    # ------------------------------------------------------------------ helpers
     @staticmethod
-    def _scale(data: SeriesData, target_scaler, feature_scaler) -> np.ndarray:
-        return np.column_stack([target_scaler.transform(data.target[:, None]),
-                                feature_scaler.transform(data.features)])
+    def _normalized(x: np.ndarray, y: np.ndarray, normalize: str | None
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """Subtract each window's level from its target channel and its targets."""
+        if normalize is None:
+            return x, y
+        level = x[:, -1, 0] if normalize == "last" else x[:, :, 0].mean(axis=1)  # (S,)
+        x = x.copy()
+        x[:, :, 0] -= level[:, None]
+        return x, y - level[:, None]
+
+    # ------------------------------------------------------------------ model space
+    def _space(self, state: _Series, data: SeriesData) -> np.ndarray:
+        """Transformed, scaled target and scaled features, ``(T - lost, 1 + F)``."""
+        lost = state.chain.lost
+        z = state.chain.transform(data.target)[lost:]
+        return np.column_stack([state.scaler.transform(z[:, None]),
+                                self.feature_scaler_.transform(data.features[lost:])])
+
+    def _predict_space(self, windows: np.ndarray) -> np.ndarray:
+        """Network forecasts ``(S, horizon)`` in model space for windows ``(S, window, C)``."""
+        import torch
+
+        normalize = None if self.normalize in (None, "none") else self.normalize
+        level = np.zeros(len(windows))
+        if normalize is not None and len(windows):
+            level = windows[:, -1, 0] if normalize == "last" else windows[:, :, 0].mean(axis=1)
+            windows = windows.copy()
+            windows[:, :, 0] -= level[:, None]
+        device = next(self.network_.parameters()).device
+        self.network_.eval()
+        outs = []
+        with torch.no_grad():
+            for start in range(0, len(windows), 4096):
+                x = torch.as_tensor(windows[start:start + 4096], dtype=torch.float32,
+                                    device=device)
+                outs.append(self.network_(x).cpu().numpy().astype(np.float64))
+        out = np.concatenate(outs) if outs else np.zeros((0, self.network_.config.output_size))
+        return out + level[:, None]
+
+    def _one_step(self, state: _Series, data: SeriesData, first_target: int) -> np.ndarray:
+        """One-step-ahead forecasts, in data units, of ``data.target[first_target:]``."""
+        lost, w = state.chain.lost, int(self.window)
+        space = self._space(state, data)
+        x, _ = make_windows(space, w, 1, 1, first_target=first_target - lost)
+        z = state.scaler.inverse_transform(self._predict_space(x)[:, :1]).ravel()
+        positions = np.arange(first_target, len(data))
+        return state.chain.inverse_one_step(z, data.target, positions)
+
+    def _path(self, state: _Series, history: SeriesData, steps: int,
+              future: np.ndarray) -> np.ndarray:
+        """Forecast ``steps`` values after ``history`` (recursive over ``horizon`` chunks)."""
+        return self._paths(state, [history.target], [history.features], steps, [future])[0]
+
+    def _paths(self, state: _Series, targets: list[np.ndarray], features: list[np.ndarray],
+               steps: int, futures: list[np.ndarray]) -> np.ndarray:
+        """Forecast ``steps`` values after each of several histories of one series at once
+        (one network call per chunk for all of them). Returns ``(histories, steps)``."""
+        w, lost = int(self.window), state.chain.lost
+        target = [list(t[-(w + lost):]) for t in targets]
+        feats = [list(f[-(w + lost):]) for f in features]
+        n_features = len(self.feature_names_)
+        out = np.zeros((len(targets), steps))
+        done = 0
+        while done < steps:
+            spaces = []
+            for t, f in zip(target, feats, strict=True):
+                recent = SeriesData(np.asarray(t), np.asarray(f).reshape(len(t), n_features),
+                                    pd.RangeIndex(len(t)), "", self.feature_names_)
+                spaces.append(self._space(state, recent)[-w:])
+            z = self._predict_space(np.stack(spaces))  # (histories, horizon)
+            k = min(z.shape[1], steps - done)
+            for i in range(len(target)):
+                z_i = state.scaler.inverse_transform(z[i, :k, None]).ravel()
+                values = state.chain.inverse_next(z_i, np.asarray(target[i]))
+                target[i].extend(values.tolist())
+                feats[i].extend(futures[i][done:done + k])
+                out[i, done:done + k] = values
+            done += k
+        return out
+
+    def _validation_residuals(self, state: _Series, data: SeriesData) -> list[list[float]]:
+        """|error| of 1..K-step forecasts from validation origins (K ≤ 2 seasons, ≤ 24)."""
+        start = state.n_train
+        if start >= len(data):
+            return []
+        max_k = min(len(data) - start, 24, 2 * max(state.season_length, 6))
+        # every origin for one series; a few recent ones per series for a global model
+        origins = list(range(start, len(data)))[-(12 if self.multi_ else 60):]
+        residuals: list[list[float]] = [[] for _ in range(max_k)]
+        paths = self._paths(state, [data.target[:o] for o in origins],
+                            [data.features[:o] for o in origins], max_k,
+                            [np.vstack([data.features[o:o + max_k],
+                                        np.repeat(data.features[-1:], max_k, axis=0)])[:max_k]
+                             for o in origins])
+        for path, origin in zip(paths, origins, strict=True):
+            for j in range(min(max_k, len(data) - origin)):
+                residuals[j].append(abs(float(data.target[origin + j] - path[j])))
+        return residuals
+
+    # ------------------------------------------------------------------ helpers
+    def _state(self, key: Any = None) -> _Series:
+        if key is None:
+            if len(self.series_) > 1:
+                raise RnnkitError("this model holds several series; name one with `series=`, "
+                                  f"e.g. {self.series_[0].key!r}.")
+            return self.series_[0]
+        for state in self.series_:
+            if state.key == key:
+                return state
+        known = ", ".join(repr(s.key) for s in self.series_[:10])
+        raise RnnkitError(f"unknown series {key!r}; this model knows {known}"
+                          + (" …" if len(self.series_) > 10 else "") + ".")
 
     def _as_data(self, y: Any, X: Any) -> SeriesData:
         data = as_series(y, X, fill=self.fill)
@@ -295,121 +538,159 @@ class Forecaster(Estimator):
                 f"got {list(data.feature_names)}. Pass the same columns as X.")
         return data
 
-    def _predict_scaled(self, windows: np.ndarray) -> np.ndarray:
-        """Network outputs ``(S, horizon)`` in scaled units for windows ``(S, window, 1 + F)``."""
-        import torch
+    # public read-only views of the single-series state (kept for the CLI and users)
+    target_scaler_ = property(lambda self: self._state().scaler)
+    target_name_ = property(lambda self: self._state().recent.target_name)
+    season_length_ = property(lambda self: self.series_[0].season_length)
+    mase_scale_ = property(lambda self: self._state().mase_scale)
+    freq_ = property(lambda self: self.series_[0].freq)
+    n_train_ = property(lambda self: self._state().n_train)
+    n_fit_ = property(lambda self: self._state().n_fit)
+    fit_end_ = property(lambda self: self._state().fit_end)
+    time_column_ = property(lambda self: self.series_[0].recent.index.name
+                            if isinstance(self.series_[0].recent.index, pd.DatetimeIndex)
+                            else None)
 
-        device = next(self.network_.parameters()).device
-        self.network_.eval()
-        outs = []
-        with torch.no_grad():
-            for chunk in np.array_split(windows, max(1, len(windows) // 4096 + 1)):
-                if len(chunk):
-                    x = torch.as_tensor(chunk, dtype=torch.float32, device=device)
-                    outs.append(self.network_(x).cpu().numpy().astype(np.float64))
-        return np.concatenate(outs) if outs else np.zeros((0, self.network_.config.output_size))
-
-    def _one_step(self, data: SeriesData, first_target: int) -> np.ndarray:
-        """One-step-ahead forecasts, in data units, of ``data.target[first_target:]``."""
-        scaled = self._scale(data, self.target_scaler_, self.feature_scaler_)
-        x, _ = make_windows(scaled, int(self.window), 1, 1, first_target=first_target)
-        step1 = self._predict_scaled(x)[:, :1]
-        return self.target_scaler_.inverse_transform(step1).ravel()
-
-    def update(self, y: Any, X: Any = None) -> Forecaster:
+    def update(self, y: Any, X: Any = None, series: Any = None) -> Forecaster:
         """Remember the most recent data: :meth:`forecast` continues from its end."""
         self._check_fitted()
+        state = self._state(series)
         data = y if isinstance(y, SeriesData) else self._as_data(y, X)
-        w = int(self.window)
-        if len(data) < w:
-            raise RnnkitError(f"forecasting needs at least the last {w} values (`window`); "
-                              f"got {len(data)}.")
-        self.recent_ = data.slice(len(data) - w)
+        need = int(self.window) + state.chain.lost
+        if len(data) < need:
+            raise RnnkitError(f"forecasting needs at least the last {need} values (`window`"
+                              + (" + the transform's lags" if state.chain.lost else "")
+                              + f"); got {len(data)}.")
+        state.recent = data.slice(len(data) - need)
         return self
 
     # ------------------------------------------------------------------ predicting
-    def predict(self, y: Any, X: Any = None) -> pd.Series:
-        """One-step-ahead forecasts for every point of ``y`` that has ``window`` points before it.
-
-        Each forecast uses only the actual values before its point.
-        """
+    def predict(self, y: Any, X: Any = None, series: Any = None) -> pd.Series:
+        """One-step-ahead forecasts for every point of ``y`` that has enough points before it
+        (``window`` plus the transform's lags). Each uses only the actual values before it."""
         self._check_fitted()
+        state = self._state(series)
         data = self._as_data(y, X)
-        w = int(self.window)
-        if len(data) <= w:
-            raise RnnkitError(f"`y` needs more than `window`={w} values to predict any point; "
+        first = int(self.window) + state.chain.lost
+        if len(data) <= first:
+            raise RnnkitError(f"`y` needs more than {first} values to predict any point; "
                               f"got {len(data)}.")
-        return pd.Series(self._one_step(data, w), index=data.index[w:], name=self.target_name_)
+        return pd.Series(self._one_step(state, data, first), index=data.index[first:],
+                         name=data.target_name)
 
-    def _test_start(self, data: SeriesData) -> int:
+    def _test_start(self, state: _Series, data: SeriesData) -> int:
         """Position of the first point after the data ``fit`` saw."""
-        if isinstance(data.index, pd.DatetimeIndex) and isinstance(self.fit_end_, pd.Timestamp):
-            start = int(data.index.searchsorted(self.fit_end_, side="right"))
-            end_text = self.fit_end_.strftime("%Y-%m-%d")
+        if isinstance(data.index, pd.DatetimeIndex) and isinstance(state.fit_end, pd.Timestamp):
+            start = int(data.index.searchsorted(state.fit_end, side="right"))
+            end_text = state.fit_end.strftime("%Y-%m-%d")
         else:
-            start, end_text = int(self.n_fit_), f"position {self.n_fit_ - 1}"
+            start, end_text = int(state.n_fit), f"position {state.n_fit - 1}"
         if start >= len(data):
             raise RnnkitError(
                 f"evaluate needs points after the training data, which ended at {end_text}; "
                 "`y` has none. Pass the whole series: fit(y[:-n]) then evaluate(y).")
-        if start < int(self.window):
+        if start < int(self.window) + state.chain.lost:
             raise RnnkitError(
-                f"evaluate needs the {self.window} values before the first test point "
-                f"(`window`); pass the whole series, training part included.")
+                f"evaluate needs the {int(self.window) + state.chain.lost} values before the "
+                "first test point; pass the whole series, training part included.")
         return start
 
-    def evaluate(self, y: Any, X: Any = None) -> ForecastEvaluation:
+    def interval_width(self, state: _Series, step: int, level: float) -> float:
+        """Half-width of the conformal ``level`` interval ``step`` steps ahead (data units)."""
+        residuals = [r for r in state.residuals if len(r) >= 5]
+        if not residuals:
+            return float("nan")
+        k = min(step, len(residuals))
+        values = np.sort(np.asarray(residuals[k - 1]))
+        n = len(values)
+        rank = min(n, int(np.ceil((n + 1) * level)))  # split-conformal finite-sample rank
+        width = float(values[rank - 1])
+        return width * np.sqrt(step / k) if step > k else width  # beyond K: random-walk growth
+
+    def evaluate(self, y: Any, X: Any = None, level: float = 0.9) -> ForecastEvaluation:
         """One-step-ahead forecasts of the points of ``y`` after the training data, scored in
-        the data's units next to the naive and seasonal-naive forecasts of the same points.
+        the data's units next to the naive and seasonal-naive forecasts of the same points,
+        with the coverage of the ``level`` prediction intervals.
 
         Also remembers ``y`` (see :meth:`update`), so :meth:`forecast` continues after it.
         """
         self._check_fitted()
-        data = self._as_data(y, X)
-        start = self._test_start(data)
-        positions = np.arange(start, len(data))
-        actual = data.target[start:]
-        predictions = {self.model_name: self._one_step(data, start)}
-        predictions |= naive_forecasts(data.target, positions, self.season_length_)
-        table = metrics_table(actual, predictions, self.mase_scale_)
-        frame = pd.DataFrame({"actual": actual} | predictions, index=data.index[start:])
-        self.update(data)
-        return ForecastEvaluation(table, frame, verdict(table))
+        level = Number(0.0, 1.0, low_open=True, high_open=True).check("level", level)
+        if self.multi_:
+            collection, _ = self._collection(y, X, self.fill)
+        else:
+            collection = [(None, self._as_data(y, X))]
+        tables, frames, covered = [], [], []
+        for key, data in collection:
+            state = self._state(key) if self.multi_ else self.series_[0]
+            start = self._test_start(state, data)
+            positions = np.arange(start, len(data))
+            actual = data.target[start:]
+            model = self._one_step(state, data, start)
+            predictions = {self.model_name: model}
+            predictions |= naive_forecasts(data.target, positions, state.season_length)
+            tables.append(metrics_table(actual, predictions, state.mase_scale))
+            frame = pd.DataFrame({"actual": actual} | predictions, index=data.index[start:])
+            width = self.interval_width(state, 1, level)
+            frame["lower"], frame["upper"] = model - width, model + width
+            covered.extend(((actual >= model - width) & (actual <= model + width)).tolist()
+                           if np.isfinite(width) else [])
+            if self.multi_:
+                frame.insert(0, "unique_id", key)
+            frames.append(frame)
+            self.update(data, series=key if self.multi_ else None)
+        table = pd.concat(tables).groupby(level=0, sort=False).mean()
+        table.index.name = "model"
+        coverage = float(np.mean(covered)) if covered else float("nan")
+        return ForecastEvaluation(table, pd.concat(frames), verdict(table), coverage, level)
 
     def score(self, y: Any, X: Any = None) -> dict[str, float]:
         """The network's metrics (RMSE, MAE, MAPE, sMAPE, MASE) on the points after the
         training data; see :meth:`evaluate` for the baselines beside them."""
         return self.evaluate(y, X).metrics.iloc[0].to_dict()
 
-    def forecast(self, steps: int, y: Any = None, X: Any = None,
-                 X_future: Any = None) -> pd.Series:
+    def forecast(self, steps: int, y: Any = None, X: Any = None, X_future: Any = None,
+                 level: float | None = None, series: Any = None) -> pd.Series | pd.DataFrame:
         """Forecast ``steps`` values beyond the end of the data (``y``, or the latest seen).
 
         The network emits ``horizon`` steps at a time; beyond that its own forecasts are fed
         back (recursive). With feature columns, ``X_future`` gives their values over the
-        forecast period; without it they are held at their last observed values, with a warning.
+        forecast period; without it they are held at their last observed values, with a
+        warning. With ``level`` (e.g. 0.9), returns a DataFrame with ``forecast``, ``lower`` and
+        ``upper`` (conformal intervals from validation errors). A model of several series
+        returns a long DataFrame (``unique_id``, ``ds``, ``forecast``) for all of them unless
+        ``series`` names one.
         """
         self._check_fitted()
         steps = PositiveInt().check("steps", steps)
+        if level is not None:
+            level = Number(0.0, 1.0, low_open=True, high_open=True).check("level", level)
+        if self.multi_ and series is None and y is None:
+            parts = []
+            for state in self.series_:
+                part = self._forecast_one(state, steps, None, level).to_frame("forecast") \
+                    if level is None else self._forecast_one(state, steps, None, level)
+                part.index.name = "ds"
+                parts.append(part.reset_index().assign(unique_id=state.key))
+            frame = pd.concat(parts, ignore_index=True)
+            return frame[["unique_id", "ds", *[c for c in frame if c not in ("unique_id", "ds")]]]
+        state = self._state(series)
         if y is not None:
-            self.update(y, X)
-        recent = self.recent_
-        n_features = len(self.feature_names_)
+            self.update(y, X, series=series)
+        return self._forecast_one(state, steps, X_future, level)
+
+    def _forecast_one(self, state: _Series, steps: int, X_future: Any,
+                      level: float | None) -> pd.Series | pd.DataFrame:
+        recent = state.recent
         future = self._future_features(steps, X_future, recent)
-        history = self._scale(recent, self.target_scaler_, self.feature_scaler_)  # (w, 1 + F)
-        future_scaled = self.feature_scaler_.transform(future) if n_features else np.zeros(
-            (steps, 0))
-        w = int(self.window)
-        out: list[float] = []
-        while len(out) < steps:
-            step = self._predict_scaled(history[None])[0]  # (horizon,)
-            k = min(len(step), steps - len(out))
-            rows = np.column_stack([step[:k], future_scaled[len(out):len(out) + k]])
-            history = np.vstack([history, rows])[-w:]
-            out.extend(step[:k].tolist())
-        values = self.target_scaler_.inverse_transform(np.asarray(out)[:, None]).ravel()
-        return pd.Series(values, index=self._future_index(recent.index, steps),
-                         name=self.target_name_)
+        values = self._path(state, recent, steps, future)
+        index = self._future_index(state, recent.index, steps)
+        forecast = pd.Series(values, index=index, name=recent.target_name)
+        if level is None:
+            return forecast
+        widths = np.array([self.interval_width(state, k + 1, level) for k in range(steps)])
+        return pd.DataFrame({"forecast": values, "lower": values - widths,
+                             "upper": values + widths}, index=index)
 
     def _future_features(self, steps: int, X_future: Any, recent: SeriesData) -> np.ndarray:
         names = list(self.feature_names_)
@@ -424,7 +705,7 @@ class Forecaster(Estimator):
                 f"the future of the feature columns is unknown, so they are held at their last "
                 f"observed values ({held}) for all {steps} forecast steps; pass X_future "
                 "(CLI: trailing CSV rows with features and an empty target) to supply them.",
-                UserWarning, stacklevel=3)
+                UserWarning, stacklevel=4)
             return np.repeat(last[None], steps, axis=0)
         frame = X_future if isinstance(X_future, pd.DataFrame) else pd.DataFrame(
             np.asarray(X_future, dtype=object).reshape(len(X_future), -1))
@@ -441,9 +722,9 @@ class Forecaster(Estimator):
         data = as_series(np.zeros(len(frame)), frame, fill=None)
         return data.features[:steps]
 
-    def _future_index(self, index: pd.Index, steps: int) -> pd.Index:
+    def _future_index(self, state: _Series, index: pd.Index, steps: int) -> pd.Index:
         if isinstance(index, pd.DatetimeIndex):
-            freq = self.freq_ or infer_frequency(index)
+            freq = state.freq or infer_frequency(index)
             if freq:
                 return pd.date_range(index[-1], periods=steps + 1, freq=freq)[1:]
             log.warning("could not infer the series' frequency; forecasts are numbered")
@@ -452,34 +733,28 @@ class Forecaster(Estimator):
 
     def trace(self, y: Any, X: Any = None):
         """Every gate and state, per layer, direction and time step, of the network reading
-        the whole of ``y`` as one sequence from a zero state (see :class:`rnnkit.explain.Trace`).
-        """
+        the whole of ``y`` (transformed and scaled, not window-normalised) as one sequence from
+        a zero state (see :class:`rnnkit.explain.Trace`); the first member of an ensemble."""
         from rnnkit.explain import trace_network
 
         self._check_fitted()
+        state = self._state()
         data = self._as_data(y, X)
-        scaled = self._scale(data, self.target_scaler_, self.feature_scaler_)
+        space = self._space(state, data)
         labels = [v.strftime("%Y-%m-%d") if isinstance(v, pd.Timestamp) else str(v)
-                  for v in data.index]
-        return trace_network(self.network_, [scaled], [labels])
+                  for v in data.index[state.chain.lost:]]
+        network = getattr(self.network_, "members", [self.network_])[0]
+        return trace_network(network, [space], [labels])
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
         """Write the fitted model to directory ``path`` (JSON + safetensors; no pickle)."""
         self._check_fitted()
-        recent = self.recent_
         return self._save_dir(path, {
-            "target": self.target_name_, "features": list(self.feature_names_),
-            "time_column": self.time_column_,
-            "target_scaler": self.target_scaler_.to_dict(),
+            "features": list(self.feature_names_),
             "feature_scaler": self.feature_scaler_.to_dict(),
             "window": int(self.window), "horizon": int(self.horizon),
-            "frequency": self.freq_, "season_length": self.season_length_,
-            "mase_scale": self.mase_scale_, "n_train": self.n_train_, "n_fit": self.n_fit_,
-            "fit_end": _label_to_json(self.fit_end_),
-            "train_end": _label_to_json(self.train_end_),
-            "recent": {"index": [_label_to_json(v) for v in recent.index],
-                       "target": recent.target.tolist(), "features": recent.features.tolist()},
+            "multi": self.multi_, "series": [s.to_dict() for s in self.series_],
         })
 
     @classmethod
@@ -491,26 +766,18 @@ class Forecaster(Estimator):
             if (config.input_size != 1 + len(pre["features"]) or pre["window"] != est.window
                     or config.output_size != est.horizon):
                 raise ValueError("preprocessing.json disagrees with config.json about the inputs")
-            est.target_scaler_ = scaler_from_dict(pre["target_scaler"])
             est.feature_scaler_ = scaler_from_dict(pre["feature_scaler"])
-            est.target_name_, est.feature_names_ = pre["target"], tuple(pre["features"])
-            est.freq_, est.season_length_ = pre["frequency"], pre["season_length"]
-            est.mase_scale_ = pre["mase_scale"]
-            est.n_train_, est.n_fit_ = pre["n_train"], pre["n_fit"]
-            est.fit_end_ = _label_from_json(pre["fit_end"])
-            est.train_end_ = _label_from_json(pre["train_end"])
-            est.time_column_ = pre.get("time_column")
-            rec = pre["recent"]
-            labels = [_label_from_json(v) for v in rec["index"]]
-            index = (pd.DatetimeIndex(labels, name=est.time_column_)
-                     if labels and isinstance(labels[0], pd.Timestamp) else pd.Index(labels))
-            est.recent_ = SeriesData(np.asarray(rec["target"], dtype=np.float64),
-                                     np.asarray(rec["features"], dtype=np.float64).reshape(
-                                         len(labels), len(pre["features"])),
-                                     index, pre["target"], tuple(pre["features"]))
+            est.feature_names_ = tuple(pre["features"])
+            est.multi_ = bool(pre["multi"])
+            est.series_ = [_Series.from_dict(s) for s in pre["series"]]
+            est.member_histories_ = [est.history_]
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFormatError(f"{str(path)!r} is inconsistent: {exc}") from None
         return est
+
+
+def _plain_key(key: Any) -> Any:
+    return key.item() if isinstance(key, np.generic) else key
 
 
 def _label_to_json(label: Any) -> Any:

@@ -92,7 +92,11 @@ def plot_test(series: pd.Series, predictions: pd.DataFrame, path: str | Path,
     fig, ax = _figure()
     ax.plot(series.index, series.to_numpy(), color="black", linewidth=1.2, label="actual")
     styles = {"naive": ":", "seasonal naive": "--"}
-    for i, column in enumerate(c for c in predictions.columns if c != "actual"):
+    if {"lower", "upper"} <= set(predictions.columns):
+        ax.fill_between(predictions.index, predictions["lower"].to_numpy(),
+                        predictions["upper"].to_numpy(), alpha=0.2, label="prediction interval")
+    skip = {"actual", "lower", "upper", "unique_id"}
+    for i, column in enumerate(c for c in predictions.columns if c not in skip):
         ax.plot(predictions.index, predictions[column].to_numpy(),
                 linestyle=styles.get(column, "-"), linewidth=2.0 if i == 0 else 1.2, label=column)
     for j, (label, at) in enumerate((boundaries or {}).items()):
@@ -103,11 +107,17 @@ def plot_test(series: pd.Series, predictions: pd.DataFrame, path: str | Path,
     return _save(fig, path)
 
 
-def plot_forecast(series: pd.Series, forecast: pd.Series, path: str | Path, title: str = ""
-                  ) -> Path:
-    """The observed series and the forecast beyond its end."""
+def plot_forecast(series: pd.Series, forecast: pd.Series | pd.DataFrame, path: str | Path,
+                  title: str = "") -> Path:
+    """The observed series and the forecast beyond its end (with its interval, if given as a
+    DataFrame with ``forecast``, ``lower`` and ``upper``)."""
     fig, ax = _figure()
     ax.plot(series.index, series.to_numpy(), color="black", linewidth=1.2, label="observed")
+    if isinstance(forecast, pd.DataFrame):
+        ax.fill_between(forecast.index, forecast["lower"].to_numpy(),
+                        forecast["upper"].to_numpy(), color="tab:red", alpha=0.15,
+                        label="prediction interval")
+        forecast = forecast["forecast"]
     ax.plot(forecast.index, forecast.to_numpy(), color="tab:red", linewidth=2.0, marker=".",
             label=f"forecast ({len(forecast)} steps)")
     ax.axvline(series.index[-1], color="grey", linestyle="--", alpha=0.8, label="end of data")

@@ -31,7 +31,7 @@ from torch import nn
 
 from rnnkit.models.layers import CELLS, Recurrent
 
-__all__ = ["NetworkConfig", "RecurrentNetwork", "left_align"]
+__all__ = ["MedianEnsemble", "NetworkConfig", "RecurrentNetwork", "left_align"]
 
 
 @dataclass(frozen=True)
@@ -234,3 +234,33 @@ class RecurrentNetwork(nn.Module):
         lines += ["═" * width, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
                   f"Non-trainable params: {total - trainable:,}", "─" * width]
         return "\n".join(lines)
+
+
+class MedianEnsemble(nn.Module):
+    """Several networks of one architecture (trained with different seeds); the output is the
+    element-wise median of theirs, which a single bad seed cannot drag away.
+
+    >>> members = [RecurrentNetwork(NetworkConfig("gru", 1, (4,), 2)) for _ in range(3)]
+    >>> ens = MedianEnsemble(members)
+    >>> tuple(ens(torch.zeros(5, 6, 1)).shape)
+    (5, 2)
+    >>> ens.num_parameters() == 3 * members[0].num_parameters()
+    True
+    """
+
+    def __init__(self, members: list[RecurrentNetwork]):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.config = members[0].config
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        outs = torch.stack([m(x, lengths) for m in self.members])  # (K, N, output_size)
+        return outs.median(dim=0).values if len(self.members) > 2 else outs.mean(dim=0)
+
+    def num_parameters(self, trainable_only: bool = True) -> int:
+        return sum(m.num_parameters(trainable_only) for m in self.members)
+
+    def summary(self, timesteps: int | None = None, title: str = "model") -> str:
+        k = len(self.members)
+        return (self.members[0].summary(timesteps, title) + f"\nEnsemble of {k} such networks "
+                f"(median of their outputs): {self.num_parameters():,} parameters in all.")
