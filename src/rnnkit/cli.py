@@ -104,8 +104,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="units per stacked recurrent layer, comma-separated")
     m.add_argument("--dense", default="32",
                    help="hidden ReLU layers of the head, comma-separated ('' for none)")
+    m.add_argument("--transform", default="auto",
+                   help="target transform chain, inverted for every reported number: log, "
+                        "boxcox, diff, diff<lag> joined by commas (e.g. log,diff12), none, or "
+                        "auto (log for a positive series)")
+    m.add_argument("--normalize", choices=["last", "mean", "none"], default="last",
+                   help="subtract each window's last (or mean) level, so the network learns "
+                        "changes rather than levels")
     m.add_argument("--scaler", choices=["standard", "minmax", "none"], default="standard",
                    help="scaling fitted on the training part only")
+    m.add_argument("--ensemble", type=int, default=1,
+                   help="train this many networks (seeds seed, seed+1, ...) and use the median")
+    m.add_argument("--level", type=float, default=0.9,
+                   help="prediction-interval level (conformal, from validation errors)")
     m.add_argument("--loss", choices=["mse", "huber"], default="mse", help="training loss")
     _add_training_options(f, epochs=200, batch_size=16, patience=20)
     f.add_argument("--out", type=Path, default=Path("runs/forecast"),
@@ -300,14 +311,17 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         cell=args.cell, units=args.units, window=args.window,
         horizon=args.horizon if direct else 1, stride=args.stride,
         bidirectional=args.bidirectional, dropout=args.dropout, dense=args.dense,
-        scaler=None if args.scaler == "none" else args.scaler, validation=args.validation,
+        transform=args.transform, normalize=None if args.normalize == "none" else args.normalize,
+        scaler=None if args.scaler == "none" else args.scaler, ensemble=args.ensemble,
+        validation=args.validation,
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
         loss=args.loss, patience=args.patience or None, clip_norm=args.clip_norm or None,
         season_length=args.season_length, fill=args.fill, seed=args.seed, device=args.device,
         verbose=not args.quiet)
     fit_part = slice(0, len(data) - n_test)
     params = fc._validated_params()
-    n_train = fc._check_length(len(data) - n_test, params, test=n_test)
+    lost = fc._chain(args.transform, data.target[:len(data) - n_test]).lost
+    n_train = fc._check_length(len(data) - n_test, params, test=n_test, lost=lost)
     n_val = len(data) - n_test - n_train
 
     _say(f"Data: {source}: {len(data)} values, {_span(data.index)}")
@@ -316,6 +330,12 @@ def cmd_forecast(args: argparse.Namespace) -> int:
          + f", test {n_test} ({_span(data.index[-n_test:])})")
     if data.feature_names:
         _say(f"  target {data.target_name!r}, features {', '.join(data.feature_names)}")
+    chain = fc._chain(args.transform, data.target[:len(data) - n_test])
+    normalized = {"last": "each window relative to its last level",
+                  "mean": "each window relative to its mean level"}.get(args.normalize,
+                                                                         "no window normalisation")
+    _say(f"  target transform: {chain.spec}; {normalized}; {args.scaler} scaling on the training "
+         "part" + (f"; median of {args.ensemble} networks" if args.ensemble > 1 else ""))
     _say()
     _say(fc.summary(n_features=len(data.feature_names)))
     fc.fit(y.iloc[fit_part], None if X is None else X.iloc[fit_part])
@@ -324,14 +344,14 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     _say(f"Trained {len(h.records)} epochs ({stop}; best epoch {h.best_epoch} restored), "
          f"{h.seconds_per_epoch:.3f} s/epoch.")
 
-    evaluation = fc.evaluate(y, X)
+    evaluation = fc.evaluate(y, X, level=args.level)
     _say()
     _say(f"One-step-ahead forecasts of the {n_test} test points, in the data's units "
          f"(MASE: seasonal period {fc.season_length_}):")
     _say(str(evaluation))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        forecast = fc.forecast(args.horizon, X_future=future_x)
+        forecast = fc.forecast(args.horizon, X_future=future_x, level=args.level)
     for w in caught:
         _say(f"warning: {w.message}")
 
@@ -339,7 +359,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     fc.save(out)
     evaluation.metrics.to_csv(out / "metrics.csv")
     evaluation.predictions.to_csv(out / "test_predictions.csv")
-    forecast.to_frame("forecast").to_csv(out / "forecast.csv", index_label=y.index.name or "step")
+    forecast.to_csv(out / "forecast.csv", index_label=y.index.name or "step")
     h.to_frame().to_csv(out / "history.csv", index=False)
     boundaries = {"test starts": data.index[len(data) - n_test]}
     if n_val:

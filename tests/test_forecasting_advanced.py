@@ -1,0 +1,113 @@
+"""Transforms, ensembles, intervals, backtests and global models."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from rnnkit import Forecaster
+from rnnkit.backtest import backtest
+from rnnkit.data.transforms import TransformChain
+from rnnkit.errors import RnnkitError
+
+
+@pytest.mark.parametrize("spec", ["log", "boxcox", "diff", "diff12", "log,diff12",
+                                  "boxcox,diff,diff12", "none"])
+def test_every_transform_inverts_exactly(spec):
+    rng = np.random.default_rng(0)
+    y = np.exp(np.linspace(1, 3, 60)) + 10 * np.sin(np.arange(60)) + 20 + rng.random(60)
+    chain = TransformChain.parse(spec).fit(y[:40])
+    z = chain.transform(y)
+    positions = np.arange(chain.lost, 60)
+    np.testing.assert_allclose(chain.inverse_one_step(z[positions], y, positions), y[positions],
+                               rtol=1e-12)
+    np.testing.assert_allclose(chain.inverse_next(z[40:], y[:40]), y[40:], rtol=1e-12)
+    assert TransformChain.from_dict(chain.to_dict()).spec == chain.spec
+
+
+def test_transform_errors_name_the_problem():
+    with pytest.raises(RnnkitError, match="`transform` parts must be log, boxcox, diff"):
+        TransformChain.parse("log,sqrt")
+    with pytest.raises(RnnkitError, match="'log' needs a positive series; got a minimum of -1"):
+        TransformChain.parse("log").fit(np.array([1.0, -1.0, 2.0]))
+
+
+def test_log_transform_lets_a_trending_series_be_forecast(seasonal_series):
+    """The tutorials' trap: test values above the training range. Log + window normalisation
+    keeps the network in familiar territory; plain scaling does not."""
+    t = np.arange(120)
+    y = pd.Series(100 * np.exp(0.02 * t) * (1 + 0.15 * np.sin(2 * np.pi * t / 12)),
+                  index=pd.date_range("2000-01-01", periods=120, freq="MS"))
+    common = dict(cell="gru", units=[16], dense=(), window=12, epochs=150, patience=25,
+                  learning_rate=5e-3, dropout=0.0, verbose=False)
+    good = Forecaster(transform="log", normalize="last", **common).fit(y[:-24]).evaluate(y)
+    bad = Forecaster(transform="none", normalize=None, **common).fit(y[:-24]).evaluate(y)
+    assert good.metrics.iloc[0]["RMSE"] < 0.5 * bad.metrics.iloc[0]["RMSE"]
+    assert good.metrics.iloc[0]["RMSE"] < good.metrics.loc["seasonal naive", "RMSE"]
+
+
+def test_ensemble_is_the_median_of_its_members(tmp_path, seasonal_series, tiny_params):
+    fc = Forecaster(ensemble=3, **tiny_params).fit(seasonal_series)
+    members = fc.network_.members
+    assert len(members) == 3 and fc.network_.num_parameters() == 3 * members[0].num_parameters()
+    x = torch.randn(5, 6, 1)
+    with torch.no_grad():
+        expected = torch.stack([m(x) for m in members]).median(dim=0).values
+        torch.testing.assert_close(fc.network_(x), expected)
+    fc.save(tmp_path / "e")
+    loaded = Forecaster.load(tmp_path / "e")
+    assert np.array_equal(loaded.forecast(4).to_numpy(), fc.forecast(4).to_numpy())
+
+
+def test_backtest_windows_never_touch_the_test_period(seasonal_series, tiny_params,
+                                                      monkeypatch):
+    seen = []
+    original = Forecaster.fit
+
+    def spy(self, y, X=None):
+        seen.append(len(y))
+        return original(self, y, X)
+
+    monkeypatch.setattr(Forecaster, "fit", spy)
+    result = backtest(Forecaster(**tiny_params), seasonal_series, horizon=6, n_windows=3,
+                      step=4, test=12)
+    n = len(seasonal_series)
+    assert result["last"].max() == n - 12 - 1  # the last window ends right before the test
+    assert seen == [n - 12 - 6 - 8, n - 12 - 6 - 4, n - 12 - 6]  # each fit sees its past only
+    assert set(result.columns) >= {"RMSE", "MAE", "sMAPE", "MASE", "origin"}
+    with pytest.raises(RnnkitError, match="too short for 40 windows"):
+        backtest(Forecaster(**tiny_params), seasonal_series, horizon=6, n_windows=40)
+
+
+def test_interval_coverage_on_a_gaussian_series_is_near_nominal():
+    rng = np.random.default_rng(7)
+    y = 50 + rng.normal(0, 2, 700)  # white noise around a level: the best forecast is 50
+    fc = Forecaster(cell="gru", units=[8], dense=(), window=8, epochs=15, transform="none",
+                    normalize=None, validation=0.4, season_length=1, verbose=False)
+    fc.fit(y[:500])
+    ev = fc.evaluate(y, level=0.9)
+    assert 0.82 <= ev.coverage <= 0.97, ev.coverage
+    band = fc.forecast(3, level=0.9)
+    assert list(band.columns) == ["forecast", "lower", "upper"]
+    assert ((band["upper"] - band["lower"]) / 2).between(2.5, 5.0).all()  # ≈ 1.645 σ = 3.3
+
+
+def test_global_model_recovers_series_of_different_levels():
+    t = np.arange(84)
+    shape = 1 + 0.2 * np.sin(2 * np.pi * t / 12)
+    levels = {"small": 10.0, "medium": 100.0, "large": 1000.0}
+    dates = pd.date_range("2010-01-01", periods=84, freq="MS")
+    frame = pd.concat([pd.DataFrame({"unique_id": k, "ds": dates, "y": v * shape})
+                       for k, v in levels.items()])
+    fc = Forecaster(cell="gru", units=[16], dense=(), window=12, epochs=60, dropout=0.0,
+                    learning_rate=5e-3, verbose=False).fit(frame)
+    out = fc.forecast(12)
+    assert list(out.columns) == ["unique_id", "ds", "forecast"] and len(out) == 36
+    for key, level in levels.items():
+        got = out[out["unique_id"] == key]["forecast"].to_numpy()
+        expected = level * (1 + 0.2 * np.sin(2 * np.pi * np.arange(84, 96) / 12))
+        assert np.abs(got - expected).max() < 0.06 * level, key
+    one = fc.forecast(3, series="large")
+    assert isinstance(one, pd.Series) and one.index[0] == pd.Timestamp("2017-01-01")
+    with pytest.raises(RnnkitError, match="unknown series 'huge'"):
+        fc.forecast(3, series="huge")
