@@ -51,6 +51,12 @@ def test_series_too_short(tiny_params):
         Forecaster(**tiny_params).fit(np.arange(7.0))
 
 
+def test_validation_shorter_than_horizon(seasonal_series, tiny_params):
+    with pytest.raises(RnnkitError, match=r"the validation part \(0.1 of 96 values = 10\) is "
+                                          r"shorter than `horizon`=12"):
+        Forecaster(**tiny_params | {"horizon": 12, "validation": 0.1}).fit(seasonal_series)
+
+
 def test_not_fitted():
     with pytest.raises(NotFittedError, match="not fitted yet; call fit first"):
         Forecaster().forecast(3)

@@ -296,6 +296,11 @@ class Forecaster(Estimator):
         n_val = round(n * p["validation"]) if p["validation"] > 0 else 0
         n_train = n - n_val
         w, h = p["window"], p["horizon"]
+        if n_val and n_val < h and n_train >= lost + w + h:
+            raise RnnkitError(
+                f"the validation part ({p['validation']:g} of {n} values = {n_val}) is shorter "
+                f"than `horizon`={h}, so no validation window fits. Raise `validation` to at "
+                f"least {h / n:.2f}, shorten `horizon`, or set validation=0.")
         if n_train < lost + w + h or (n_val and n_val < h):
             need = lost + w + h + (max(h, 1) if p["validation"] > 0 else 0)
             test_text = f" + test {test}" if test else ""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import math
+import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -77,7 +78,8 @@ class History:
 
     @property
     def seconds_per_epoch(self) -> float:
-        return sum(r["seconds"] for r in self.records) / max(len(self.records), 1)
+        """Median seconds per epoch (robust to a slow first epoch or a busy machine)."""
+        return statistics.median(r["seconds"] for r in self.records) if self.records else 0.0
 
 
 def resolve_device(device: str = "auto") -> torch.device:

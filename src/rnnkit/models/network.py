@@ -146,9 +146,10 @@ class RecurrentNetwork(nn.Module):
         """The recurrent stack on already-embedded input ``h`` ``(N, L, F)`` (real steps
         first); used where gradients with respect to the embedded inputs are wanted."""
         last = h[:, -1]
-        for layer in self.recurrent:
+        for i, layer in enumerate(self.recurrent):
             h, last = layer(h, lengths)  # (N, L, D·H), (N, D·H)
-            h = self.dropout(h)
+            if i < len(self.recurrent) - 1:  # the head reads `last`; it drops out there
+                h = self.dropout(h)
         return h, last
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
