@@ -91,7 +91,7 @@ def plain_loop(s: dict, x_tr, y_tr, x_va, y_va, x_te, y_te, max_epochs: int, see
     with torch.no_grad():
         logits = torch.cat([model(x_te[i:i + 1024]) for i in range(0, len(x_te), 1024)])
     accuracy = ((logits > 0).float() == y_te).float().mean().item()
-    return {"accuracy": accuracy, "epochs": len(seconds), "s_epoch": float(np.mean(seconds)),
+    return {"accuracy": accuracy, "epochs": len(seconds), "s_epoch": float(np.median(seconds)),
             "params": sum(p.numel() for p in model.parameters())}
 
 
