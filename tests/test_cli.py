@@ -184,3 +184,15 @@ def test_predict_text_model_without_texts(tmp_path, reviews_csv, capsys):
     capsys.readouterr()
     assert main(["predict", str(out)]) == 2
     assert "give texts to classify" in capsys.readouterr().err
+
+
+def test_compare_texts_keeps_preset_values_that_flags_leave_out(tmp_path, reviews_csv):
+    out = tmp_path / "cmp"
+    assert main(["compare", "--csv", str(reviews_csv), "--text-column", "review",
+                 "--label-column", "sentiment", "--preset", "imdb-gru8", "--maxlen", "20",
+                 "--cells", "gru", "--seeds", "1", "--epochs", "1", "--no-baselines",
+                 "--quiet", "--out", str(out)]) == 0
+    config = json.loads((out / "results.json").read_text())["config"]
+    # the preset's vocabulary, embedding and units survive; --maxlen overrides the preset's 100
+    assert (config["num_words"], config["maxlen"], config["embedding_dim"], config["units"]) == (
+        500, 20, 16, [8])

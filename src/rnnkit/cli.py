@@ -585,11 +585,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if args.preset and args.preset not in PRESETS:
             raise RnnkitError(f"--preset must be one of {', '.join(PRESETS)}; got "
                               f"{args.preset!r}.")
+        given = {"num_words": args.num_words, "maxlen": args.maxlen,
+                 "embedding_dim": args.embedding_dim} | shared
+        # flags left out must not erase the preset's values
         settings = {k: v for k, v in PRESETS.get(args.preset, {}).items()
                     if k not in ("cell", "bidirectional")}
-        settings |= {"num_words": args.num_words, "maxlen": args.maxlen,
-                     "embedding_dim": args.embedding_dim} | shared
-        settings = {k: v for k, v in settings.items() if v is not None}
+        settings |= {k: v for k, v in given.items() if v is not None}
         runs = compare_classifiers(train, test, baselines=not args.no_baselines,
                                    **common, **settings)
     else:
