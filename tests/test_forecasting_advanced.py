@@ -111,3 +111,36 @@ def test_global_model_recovers_series_of_different_levels():
     assert isinstance(one, pd.Series) and one.index[0] == pd.Timestamp("2017-01-01")
     with pytest.raises(RnnkitError, match="unknown series 'huge'"):
         fc.forecast(3, series="huge")
+
+
+def test_global_model_takes_series_too_short_for_validation_or_training():
+    # like M1: some series barely longer than the window; the network learns from the others
+    t = np.arange(120)
+    shape = 1 + 0.2 * np.sin(2 * np.pi * t / 12)
+    series = {"long": pd.Series(50 * shape), "mid": pd.Series(80 * shape[:40]),
+              "short": pd.Series(30 * shape[:14])}
+    fc = Forecaster(cell="gru", units=[16], dense=(), window=12, horizon=6, validation=6,
+                    epochs=60, dropout=0.0, learning_rate=5e-3, verbose=False).fit(series)
+    splits = {s.key: (s.n_train, s.n_fit) for s in fc.series_}
+    # long: the last 6 points validate; mid: 40 - 6 < 12 + 6 + 6 would leave room, so it
+    # validates too; short: 14 < 12 + 6 gives no training window but can still be forecast
+    assert splits == {"long": (114, 120), "mid": (34, 40), "short": (14, 14)}
+    got = fc.forecast(6, series="short").to_numpy()
+    expected = 30 * (1 + 0.2 * np.sin(2 * np.pi * np.arange(14, 20) / 12))
+    assert np.abs(got - expected).max() < 0.1 * 30
+    assert np.isnan(fc.interval_width(fc._state("short"), 1, 0.9))  # no validation errors
+
+
+def test_global_model_refuses_a_series_shorter_than_the_window():
+    series = {"ok": np.arange(1.0, 61.0), "tiny": np.arange(1.0, 9.0)}
+    with pytest.raises(RnnkitError, match=r"series 'tiny': needs at least window 12 = 12 "
+                                          r"values to be forecast; it has 8"):
+        Forecaster(units=[4], dense=(), window=12, epochs=1, verbose=False).fit(series)
+
+
+def test_validation_as_a_count_of_last_points(seasonal_series, tiny_params):
+    fc = Forecaster(**tiny_params | {"validation": 24}).fit(seasonal_series)
+    assert (fc.n_train_, len(seasonal_series)) == (72, 96)
+    with pytest.raises(RnnkitError, match=r"`validation` must be a fraction in \[0, 1\) or a "
+                                          r"whole number of points >= 1; got 1.5"):
+        Forecaster(validation=1.5).fit(seasonal_series)

@@ -47,6 +47,7 @@ from rnnkit.validation import (
     Boolean,
     Choice,
     Constraint,
+    FractionOrCount,
     IntList,
     Number,
     Optional,
@@ -84,6 +85,13 @@ class ForecastEvaluation:
 
     def __repr__(self) -> str:
         return str(self)
+
+
+def _validation_size(n: int, validation: float | int) -> int:
+    """Points of ``n`` held out for validation: a fraction (rounded) or a count."""
+    if isinstance(validation, int) and validation >= 1:
+        return min(validation, n)
+    return round(n * validation) if validation > 0 else 0
 
 
 def holdout_size(n: int, test: float | int) -> int:
@@ -171,7 +179,9 @@ class Forecaster(Estimator):
         ensemble: train this many networks (seeds ``seed``, ``seed + 1``, …) and use the median
             of their forecasts.
         validation: fraction of the data given to ``fit`` held out (chronologically, at the end)
-            for early stopping and for the prediction intervals; 0 trains on everything.
+            for early stopping and for the prediction intervals, or a count of last points
+            (e.g. ``18``); 0 trains on everything. In a global model a series too short for a
+            validation window trains on all of its values.
         epochs, batch_size, learning_rate: Adam training settings.
         loss: ``"mse"`` or ``"huber"``, on scaled values.
         patience: early stopping patience in epochs (best weights are restored); None: off.
@@ -206,7 +216,7 @@ class Forecaster(Estimator):
         "normalize": Optional(Choice(("last", "mean", "none"))),
         "scaler": Optional(Choice(("standard", "minmax", "none"))),
         "ensemble": PositiveInt(),
-        "validation": Number(0.0, 1.0, high_open=True),
+        "validation": FractionOrCount(),
         "epochs": PositiveInt(),
         "batch_size": PositiveInt(),
         "learning_rate": Number(0.0, low_open=True),
@@ -293,14 +303,16 @@ class Forecaster(Estimator):
 
     def _check_length(self, n: int, p: dict[str, Any], test: int = 0, lost: int = 0) -> int:
         """Training size after the validation split, or a clear error when the data is short."""
-        n_val = round(n * p["validation"]) if p["validation"] > 0 else 0
+        n_val = _validation_size(n, p["validation"])
         n_train = n - n_val
         w, h = p["window"], p["horizon"]
         if n_val and n_val < h and n_train >= lost + w + h:
+            part = (f"{p['validation']:g} of {n} values = {n_val}"
+                    if isinstance(p["validation"], float) else f"{n_val} values")
             raise RnnkitError(
-                f"the validation part ({p['validation']:g} of {n} values = {n_val}) is shorter "
-                f"than `horizon`={h}, so no validation window fits. Raise `validation` to at "
-                f"least {h / n:.2f}, shorten `horizon`, or set validation=0.")
+                f"the validation part ({part}) is shorter than `horizon`={h}, so no validation "
+                f"window fits. Raise `validation` to at least {h / n:.2f} (or {h} points), "
+                "shorten `horizon`, or set validation=0.")
         if n_train < lost + w + h or (n_val and n_val < h):
             need = lost + w + h + (max(h, 1) if p["validation"] > 0 else 0)
             test_text = f" + test {test}" if test else ""
@@ -310,6 +322,21 @@ class Forecaster(Estimator):
                 f"{lost_text} + validation{test_text} needs more (the training part has "
                 f"{n_train} values, at least {lost + w + h} are needed, about {need + test} in "
                 "all). Use a shorter `window`, a smaller `validation` or `test`, or more data.")
+        return n_train
+
+    def _global_split(self, n: int, p: dict[str, Any], lost: int) -> int:
+        """Training size of one series in a global model. Short series are welcome: one too
+        short for a validation window trains on all of it, and one too short for a training
+        window only needs enough values to be forecast (the network learned from the others).
+        """
+        w, h = p["window"], p["horizon"]
+        if n < lost + w:
+            raise RnnkitError(f"needs at least window {w}" + (f" + {lost} lost to the "
+                              f"transform" if lost else "") + f" = {lost + w} values to be "
+                              f"forecast; it has {n}. Use a shorter `window` or drop it.")
+        n_train = n - _validation_size(n, p["validation"])
+        if n_train == n or n - n_train < h or n_train < lost + w + h:
+            return n
         return n_train
 
     # ------------------------------------------------------------------ input
@@ -360,7 +387,8 @@ class Forecaster(Estimator):
         for key, data in collection:
             chain = self._chain(self.transform, data.target)
             try:
-                n_train = self._check_length(len(data), p, lost=chain.lost)
+                n_train = (self._global_split(len(data), p, chain.lost) if multi else
+                           self._check_length(len(data), p, lost=chain.lost))
             except RnnkitError as exc:
                 raise RnnkitError(f"series {key!r}: {exc}" if multi else str(exc)) from None
             chain.fit(data.target[:n_train])
@@ -379,13 +407,17 @@ class Forecaster(Estimator):
             data = state.recent  # the whole series for now; trimmed below
             space = self._space(state, data)  # (T - lost, 1 + F)
             cut = state.n_train - state.chain.lost
-            x, t = make_windows(space[:cut], w, h, p["stride"])
-            train_x.append(x)
-            train_y.append(t)
+            if cut >= w + h:  # a short series of a global model may give no training window
+                x, t = make_windows(space[:cut], w, h, p["stride"])
+                train_x.append(x)
+                train_y.append(t)
             if state.n_train < state.n_fit:
                 x, t = make_windows(space, w, h, 1, first_target=cut)
                 val_x.append(x)
                 val_y.append(t)
+        if not train_x:
+            raise RnnkitError(f"no series is long enough for one training window (window {w} "
+                              f"+ horizon {h}); use a shorter `window` or `horizon`.")
         x_train, y_train = self._normalized(np.concatenate(train_x), np.concatenate(train_y),
                                             p["normalize"])
         val = None

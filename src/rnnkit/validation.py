@@ -165,6 +165,26 @@ class IntList(Constraint):
 
 
 @dataclass(frozen=True)
+class FractionOrCount(Constraint):
+    """A fraction in ``[0, 1)`` or a whole count ``>= 1`` (e.g. the last 18 points).
+
+    >>> FractionOrCount().check("validation", 0.2), FractionOrCount().check("validation", 18)
+    (0.2, 18)
+    """
+
+    description = "a fraction in [0, 1) or a whole number of points >= 1"
+
+    def check(self, name: str, value: Any) -> float | int:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise _fail(name, self.description, value)
+        if isinstance(value, numbers.Integral) and value >= 1:
+            return int(value)
+        if not math.isfinite(float(value)) or not 0 <= float(value) < 1:
+            raise _fail(name, self.description, value)
+        return float(value)
+
+
+@dataclass(frozen=True)
 class Optional(Constraint):
     """``None`` or whatever ``inner`` allows."""
 
