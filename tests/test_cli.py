@@ -196,3 +196,12 @@ def test_compare_texts_keeps_preset_values_that_flags_leave_out(tmp_path, review
     # the preset's vocabulary, embedding and units survive; --maxlen overrides the preset's 100
     assert (config["num_words"], config["maxlen"], config["embedding_dim"], config["units"]) == (
         500, 20, 16, [8])
+
+
+def test_forecast_validation_as_a_count_from_the_command_line(tmp_path, sales_csv, capsys):
+    # argparse reads "--validation 12" as 12.0: it must mean the last 12 points, not an error
+    out = tmp_path / "count"
+    assert main(["forecast", "--csv", str(sales_csv), "--target", "sales", "--time", "date",
+                 "--window", "6", "--validation", "12", "--out", str(out), *FAST]) == 0
+    printed = capsys.readouterr().out
+    assert "train 36 (2015-01 .. 2017-12), validation 12 (2018-01 .. 2018-12)" in printed

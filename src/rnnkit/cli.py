@@ -90,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--test", type=float, default=0.2,
                    help="held-out test part at the end: a fraction (<1) or a count of points")
     d.add_argument("--validation", type=float, default=0.2,
-                   help="fraction of the remaining data (at its end) used for early stopping")
+                   help="fraction of the remaining data (at its end) used for early "
+                        "stopping, or a count of last points (e.g. 24)")
     d.add_argument("--season-length", type=int,
                    help="seasonal period for seasonal naive and MASE (default: from the dates)")
     m = f.add_argument_group("windows and forecasts")

@@ -168,7 +168,7 @@ class IntList(Constraint):
 class FractionOrCount(Constraint):
     """A fraction in ``[0, 1)`` or a whole count ``>= 1`` (e.g. the last 18 points).
 
-    >>> FractionOrCount().check("validation", 0.2), FractionOrCount().check("validation", 18)
+    >>> FractionOrCount().check("validation", 0.2), FractionOrCount().check("validation", 18.0)
     (0.2, 18)
     """
 
@@ -177,7 +177,8 @@ class FractionOrCount(Constraint):
     def check(self, name: str, value: Any) -> float | int:
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise _fail(name, self.description, value)
-        if isinstance(value, numbers.Integral) and value >= 1:
+        # 18.0 (from a command line parsed as float) is the count 18, not a bad fraction
+        if float(value) >= 1 and float(value).is_integer():
             return int(value)
         if not math.isfinite(float(value)) or not 0 <= float(value) < 1:
             raise _fail(name, self.description, value)
