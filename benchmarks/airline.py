@@ -24,6 +24,7 @@ from torch import nn
 from rnnkit import Forecaster, datasets
 from rnnkit.data.windows import make_windows
 from rnnkit.evaluation import forecast_metrics
+from rnnkit.forecaster import holdout_size
 
 TEST, WINDOW, EPOCHS, PATIENCE, BATCH = 29, 12, 200, 20, 16
 
@@ -105,11 +106,13 @@ def main() -> None:
         # the tutorials' preprocessing (scaling only), to compare like with like; the two loops
         # take turns going first, since at ~15 ms an epoch the order shows in the timings
         fc = Forecaster(**tutorial, transform="none", normalize=None)
-        n_train = n_fit - round(n_fit * 0.2)
+        # the plain loop's split is the forecaster's: holdout_size rounds as fit does
+        n_train = n_fit - holdout_size(n_fit, tutorial["validation"])
         plain = plain_loop(seed, y, n_train, n_fit) if seed % 2 else None
         fc.fit(series[:n_fit])
         ev = fc.evaluate(series)
-        plain = plain or plain_loop(seed, y, fc.n_train_, n_fit)
+        assert fc.n_train_ == n_train
+        plain = plain or plain_loop(seed, y, n_train, n_fit)
         # ... and rnnkit's defaults for the same network: log target, last-level windows
         default = Forecaster(**tutorial).fit(series[:n_fit]).evaluate(series)
         pm = forecast_metrics(actual, plain["pred"], fc.mase_scale_)

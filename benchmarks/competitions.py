@@ -16,6 +16,7 @@ series; fit times are wall-clock seconds on this machine.
 from __future__ import annotations
 
 import argparse
+import ast
 import statistics
 import time
 
@@ -70,7 +71,7 @@ def score(series: list[tuple[str, np.ndarray, np.ndarray]], forecasts: dict[str,
 
 
 def rnnkit_forecasts(series, horizon: int, settings: dict, seed: int) -> dict[str, np.ndarray]:
-    fc = Forecaster(**COMMON | settings, horizon=horizon, validation=horizon, seed=seed)
+    fc = Forecaster(**{"horizon": horizon, "validation": horizon, "seed": seed} | settings)
     fc.fit({key: pd.Series(train) for key, train, _ in series})
     out = fc.forecast(horizon)
     return {key: part["forecast"].to_numpy() for key, part in out.groupby("unique_id")}
@@ -109,20 +110,21 @@ def main() -> None:
     parser.add_argument("--rnnkit-only", action="store_true", help="skip the statistical models")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    import ast
-
+    overrides = {}
     for item in args.set:
         key, _, value = item.partition("=")
         try:
-            COMMON[key] = ast.literal_eval(value)
+            overrides[key] = ast.literal_eval(value)
         except (ValueError, SyntaxError):
-            COMMON[key] = value
+            overrides[key] = value
     lines = ["## M1 and Tourism monthly: one global rnnkit network vs Theta and ETS", "",
              "Command: `python benchmarks/competitions.py "
              + " ".join(["--datasets", *args.datasets, "--seeds", *map(str, args.seeds)])
-             + (f" --limit {args.limit}" if args.limit else "") + "`",
+             + (f" --limit {args.limit}" if args.limit else "")
+             + (" --set " + " ".join(args.set) if args.set else "") + "`",
              f"Machine: {machine()}.",
-             "rnnkit: " + ", ".join(f"{k}={v!r}" for k, v in COMMON.items() if k != "verbose")
+             "rnnkit: " + ", ".join(f"{k}={v!r}" for k, v in (COMMON | overrides).items()
+                                    if k != "verbose")
              + "; horizon = the competition's, direct output; validation = the last `horizon` "
                "points of each series long enough for one (shorter series train on all their "
                "values, or only get forecasts). Each seed is one ensemble; ± is the sd over "
@@ -134,13 +136,16 @@ def main() -> None:
         runs = []
         for seed in args.seeds:
             start = time.perf_counter()
-            forecasts = rnnkit_forecasts(series, horizon, SETTINGS[name], seed)
+            # --set overrides win over the per-competition settings too (e.g. window=18)
+            settings = COMMON | SETTINGS[name] | overrides
+            forecasts = rnnkit_forecasts(series, horizon, settings, seed)
             seconds = time.perf_counter() - start
             runs.append((*score(series, forecasts), seconds))
             print(f"{name} seed {seed}: sMAPE {runs[-1][0]:.2f}, MASE {runs[-1][1]:.3f}, "
                   f"{seconds:.0f} s", flush=True)
         smapes, mases = [r[0] for r in runs], [r[1] for r in runs]
-        rows.append((f"rnnkit global GRU ({SETTINGS[name]['window']}-month window)",
+        rows.append((f"rnnkit global {settings['cell'].upper()} ({settings['window']}-month "
+                     "window)",
                      statistics.mean(smapes), sd(smapes), statistics.mean(mases), sd(mases),
                      statistics.mean(r[2] for r in runs)))
         if args.rnnkit_only:
