@@ -12,7 +12,8 @@ from rnnkit.errors import RnnkitError
 
 
 @pytest.mark.parametrize("spec", ["log", "boxcox", "diff", "diff12", "log,diff12",
-                                  "boxcox,diff,diff12", "none"])
+                                  "boxcox,diff,diff12", "none", "stl12", "log,stl12",
+                                  "diff,stl12"])
 def test_every_transform_inverts_exactly(spec):
     rng = np.random.default_rng(0)
     y = np.exp(np.linspace(1, 3, 60)) + 10 * np.sin(np.arange(60)) + 20 + rng.random(60)
@@ -25,9 +26,35 @@ def test_every_transform_inverts_exactly(spec):
     assert TransformChain.from_dict(chain.to_dict()).spec == chain.spec
 
 
+def test_stl_removes_the_season_and_repeats_its_last_cycle_beyond_the_data():
+    t = np.arange(72)
+    season = 10 * np.sin(2 * np.pi * t / 12)
+    y = 100 + 0.5 * t + season
+    chain = TransformChain.parse("stl", season_length=12).fit(y[:48])
+    assert chain.spec == "stl12"
+    z = chain.transform(y)
+    # what is left is (nearly) the straight trend: the season is gone
+    np.testing.assert_allclose(z[:48], 100 + 0.5 * t[:48], atol=0.5)
+    added = y[48:] - z[48:]  # the seasonal component added back beyond the training part
+    np.testing.assert_allclose(added, np.tile(added[:12], 2), atol=1e-9)
+    np.testing.assert_allclose(added, season[48:], atol=0.5)
+    # the phase comes from `start`: a later slice transforms as the same part of the whole
+    np.testing.assert_allclose(chain.transform(y[30:], start=30), z[30:])
+    np.testing.assert_allclose(chain.inverse_next(z[60:], y[5:60], start=5), y[60:])
+
+
+def test_stl_on_a_series_shorter_than_two_cycles_warns_and_leaves_it_alone():
+    y = np.arange(20.0) + 1
+    with pytest.warns(UserWarning, match="needs at least 25 consecutive finite values"):
+        chain = TransformChain.parse("stl12").fit(y)
+    np.testing.assert_array_equal(chain.transform(y), y)
+
+
 def test_transform_errors_name_the_problem():
     with pytest.raises(RnnkitError, match="`transform` parts must be log, boxcox, diff"):
         TransformChain.parse("log,sqrt")
+    with pytest.raises(RnnkitError, match="'stl' takes its period from the data's frequency"):
+        TransformChain.parse("log,stl", season_length=1)
     with pytest.raises(RnnkitError, match="'log' needs a positive series; got a minimum of -1"):
         TransformChain.parse("log").fit(np.array([1.0, -1.0, 2.0]))
 
@@ -44,6 +71,24 @@ def test_log_transform_lets_a_trending_series_be_forecast(seasonal_series):
     bad = Forecaster(transform="none", normalize=None, **common).fit(y[:-24]).evaluate(y)
     assert good.metrics.iloc[0]["RMSE"] < 0.5 * bad.metrics.iloc[0]["RMSE"]
     assert good.metrics.iloc[0]["RMSE"] < good.metrics.loc["seasonal naive", "RMSE"]
+
+
+def test_stl_forecaster_places_any_slice_of_dated_data_in_the_seasonal_cycle(
+        tmp_path, seasonal_series, tiny_params):
+    y = seasonal_series
+    fc = Forecaster(transform="stl", normalize="last", **tiny_params).fit(y[:72])
+    whole = fc.predict(y)
+    # a slice that starts mid-cycle, before or after the training end, gives the same forecasts
+    np.testing.assert_allclose(fc.predict(y[17:]), whole[whole.index >= y.index[17 + 6]])
+    np.testing.assert_allclose(fc.predict(y[70:]), whole[whole.index >= y.index[76]])
+    fc.evaluate(y)
+    ahead = fc.forecast(12)
+    fc.save(tmp_path / "stl")
+    loaded = Forecaster.load(tmp_path / "stl")
+    np.testing.assert_array_equal(loaded.forecast(12).to_numpy(), ahead.to_numpy())
+    # the season added back is the data's: the forecast follows the cycle of its months
+    months = ahead.index.month.to_numpy() - 1
+    assert np.corrcoef(ahead.to_numpy(), np.sin(2 * np.pi * months / 12))[0, 1] > 0.9
 
 
 def test_ensemble_is_the_median_of_its_members(tmp_path, seasonal_series, tiny_params):

@@ -107,8 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="hidden ReLU layers of the head, comma-separated ('' for none)")
     m.add_argument("--transform", default="auto",
                    help="target transform chain, inverted for every reported number: log, "
-                        "boxcox, diff, diff<lag> joined by commas (e.g. log,diff12), none, or "
-                        "auto (log for a positive series)")
+                        "boxcox, diff, diff<lag>, stl (deseasonalise with STL), stl<period> "
+                        "joined by commas (e.g. log,diff12 or log,stl), none, or auto (log for "
+                        "a positive series)")
     m.add_argument("--normalize", choices=["last", "mean", "none"], default="last",
                    help="subtract each window's last (or mean) level, so the network learns "
                         "changes rather than levels")
@@ -321,7 +322,11 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         verbose=not args.quiet)
     fit_part = slice(0, len(data) - n_test)
     params = fc._validated_params()
-    lost = fc._chain(args.transform, data.target[:len(data) - n_test]).lost
+    from rnnkit.data.series import infer_frequency, season_length_for
+
+    season = args.season_length or season_length_for(infer_frequency(data.index))
+    chain = fc._chain(args.transform, data.target[:len(data) - n_test], season)
+    lost = chain.lost
     n_train = fc._check_length(len(data) - n_test, params, test=n_test, lost=lost)
     n_val = len(data) - n_test - n_train
 
@@ -331,7 +336,6 @@ def cmd_forecast(args: argparse.Namespace) -> int:
          + f", test {n_test} ({_span(data.index[-n_test:])})")
     if data.feature_names:
         _say(f"  target {data.target_name!r}, features {', '.join(data.feature_names)}")
-    chain = fc._chain(args.transform, data.target[:len(data) - n_test])
     normalized = {"last": "each window relative to its last level",
                   "mean": "each window relative to its mean level"}.get(args.normalize,
                                                                          "no window normalisation")

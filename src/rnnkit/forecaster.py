@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -137,6 +137,7 @@ class _Series:
                 "time_column": r.index.name,
                 "recent": {"index": [_label_to_json(v) for v in r.index],
                            "target": r.target.tolist(), "features": r.features.tolist(),
+                           "start": r.start,
                            "target_name": r.target_name, "features_names": list(
                                r.feature_names)}}
 
@@ -149,7 +150,8 @@ class _Series:
         names = tuple(rec["features_names"])
         recent = SeriesData(np.asarray(rec["target"], dtype=np.float64),
                             np.asarray(rec["features"], dtype=np.float64).reshape(
-                                len(labels), len(names)), index, rec["target_name"], names)
+                                len(labels), len(names)), index, rec["target_name"], names,
+                            int(rec.get("start", 0)))
         return cls(d["key"], TransformChain.from_dict(d["transform"]),
                    scaler_from_dict(d["scaler"]), recent, d["mase_scale"], d["season_length"],
                    d["frequency"], d["n_train"], d["n_fit"], _label_from_json(d["fit_end"]),
@@ -293,13 +295,14 @@ class Forecaster(Estimator):
             net = RecurrentNetwork(self._network_config(p, 1 + n_features))
         return net.summary(timesteps=int(self.window), title=self.model_name.lower())
 
-    def _chain(self, spec: Any, target: np.ndarray) -> TransformChain:
+    def _chain(self, spec: Any, target: np.ndarray,
+               season_length: int | None = None) -> TransformChain:
         if spec is None or (isinstance(spec, str) and spec.strip().lower() == "auto"):
             spec = "log" if np.all(target > 0) else "none"
         if not isinstance(spec, str):
             raise RnnkitError(f"`transform` must be a string like 'log' or 'log,diff12', "
                               f"'auto' or 'none'; got {spec!r}.")
-        return TransformChain.parse(spec)
+        return TransformChain.parse(spec, season_length)
 
     def _check_length(self, n: int, p: dict[str, Any], test: int = 0, lost: int = 0) -> int:
         """Training size after the validation split, or a clear error when the data is short."""
@@ -385,15 +388,15 @@ class Forecaster(Estimator):
         first = collection[0][1]
         train_x, train_y, val_x, val_y, states, features_train = [], [], [], [], [], []
         for key, data in collection:
-            chain = self._chain(self.transform, data.target)
+            freq = infer_frequency(data.index)
+            season = p["season_length"] or season_length_for(freq)
             try:
+                chain = self._chain(self.transform, data.target, season)
                 n_train = (self._global_split(len(data), p, chain.lost) if multi else
                            self._check_length(len(data), p, lost=chain.lost))
             except RnnkitError as exc:
                 raise RnnkitError(f"series {key!r}: {exc}" if multi else str(exc)) from None
             chain.fit(data.target[:n_train])
-            freq = infer_frequency(data.index)
-            season = p["season_length"] or season_length_for(freq)
             z = chain.transform(data.target)
             scaler = make_scaler(p["scaler"]).fit(z[chain.lost:n_train, None])
             states.append(_Series(key, chain, scaler, data, mase_scale(
@@ -467,7 +470,7 @@ class Forecaster(Estimator):
     def _space(self, state: _Series, data: SeriesData) -> np.ndarray:
         """Transformed, scaled target and scaled features, ``(T - lost, 1 + F)``."""
         lost = state.chain.lost
-        z = state.chain.transform(data.target)[lost:]
+        z = state.chain.transform(data.target, data.start)[lost:]
         return np.column_stack([state.scaler.transform(z[:, None]),
                                 self.feature_scaler_.transform(data.features[lost:])])
 
@@ -499,34 +502,38 @@ class Forecaster(Estimator):
         x, _ = make_windows(space, w, 1, 1, first_target=first_target - lost)
         z = state.scaler.inverse_transform(self._predict_space(x)[:, :1]).ravel()
         positions = np.arange(first_target, len(data))
-        return state.chain.inverse_one_step(z, data.target, positions)
+        return state.chain.inverse_one_step(z, data.target, positions, data.start)
 
     def _path(self, state: _Series, history: SeriesData, steps: int,
               future: np.ndarray) -> np.ndarray:
         """Forecast ``steps`` values after ``history`` (recursive over ``horizon`` chunks)."""
-        return self._paths(state, [history.target], [history.features], steps, [future])[0]
+        return self._paths(state, [history.target], [history.features], steps, [future],
+                           [history.start])[0]
 
     def _paths(self, state: _Series, targets: list[np.ndarray], features: list[np.ndarray],
-               steps: int, futures: list[np.ndarray]) -> np.ndarray:
+               steps: int, futures: list[np.ndarray], starts: list[int]) -> np.ndarray:
         """Forecast ``steps`` values after each of several histories of one series at once
-        (one network call per chunk for all of them). Returns ``(histories, steps)``."""
+        (one network call per chunk for all of them), each history's first value at position
+        ``starts[i]``. Returns ``(histories, steps)``."""
         w, lost = int(self.window), state.chain.lost
         target = [list(t[-(w + lost):]) for t in targets]
         feats = [list(f[-(w + lost):]) for f in features]
+        starts = [s + len(t) - len(kept) for s, t, kept in zip(starts, targets, target,
+                                                                 strict=True)]
         n_features = len(self.feature_names_)
         out = np.zeros((len(targets), steps))
         done = 0
         while done < steps:
             spaces = []
-            for t, f in zip(target, feats, strict=True):
+            for t, f, start in zip(target, feats, starts, strict=True):
                 recent = SeriesData(np.asarray(t), np.asarray(f).reshape(len(t), n_features),
-                                    pd.RangeIndex(len(t)), "", self.feature_names_)
+                                    pd.RangeIndex(len(t)), "", self.feature_names_, start)
                 spaces.append(self._space(state, recent)[-w:])
             z = self._predict_space(np.stack(spaces))  # (histories, horizon)
             k = min(z.shape[1], steps - done)
             for i in range(len(target)):
                 z_i = state.scaler.inverse_transform(z[i, :k, None]).ravel()
-                values = state.chain.inverse_next(z_i, np.asarray(target[i]))
+                values = state.chain.inverse_next(z_i, np.asarray(target[i]), starts[i])
                 target[i].extend(values.tolist())
                 feats[i].extend(futures[i][done:done + k])
                 out[i, done:done + k] = values
@@ -546,7 +553,7 @@ class Forecaster(Estimator):
                             [data.features[:o] for o in origins], max_k,
                             [np.vstack([data.features[o:o + max_k],
                                         np.repeat(data.features[-1:], max_k, axis=0)])[:max_k]
-                             for o in origins])
+                             for o in origins], [data.start] * len(origins))
         for path, origin in zip(paths, origins, strict=True):
             for j in range(min(max_k, len(data) - origin)):
                 residuals[j].append(abs(float(data.target[origin + j] - path[j])))
@@ -565,6 +572,21 @@ class Forecaster(Estimator):
         known = ", ".join(repr(s.key) for s in self.series_[:10])
         raise RnnkitError(f"unknown series {key!r}; this model knows {known}"
                           + (" …" if len(self.series_) > 10 else "") + ".")
+
+    def _locate(self, state: _Series, data: SeriesData) -> SeriesData:
+        """``data`` with ``start`` set to its first value's position in the series ``fit`` saw:
+        found from the dates, or (undated) the start of that series."""
+        if not state.chain.positional or not isinstance(data.index, pd.DatetimeIndex) or not \
+                isinstance(state.fit_end, pd.Timestamp):
+            return data
+        freq = state.freq or infer_frequency(data.index)
+        first, end = data.index[0], state.fit_end
+        if freq is None:
+            raise RnnkitError("the seasonal transform needs to know where the data lies in the "
+                              "seasonal cycle, but its frequency cannot be inferred; pass "
+                              "regularly spaced dates.")
+        periods = len(pd.date_range(min(first, end), max(first, end), freq=freq)) - 1
+        return replace(data, start=state.n_fit - 1 + (periods if first >= end else -periods))
 
     def _as_data(self, y: Any, X: Any) -> SeriesData:
         data = as_series(y, X, fill=self.fill)
@@ -592,7 +614,7 @@ class Forecaster(Estimator):
         """Remember the most recent data: :meth:`forecast` continues from its end."""
         self._check_fitted()
         state = self._state(series)
-        data = y if isinstance(y, SeriesData) else self._as_data(y, X)
+        data = y if isinstance(y, SeriesData) else self._locate(state, self._as_data(y, X))
         need = int(self.window) + state.chain.lost
         if len(data) < need:
             raise RnnkitError(f"forecasting needs at least the last {need} values (`window`"
@@ -607,7 +629,7 @@ class Forecaster(Estimator):
         (``window`` plus the transform's lags). Each uses only the actual values before it."""
         self._check_fitted()
         state = self._state(series)
-        data = self._as_data(y, X)
+        data = self._locate(state, self._as_data(y, X))
         first = int(self.window) + state.chain.lost
         if len(data) <= first:
             raise RnnkitError(f"`y` needs more than {first} values to predict any point; "
@@ -660,6 +682,7 @@ class Forecaster(Estimator):
         tables, frames, covered = [], [], []
         for key, data in collection:
             state = self._state(key) if self.multi_ else self.series_[0]
+            data = self._locate(state, data)
             start = self._test_start(state, data)
             positions = np.arange(start, len(data))
             actual = data.target[start:]
@@ -776,7 +799,7 @@ class Forecaster(Estimator):
 
         self._check_fitted()
         state = self._state()
-        data = self._as_data(y, X)
+        data = self._locate(state, self._as_data(y, X))
         space = self._space(state, data)
         labels = [v.strftime("%Y-%m-%d") if isinstance(v, pd.Timestamp) else str(v)
                   for v in data.index[state.chain.lost:]]

@@ -35,7 +35,8 @@ class SeriesData:
     """A target series with optional feature columns on one index.
 
     ``target`` ``(T,)`` float64, ``features`` ``(T, F)`` float64, ``index`` the time stamps (a
-    ``DatetimeIndex``) or positions (a ``RangeIndex``).
+    ``DatetimeIndex``) or positions (a ``RangeIndex``). ``start``: the position of the first
+    value in the series a model was fitted on (for position-dependent transforms).
     """
 
     target: np.ndarray
@@ -43,6 +44,7 @@ class SeriesData:
     index: pd.Index
     target_name: str
     feature_names: tuple[str, ...]
+    start: int = 0
 
     def __len__(self) -> int:
         return len(self.target)
@@ -54,7 +56,8 @@ class SeriesData:
 
     def slice(self, start: int, stop: int | None = None) -> SeriesData:
         return SeriesData(self.target[start:stop], self.features[start:stop],
-                          self.index[start:stop], self.target_name, self.feature_names)
+                          self.index[start:stop], self.target_name, self.feature_names,
+                          self.start + range(len(self.target))[start:stop].start)
 
 
 def _rows_text(rows: Sequence[int], describe: Callable[[int], str]) -> str:
