@@ -86,7 +86,8 @@ def test_default_airline_job_runs(tmp_path, capsys):
 @pytest.mark.parametrize("args, message", [
     (["--csv", "{csv}", "--target", "revenue"], "no column 'revenue'"),
     (["--csv", "{csv}"], "--target is required with --csv"),
-    (["--window", "0"], "`window` must be a positive integer; got 0."),
+    (["--window", "0"], "`window` must be a positive integer or a list of positive integers "
+                        "(e.g. 12 or [12, 24, 36]); got '0'."),
     (["--units", "64,-2"], "`units` must be a positive integer or a list"),
     (["--epochs", "0"], "`epochs` must be a positive integer; got 0."),
     (["--window", "100"], "the series is too short: 144 values"),

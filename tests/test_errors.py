@@ -12,8 +12,10 @@ from rnnkit.errors import ModelFormatError, NotFittedError, RnnkitError
 
 
 @pytest.mark.parametrize("name, value, allowed", [
-    ("window", 0, "`window` must be a positive integer; got 0."),
-    ("window", 2.5, "`window` must be a positive integer; got 2.5."),
+    ("window", 0, "`window` must be a positive integer or a list of positive integers "
+                  "(e.g. 12 or [12, 24, 36]); got 0."),
+    ("window", 2.5, "`window` must be a positive integer or a list of positive integers "
+                    "(e.g. 12 or [12, 24, 36]); got 2.5."),
     ("epochs", -1, "`epochs` must be a positive integer; got -1."),
     ("units", [64, 0], "`units` must be a positive integer or a list of positive integers"),
     ("units", "", "`units` must be a positive integer or a list"),

@@ -79,7 +79,7 @@ def test_save_load_gives_identical_predictions(tmp_path, seasonal_series, tiny_p
     assert loaded.forecast(8).index.equals(fc.forecast(8).index)
     assert np.array_equal(loaded.predict(seasonal_series).to_numpy(),
                           fc.predict(seasonal_series).to_numpy())
-    assert loaded.get_params() == fc.get_params() | {"units": [8], "dense": []}
+    assert loaded.get_params() == fc.get_params() | {"units": [8], "dense": [], "window": [6]}
     assert isinstance(rnnkit.load(str(tmp_path / "model")), Forecaster)
     assert ev.metrics.index[0] == "GRU"
 
@@ -165,6 +165,18 @@ def test_checkpoint_holds_the_best_weights(tmp_path, seasonal_series, tiny_param
     saved = load_file(str(path))
     for name, tensor in fc.network_.state_dict().items():
         assert torch.equal(saved[name], tensor)
+
+
+def test_each_ensemble_member_has_its_own_checkpoint(tmp_path, seasonal_series, tiny_params):
+    from safetensors.torch import load_file
+
+    path = tmp_path / "best.safetensors"
+    fc = Forecaster(checkpoint=str(path), ensemble=2, **tiny_params).fit(seasonal_series)
+    assert not path.exists()
+    for k, member in enumerate(fc.network_.members, start=1):
+        saved = load_file(str(tmp_path / f"best.member{k}.safetensors"))
+        for name, tensor in member.state_dict().items():
+            assert torch.equal(saved[name], tensor)
 
 
 def test_reduce_lr_on_plateau_lowers_the_rate(seasonal_series, tiny_params):

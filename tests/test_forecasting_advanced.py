@@ -97,11 +97,35 @@ def test_ensemble_is_the_median_of_its_members(tmp_path, seasonal_series, tiny_p
     assert len(members) == 3 and fc.network_.num_parameters() == 3 * members[0].num_parameters()
     x = torch.randn(5, 6, 1)
     with torch.no_grad():
-        expected = torch.stack([m(x) for m in members]).median(dim=0).values
+        expected = torch.stack([m(x) for m in members]).median(dim=0).values  # odd K
         torch.testing.assert_close(fc.network_(x), expected)
     fc.save(tmp_path / "e")
     loaded = Forecaster.load(tmp_path / "e")
     assert np.array_equal(loaded.forecast(4).to_numpy(), fc.forecast(4).to_numpy())
+
+
+def test_window_ensemble_takes_the_median_of_networks_reading_their_own_windows(
+        tmp_path, seasonal_series, tiny_params):
+    fc = Forecaster(**tiny_params | {"window": [4, 9]}, ensemble=2).fit(seasonal_series[:80])
+    members = fc.network_.members
+    assert len(members) == 4 and fc._member_windows() == [4, 4, 9, 9]
+    # the forecaster's one-step forecasts are the median of each member reading its own window
+    space = fc._space(fc.series_[0], fc._as_data(seasonal_series, None))
+    x = np.stack([space[i - 9:i] for i in range(80, 96)])
+    level = x[:, -1:, 0]  # normalize="last" is the same level for every window length
+    outs = []
+    with torch.no_grad():
+        for member, w in zip(members, [4, 4, 9, 9], strict=True):
+            xw = torch.as_tensor(x[:, -w:] - level[:, :, None], dtype=torch.float32)
+            outs.append(member(xw).numpy()[:, 0] + level[:, 0])
+    expected = fc.series_[0].scaler.inverse_transform(np.median(outs, axis=0)[:, None]).ravel()
+    np.testing.assert_allclose(np.log(fc.predict(seasonal_series).to_numpy()[-16:]), expected,
+                               rtol=1e-5)
+    assert "window" in fc.summary()
+    fc.save(tmp_path / "w")
+    loaded = Forecaster.load(tmp_path / "w")
+    assert loaded._member_windows() == [4, 4, 9, 9]
+    np.testing.assert_array_equal(loaded.forecast(5).to_numpy(), fc.forecast(5).to_numpy())
 
 
 def test_backtest_windows_never_touch_the_test_period(seasonal_series, tiny_params,

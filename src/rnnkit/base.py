@@ -47,6 +47,11 @@ class Estimator:
     def _validated_params(self) -> dict[str, Any]:
         return validate_params(self._parameter_constraints, self.get_params())
 
+    @classmethod
+    def _n_members(cls, params: dict[str, Any]) -> int:
+        """Networks in a saved model with constructor arguments ``params``."""
+        return int(params.get("ensemble", 1))
+
     def _check_fitted(self) -> None:
         if not hasattr(self, self._fitted_attribute):
             raise NotFittedError(f"This {type(self).__name__} is not fitted yet; call fit first "
@@ -61,7 +66,8 @@ class Estimator:
             epochs=p["epochs"], batch_size=p["batch_size"], learning_rate=p["learning_rate"],
             patience=p["patience"], reduce_lr_patience=p["reduce_lr_patience"],
             clip_norm=p["clip_norm"], seed=p["seed"], verbose=p["verbose"],
-            checkpoint=getattr(self, "checkpoint", None), description=description)
+            checkpoint=p.get("checkpoint", getattr(self, "checkpoint", None)),
+            description=description)
 
     def _save_dir(self, path: str | Path, preprocessing: dict[str, Any]) -> Path:
         """Write ``network_`` with the parameters and ``preprocessing`` as a model directory."""
@@ -89,7 +95,7 @@ class Estimator:
         try:
             est = cls(**saved.config["params"])
             config = NetworkConfig.from_dict(saved.config["network"])
-            members = int(saved.config["params"].get("ensemble", 1))
+            members = cls._n_members(saved.config["params"])
             network = (RecurrentNetwork(config) if members == 1 else
                        MedianEnsemble([RecurrentNetwork(config) for _ in range(members)]))
             network.load_state_dict(saved.state_dict)

@@ -95,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--season-length", type=int,
                    help="seasonal period for seasonal naive and MASE (default: from the dates)")
     m = f.add_argument_group("windows and forecasts")
-    m.add_argument("--window", type=int, default=12, help="past steps the network reads")
+    m.add_argument("--window", default="12",
+                   help="past steps the network reads; several, comma-separated (e.g. 12,24,36), "
+                        "train one network per window length and use the median")
     m.add_argument("--horizon", type=int, default=12, help="steps to forecast beyond the data")
     m.add_argument("--strategy", choices=["recursive", "direct"], default="recursive",
                    help="recursive: predict one step and feed it back; direct: the network emits "

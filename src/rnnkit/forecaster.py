@@ -164,7 +164,9 @@ class Forecaster(Estimator):
     Args:
         cell: ``"rnn"`` (SimpleRNN, tanh), ``"lstm"`` or ``"gru"``.
         units: units per stacked recurrent layer, e.g. ``[64, 32]``.
-        window: past time steps the network reads for each forecast.
+        window: past time steps the network reads for each forecast; several (e.g.
+            ``[12, 24, 36]``) train one network per window length (times ``ensemble`` seeds)
+            and take the median of all their forecasts.
         horizon: steps the network emits at once (direct); longer forecasts feed its own
             forecasts back (recursive). ``horizon=1`` is purely recursive.
         stride: step between the starts of consecutive training windows.
@@ -178,8 +180,8 @@ class Forecaster(Estimator):
             inputs and targets, so the network learns changes, not levels; ``None`` to keep
             levels. With ``transform="log"`` this is normalisation by ratio.
         scaler: ``"standard"``, ``"minmax"`` or ``None``, fitted on the training part only.
-        ensemble: train this many networks (seeds ``seed``, ``seed + 1``, …) and use the median
-            of their forecasts.
+        ensemble: train this many networks (seeds ``seed``, ``seed + 1``, …) per window length
+            and use the median of their forecasts (the mean of two).
         validation: fraction of the data given to ``fit`` held out (chronologically, at the end)
             for early stopping and for the prediction intervals, or a count of last points
             (e.g. ``18``); 0 trains on everything. In a global model a series too short for a
@@ -197,7 +199,7 @@ class Forecaster(Estimator):
         device: ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``.
         verbose: show a progress bar while training.
         checkpoint: path of a ``.safetensors`` file that receives the best weights as training
-            improves (single network only).
+            improves; in an ensemble, member ``k`` writes ``<name>.member<k>.safetensors``.
 
     ``fit`` takes one series (Series, array) with optional feature columns ``X``, or many
     series — a long DataFrame with ``unique_id``, ``ds``, ``y`` columns, or a dict of Series —
@@ -209,7 +211,7 @@ class Forecaster(Estimator):
     _parameter_constraints: ClassVar[dict[str, Constraint]] = {
         "cell": Choice(tuple(CELLS)),
         "units": IntList(),
-        "window": PositiveInt(),
+        "window": IntList(example="12 or [12, 24, 36]"),
         "horizon": PositiveInt(),
         "stride": PositiveInt(),
         "bidirectional": Boolean(),
@@ -233,7 +235,7 @@ class Forecaster(Estimator):
         "verbose": Boolean(),
     }
 
-    def __init__(self, cell: str = "lstm", units: Any = (64, 32), window: int = 12,
+    def __init__(self, cell: str = "lstm", units: Any = (64, 32), window: Any = 12,
                  horizon: int = 1, stride: int = 1, bidirectional: bool = False,
                  dropout: float = 0.2, dense: Any = (32,), transform: str | None = "auto",
                  normalize: str | None = "last", scaler: str | None = "standard",
@@ -272,6 +274,25 @@ class Forecaster(Estimator):
 
     # ------------------------------------------------------------------ building
     @property
+    def _windows(self) -> tuple[int, ...]:
+        return self._parameter_constraints["window"].check("window", self.window)
+
+    @property
+    def _window(self) -> int:
+        """The longest window: what every forecast needs before it."""
+        return max(self._windows)
+
+    def _member_windows(self, ensemble: int | None = None) -> list[int]:
+        """The window each network of the ensemble reads, in training order."""
+        seeds = int(self.ensemble if ensemble is None else ensemble)
+        return [w for w in self._windows for _ in range(seeds)]
+
+    @classmethod
+    def _n_members(cls, params: dict[str, Any]) -> int:
+        return int(params.get("ensemble", 1)) * len(IntList().check("window",
+                                                                     params.get("window", 1)))
+
+    @property
     def model_name(self) -> str:
         """Display name, e.g. ``"LSTM"`` or ``"BiGRU"``."""
         return ("Bi" if self.bidirectional else "") + CELLS.get(str(self.cell).lower(), "RNN")
@@ -293,7 +314,12 @@ class Forecaster(Estimator):
         else:
             p = self._validated_params()
             net = RecurrentNetwork(self._network_config(p, 1 + n_features))
-        return net.summary(timesteps=int(self.window), title=self.model_name.lower())
+        text = net.summary(timesteps=self._window, title=self.model_name.lower())
+        if len(self._windows) > 1:
+            lengths = ", ".join(map(str, self._windows))
+            text += (f"\nEach network reads one window length of {lengths} ({int(self.ensemble)} "
+                     "seed(s) per length); the forecast is their median.")
+        return text
 
     def _chain(self, spec: Any, target: np.ndarray,
                season_length: int | None = None) -> TransformChain:
@@ -308,7 +334,7 @@ class Forecaster(Estimator):
         """Training size after the validation split, or a clear error when the data is short."""
         n_val = _validation_size(n, p["validation"])
         n_train = n - n_val
-        w, h = p["window"], p["horizon"]
+        w, h = max(p["window"]), p["horizon"]
         if n_val and n_val < h and n_train >= lost + w + h:
             part = (f"{p['validation']:g} of {n} values = {n_val}"
                     if isinstance(p["validation"], float) else f"{n_val} values")
@@ -332,7 +358,7 @@ class Forecaster(Estimator):
         short for a validation window trains on all of it, and one too short for a training
         window only needs enough values to be forecast (the network learned from the others).
         """
-        w, h = p["window"], p["horizon"]
+        w, h = max(p["window"]), p["horizon"]
         if n < lost + w:
             raise RnnkitError(f"needs at least window {w}" + (f" + {lost} lost to the "
                               f"transform" if lost else "") + f" = {lost + w} values to be "
@@ -405,7 +431,7 @@ class Forecaster(Estimator):
             features_train.append(data.features[:n_train])
         self.feature_scaler_ = make_scaler(p["scaler"]).fit(np.vstack(features_train))
         self.feature_names_ = first.feature_names
-        w, h = p["window"], p["horizon"]
+        w, h = max(p["window"]), p["horizon"]
         for state in states:
             data = state.recent  # the whole series for now; trimmed below
             space = self._space(state, data)  # (T - lost, 1 + F)
@@ -421,28 +447,32 @@ class Forecaster(Estimator):
         if not train_x:
             raise RnnkitError(f"no series is long enough for one training window (window {w} "
                               f"+ horizon {h}); use a shorter `window` or `horizon`.")
-        x_train, y_train = self._normalized(np.concatenate(train_x), np.concatenate(train_y),
-                                            p["normalize"])
-        val = None
-        if val_x:
-            x_val, y_val = self._normalized(np.concatenate(val_x), np.concatenate(val_y),
-                                            p["normalize"])
-            val = (torch.as_tensor(x_val, dtype=torch.float32),
-                   torch.as_tensor(y_val, dtype=torch.float32))
-        train_tensors = (torch.as_tensor(x_train, dtype=torch.float32),
-                         torch.as_tensor(y_train, dtype=torch.float32))
+        x_all, y_all = np.concatenate(train_x), np.concatenate(train_y)
+        x_val_all = np.concatenate(val_x) if val_x else None
         device = resolve_device(p["device"])
         loss_fn = (torch.nn.functional.mse_loss if p["loss"] == "mse"
                    else torch.nn.functional.huber_loss)
         members, histories = [], []
-        for k in range(p["ensemble"]):
+        member_windows = self._member_windows(p["ensemble"])
+        for k, member_window in enumerate(member_windows):
+            # every member forecasts the same targets; a shorter window reads the latest steps
+            tensors = [torch.as_tensor(a, dtype=torch.float32) for a in self._normalized(
+                x_all[:, -member_window:], y_all, p["normalize"])]
+            val = None if x_val_all is None else tuple(
+                torch.as_tensor(a, dtype=torch.float32) for a in self._normalized(
+                    x_val_all[:, -member_window:], np.concatenate(val_y), p["normalize"]))
             seed = p["seed"] + k
             torch.manual_seed(seed)
-            network = RecurrentNetwork(self._network_config(p, x_train.shape[2])).to(device)
-            config = self._train_config(p | {"seed": seed}, f"{self.model_name} training"
-                                        + (f" ({k + 1}/{p['ensemble']})"
-                                           if p["ensemble"] > 1 else ""))
-            histories.append(train(network, loss_fn, train_tensors, val, config))
+            network = RecurrentNetwork(self._network_config(p, x_all.shape[2])).to(device)
+            checkpoint = p.get("checkpoint")
+            if checkpoint and len(member_windows) > 1:  # one file per member, not overwritten
+                path = Path(checkpoint)
+                checkpoint = str(path.with_name(f"{path.stem}.member{k + 1}{path.suffix}"))
+            config = self._train_config(p | {"seed": seed, "checkpoint": checkpoint},
+                                        f"{self.model_name} training"
+                                        + (f" ({k + 1}/{len(member_windows)})"
+                                           if len(member_windows) > 1 else ""))
+            histories.append(train(network, loss_fn, tuple(tensors), val, config))
             members.append(network)
         self.network_ = members[0] if len(members) == 1 else MedianEnsemble(members).eval()
         self.history_ = histories[0]
@@ -475,7 +505,18 @@ class Forecaster(Estimator):
                                 self.feature_scaler_.transform(data.features[lost:])])
 
     def _predict_space(self, windows: np.ndarray) -> np.ndarray:
-        """Network forecasts ``(S, horizon)`` in model space for windows ``(S, window, C)``."""
+        """Network forecasts ``(S, horizon)`` in model space for windows ``(S, window, C)``
+        (the longest window; each network of an ensemble reads its own latest steps)."""
+        from rnnkit.models.network import combine_members
+
+        networks = list(getattr(self.network_, "members", [self.network_]))
+        outs = [self._predict_member(net, windows[:, -w:])
+                for net, w in zip(networks, self._member_windows(len(networks)
+                                                                 // len(self._windows)),
+                                  strict=True)]
+        return outs[0] if len(outs) == 1 else combine_members(np.stack(outs))
+
+    def _predict_member(self, network: Any, windows: np.ndarray) -> np.ndarray:
         import torch
 
         normalize = None if self.normalize in (None, "none") else self.normalize
@@ -484,20 +525,20 @@ class Forecaster(Estimator):
             level = windows[:, -1, 0] if normalize == "last" else windows[:, :, 0].mean(axis=1)
             windows = windows.copy()
             windows[:, :, 0] -= level[:, None]
-        device = next(self.network_.parameters()).device
-        self.network_.eval()
+        device = next(network.parameters()).device
+        network.eval()
         outs = []
         with torch.no_grad():
             for start in range(0, len(windows), 4096):
                 x = torch.as_tensor(windows[start:start + 4096], dtype=torch.float32,
                                     device=device)
-                outs.append(self.network_(x).cpu().numpy().astype(np.float64))
-        out = np.concatenate(outs) if outs else np.zeros((0, self.network_.config.output_size))
+                outs.append(network(x).cpu().numpy().astype(np.float64))
+        out = np.concatenate(outs) if outs else np.zeros((0, network.config.output_size))
         return out + level[:, None]
 
     def _one_step(self, state: _Series, data: SeriesData, first_target: int) -> np.ndarray:
         """One-step-ahead forecasts, in data units, of ``data.target[first_target:]``."""
-        lost, w = state.chain.lost, int(self.window)
+        lost, w = state.chain.lost, self._window
         space = self._space(state, data)
         x, _ = make_windows(space, w, 1, 1, first_target=first_target - lost)
         z = state.scaler.inverse_transform(self._predict_space(x)[:, :1]).ravel()
@@ -515,7 +556,7 @@ class Forecaster(Estimator):
         """Forecast ``steps`` values after each of several histories of one series at once
         (one network call per chunk for all of them), each history's first value at position
         ``starts[i]``. Returns ``(histories, steps)``."""
-        w, lost = int(self.window), state.chain.lost
+        w, lost = self._window, state.chain.lost
         target = [list(t[-(w + lost):]) for t in targets]
         feats = [list(f[-(w + lost):]) for f in features]
         starts = [s + len(t) - len(kept) for s, t, kept in zip(starts, targets, target,
@@ -615,7 +656,7 @@ class Forecaster(Estimator):
         self._check_fitted()
         state = self._state(series)
         data = y if isinstance(y, SeriesData) else self._locate(state, self._as_data(y, X))
-        need = int(self.window) + state.chain.lost
+        need = self._window + state.chain.lost
         if len(data) < need:
             raise RnnkitError(f"forecasting needs at least the last {need} values (`window`"
                               + (" + the transform's lags" if state.chain.lost else "")
@@ -630,7 +671,7 @@ class Forecaster(Estimator):
         self._check_fitted()
         state = self._state(series)
         data = self._locate(state, self._as_data(y, X))
-        first = int(self.window) + state.chain.lost
+        first = self._window + state.chain.lost
         if len(data) <= first:
             raise RnnkitError(f"`y` needs more than {first} values to predict any point; "
                               f"got {len(data)}.")
@@ -648,9 +689,9 @@ class Forecaster(Estimator):
             raise RnnkitError(
                 f"evaluate needs points after the training data, which ended at {end_text}; "
                 "`y` has none. Pass the whole series: fit(y[:-n]) then evaluate(y).")
-        if start < int(self.window) + state.chain.lost:
+        if start < self._window + state.chain.lost:
             raise RnnkitError(
-                f"evaluate needs the {int(self.window) + state.chain.lost} values before the "
+                f"evaluate needs the {self._window + state.chain.lost} values before the "
                 "first test point; pass the whole series, training part included.")
         return start
 
@@ -813,7 +854,7 @@ class Forecaster(Estimator):
         return self._save_dir(path, {
             "features": list(self.feature_names_),
             "feature_scaler": self.feature_scaler_.to_dict(),
-            "window": int(self.window), "horizon": int(self.horizon),
+            "window": list(self._windows), "horizon": int(self.horizon),
             "multi": self.multi_, "series": [s.to_dict() for s in self.series_],
         })
 
@@ -823,7 +864,8 @@ class Forecaster(Estimator):
         est, pre = cls._load_dir(path, device)
         config = est.network_.config
         try:
-            if (config.input_size != 1 + len(pre["features"]) or pre["window"] != est.window
+            if (config.input_size != 1 + len(pre["features"])
+                    or IntList().check("window", pre["window"]) != est._windows
                     or config.output_size != est.horizon):
                 raise ValueError("preprocessing.json disagrees with config.json about the inputs")
             est.feature_scaler_ = scaler_from_dict(pre["feature_scaler"])

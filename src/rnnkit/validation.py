@@ -134,10 +134,11 @@ class IntList(Constraint):
     """
 
     allow_empty: bool = False
+    example: str = "64 or [64, 32]"
 
     @property
     def description(self) -> str:
-        base = "a positive integer or a list of positive integers (e.g. 64 or [64, 32])"
+        base = f"a positive integer or a list of positive integers (e.g. {self.example})"
         return base + (", or empty" if self.allow_empty else "")
 
     def check(self, name: str, value: Any) -> tuple[int, ...]:

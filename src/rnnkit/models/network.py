@@ -26,6 +26,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -237,9 +238,22 @@ class RecurrentNetwork(nn.Module):
         return "\n".join(lines)
 
 
+def combine_members(outputs: Any) -> Any:
+    """The ensemble's output from its members' ``(K, ...)`` outputs (tensor or array): the
+    median, the mean of the middle two for an even ``K``.
+
+    >>> combine_members(np.array([[1.0], [5.0], [2.0], [3.0]])).tolist()
+    [2.5]
+    """
+    if isinstance(outputs, torch.Tensor):
+        return torch.quantile(outputs, 0.5, dim=0)
+    return np.median(outputs, axis=0)
+
+
 class MedianEnsemble(nn.Module):
-    """Several networks of one architecture (trained with different seeds); the output is the
-    element-wise median of theirs, which a single bad seed cannot drag away.
+    """Several networks of one architecture (trained with different seeds, perhaps reading
+    windows of different lengths); the output is the element-wise median of theirs, which a
+    single bad seed cannot drag away.
 
     >>> members = [RecurrentNetwork(NetworkConfig("gru", 1, (4,), 2)) for _ in range(3)]
     >>> ens = MedianEnsemble(members)
@@ -255,8 +269,7 @@ class MedianEnsemble(nn.Module):
         self.config = members[0].config
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        outs = torch.stack([m(x, lengths) for m in self.members])  # (K, N, output_size)
-        return outs.median(dim=0).values if len(self.members) > 2 else outs.mean(dim=0)
+        return combine_members(torch.stack([m(x, lengths) for m in self.members]))
 
     def num_parameters(self, trainable_only: bool = True) -> int:
         return sum(m.num_parameters(trainable_only) for m in self.members)
