@@ -24,3 +24,14 @@ def write_section(name: str, body: str, path: Path = RESULTS) -> None:
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else (
         text.rstrip() + "\n\n" + block + "\n")
     path.write_text(text)
+
+
+def add_row(name: str, header: list[str], key: str, row: str, path: Path = RESULTS) -> None:
+    """Add (or replace, by its first cell ``key``) one table row in section ``name``, whose
+    body starts with ``header`` lines; rows of earlier runs stay."""
+    text = path.read_text() if path.exists() else HEADER
+    match = re.search(rf"<!-- {name}:start -->\n(.*?)\n<!-- {name}:end -->", text, re.S)
+    rows = [line for line in (match[1].splitlines() if match else [])
+            if line.startswith("| ") and line not in header
+            and not line.startswith(f"| {key} |")]
+    write_section(name, "\n".join([*header, *rows, row]), path)

@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 import pandas as pd
-from _results import machine, write_section
+from _results import add_row, machine, write_section
 
 from rnnkit import Forecaster
 from rnnkit.evaluation import forecast_metrics, mase_scale
@@ -104,7 +104,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="only the first N series (smoke runs)")
     parser.add_argument("--validate", action="store_true",
                         help="score on the last horizon of the training data (for choosing "
-                             "settings); implies --no-write")
+                             "settings); adds a row to the validation table of RESULTS.md")
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                         help="override a Forecaster setting, e.g. scaler=None ensemble=1")
     parser.add_argument("--rnnkit-only", action="store_true", help="skip the statistical models")
@@ -125,10 +125,12 @@ def main() -> None:
              f"Machine: {machine()}.",
              "rnnkit: " + ", ".join(f"{k}={v!r}" for k, v in (COMMON | overrides).items()
                                     if k != "verbose")
-             + "; horizon = the competition's, direct output; validation = the last `horizon` "
+             + "; horizon = the competition's, direct output (unless set); validation = the "
+               "last `horizon` "
                "points of each series long enough for one (shorter series train on all their "
                "values, or only get forecasts). Each seed is one ensemble; ± is the sd over "
                "seeds. Lower is better; **bold** marks the best of each column.", ""]
+    validation: dict[str, dict[str, tuple[float, ...]]] = {}
     for name in args.datasets:
         series = load(name, args.limit, args.validate)
         horizon = len(series[0][2])
@@ -144,6 +146,8 @@ def main() -> None:
             print(f"{name} seed {seed}: sMAPE {runs[-1][0]:.2f}, MASE {runs[-1][1]:.3f}, "
                   f"{seconds:.0f} s", flush=True)
         smapes, mases = [r[0] for r in runs], [r[1] for r in runs]
+        validation[name] = {"rnnkit": (statistics.mean(smapes), statistics.mean(mases),
+                                       statistics.mean(r[2] for r in runs))}
         rows.append((f"rnnkit global {settings['cell'].upper()} ({settings['window']}-month "
                      "window)",
                      statistics.mean(smapes), sd(smapes), statistics.mean(mases), sd(mases),
@@ -153,6 +157,7 @@ def main() -> None:
         for model, (forecasts, seconds) in statistical_forecasts(series, horizon).items():
             smape, mase = score(series, forecasts)
             rows.append((model, smape, 0.0, mase, 0.0, seconds))
+            validation[name][model] = (smape, mase)
             print(f"{name} {model}: sMAPE {smape:.2f}, MASE {mase:.3f}, {seconds:.0f} s",
                   flush=True)
         best_s, best_m = min(r[1] for r in rows), min(r[3] for r in rows)
@@ -174,8 +179,25 @@ def main() -> None:
                   ""]
     text = "\n".join(lines)
     print(text)
-    if not (args.no_write or args.validate):
+    if args.no_write or args.limit:
+        return
+    if not args.validate:
         write_section("competitions", text)
+        return
+    header = ["## M1 and Tourism monthly: choosing settings on validation", "",
+              "`python benchmarks/competitions.py --validate --set ...`: every series' last "
+              "`horizon` training values are held out and forecast; the test periods are not "
+              "read. One row per run, keyed by its `--set` overrides and seeds; mean sMAPE / "
+              "MASE over series (rnnkit: mean over seeds).", "",
+              "| overrides (seeds) | dataset | rnnkit sMAPE | rnnkit MASE | Theta | ETS | "
+              "seasonal naive | s |", "|---|---|---:|---:|---|---|---|---:|"]
+    for name, result in validation.items():
+        key = f"{' '.join(args.set) or 'none'} ({' '.join(map(str, args.seeds))})"
+        others = [f"{result[m][0]:.2f} / {result[m][1]:.3f}" if m in result else "–"
+                  for m in ("Theta", "ETS", "seasonal naive")]
+        add_row("competitions-validation", header, f"{key} | {name}",
+                f"| {key} | {name} | {result['rnnkit'][0]:.2f} | {result['rnnkit'][1]:.3f} | "
+                + " | ".join(others) + f" | {result['rnnkit'][2]:.0f} |")
 
 
 if __name__ == "__main__":

@@ -126,9 +126,10 @@ def _stl_seasonal(x: np.ndarray, period: int) -> np.ndarray:
     first = int(finite[0]) if len(finite) else len(x)
     values = x[first:]
     if period < 2 or len(values) < 2 * period + 1 or not np.isfinite(values).all():
+        # one message for all short series of a global model (Python shows it once)
         warnings.warn(f"transform 'stl{period}' needs at least {2 * period + 1} consecutive "
-                      f"finite values to estimate a season; got {len(values)}, so this series "
-                      "is not deseasonalised.", UserWarning, stacklevel=5)
+                      "finite values to estimate a season; a shorter series is left "
+                      "seasonal (not deseasonalised).", UserWarning, stacklevel=5)
         return np.zeros(max(len(x), period))
     from statsmodels.tsa.seasonal import STL
 
