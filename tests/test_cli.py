@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rnnkit import Forecaster
 from rnnkit.cli import main
 
 FAST = ["--epochs", "3", "--units", "8", "--dense", "", "--quiet"]
@@ -206,3 +207,14 @@ def test_forecast_validation_as_a_count_from_the_command_line(tmp_path, sales_cs
                  "--window", "6", "--validation", "12", "--out", str(out), *FAST]) == 0
     printed = capsys.readouterr().out
     assert "train 36 (2015-01 .. 2017-12), validation 12 (2018-01 .. 2018-12)" in printed
+
+
+def test_forecast_with_stl_and_several_window_lengths(tmp_path, sales_csv, capsys):
+    out = tmp_path / "stl"
+    assert main(["forecast", "--csv", str(sales_csv), "--target", "sales", "--time", "date",
+                 "--window", "3,6", "--transform", "log,stl", "--out", str(out), *FAST]) == 0
+    printed = capsys.readouterr().out
+    assert "target transform: log,stl12;" in printed
+    assert "window length of 3, 6" in printed
+    loaded = Forecaster.load(out)
+    assert loaded._member_windows() == [3, 6]
