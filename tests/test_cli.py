@@ -212,7 +212,8 @@ def test_forecast_validation_as_a_count_from_the_command_line(tmp_path, sales_cs
 def test_forecast_with_stl_and_several_window_lengths(tmp_path, sales_csv, capsys):
     out = tmp_path / "stl"
     assert main(["forecast", "--csv", str(sales_csv), "--target", "sales", "--time", "date",
-                 "--window", "3,6", "--transform", "log,stl", "--out", str(out), *FAST]) == 0
+                 "--window", "3,6", "--transform", "log,stl", "--refit", "--out", str(out),
+                 *FAST]) == 0
     printed = capsys.readouterr().out
     assert "target transform: log,stl12;" in printed
     assert "window length of 3, 6" in printed

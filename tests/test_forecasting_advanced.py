@@ -128,6 +128,19 @@ def test_window_ensemble_takes_the_median_of_networks_reading_their_own_windows(
     np.testing.assert_array_equal(loaded.forecast(5).to_numpy(), fc.forecast(5).to_numpy())
 
 
+def test_refit_retrains_on_all_data_for_the_best_epochs_and_keeps_honest_intervals(
+        seasonal_series, tiny_params):
+    params = tiny_params | {"epochs": 12, "ensemble": 2}
+    held_out = Forecaster(**params).fit(seasonal_series)
+    refitted = Forecaster(refit=True, **params).fit(seasonal_series)
+    for first, again in zip(refitted.member_histories_, refitted.refit_histories_, strict=True):
+        assert len(again.records) == first.best_epoch and "val_loss" not in again.records[0]
+    # the refit networks learned from more windows, so they forecast differently ...
+    assert not np.allclose(refitted.forecast(6), held_out.forecast(6))
+    # ... but the interval widths come from the networks that never saw the validation part
+    assert refitted.series_[0].residuals == held_out.series_[0].residuals
+
+
 def test_backtest_windows_never_touch_the_test_period(seasonal_series, tiny_params,
                                                       monkeypatch):
     seen = []

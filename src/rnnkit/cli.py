@@ -122,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--level", type=float, default=0.9,
                    help="prediction-interval level (conformal, from validation errors)")
     m.add_argument("--loss", choices=["mse", "huber"], default="mse", help="training loss")
+    m.add_argument("--refit", action="store_true",
+                   help="after early stopping, train again on all the data (validation part "
+                        "included) for the best number of epochs")
     _add_training_options(f, epochs=200, batch_size=16, patience=20)
     f.add_argument("--out", type=Path, default=Path("runs/forecast"),
                    help="output directory: the saved model, plots and CSV tables")
@@ -321,7 +324,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
         loss=args.loss, patience=args.patience or None, clip_norm=args.clip_norm or None,
         season_length=args.season_length, fill=args.fill, seed=args.seed, device=args.device,
-        verbose=not args.quiet)
+        verbose=not args.quiet, refit=args.refit)
     fit_part = slice(0, len(data) - n_test)
     params = fc._validated_params()
     from rnnkit.data.series import infer_frequency, season_length_for

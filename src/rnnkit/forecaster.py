@@ -200,6 +200,10 @@ class Forecaster(Estimator):
         verbose: show a progress bar while training.
         checkpoint: path of a ``.safetensors`` file that receives the best weights as training
             improves; in an ensemble, member ``k`` writes ``<name>.member<k>.safetensors``.
+        refit: after early stopping has found each network's best epoch on the validation
+            part, train it again from the same seed on all the data, validation part included,
+            for that many epochs, so the latest values are learned from too. Prediction
+            intervals still come from the first networks' validation errors.
 
     ``fit`` takes one series (Series, array) with optional feature columns ``X``, or many
     series — a long DataFrame with ``unique_id``, ``ds``, ``y`` columns, or a dict of Series —
@@ -233,6 +237,7 @@ class Forecaster(Estimator):
         "seed": PositiveInt(minimum=0),
         "device": Choice(("auto", "cpu", "cuda", "mps")),
         "verbose": Boolean(),
+        "refit": Boolean(),
     }
 
     def __init__(self, cell: str = "lstm", units: Any = (64, 32), window: Any = 12,
@@ -244,7 +249,7 @@ class Forecaster(Estimator):
                  patience: int | None = 20, reduce_lr_patience: int | None = 10,
                  clip_norm: float | None = 1.0, season_length: int | None = None,
                  fill: str | None = None, seed: int = 0, device: str = "auto",
-                 verbose: bool = True, checkpoint: str | None = None):
+                 verbose: bool = True, checkpoint: str | None = None, refit: bool = False):
         self.cell = cell
         self.units = units
         self.window = window
@@ -271,6 +276,7 @@ class Forecaster(Estimator):
         self.device = device
         self.verbose = verbose
         self.checkpoint = checkpoint
+        self.refit = refit
 
     # ------------------------------------------------------------------ building
     @property
@@ -402,10 +408,7 @@ class Forecaster(Estimator):
         or list; or many series (long ``unique_id``/``ds``/``y`` DataFrame, or dict of Series).
         ``X``: DataFrame or 2-D array with one row per value of ``y``.
         """
-        import torch
-
-        from rnnkit.models.network import MedianEnsemble, RecurrentNetwork
-        from rnnkit.training import resolve_device, train
+        from rnnkit.models.network import MedianEnsemble
 
         p = self._validated_params()
         if p["normalize"] == "none":
@@ -413,6 +416,7 @@ class Forecaster(Estimator):
         collection, multi = self._collection(y, X, p["fill"])
         first = collection[0][1]
         train_x, train_y, val_x, val_y, states, features_train = [], [], [], [], [], []
+        full_x, full_y = [], []  # every window, validation part included (for `refit`)
         for key, data in collection:
             freq = infer_frequency(data.index)
             season = p["season_length"] or season_length_for(freq)
@@ -444,11 +448,47 @@ class Forecaster(Estimator):
                 x, t = make_windows(space, w, h, 1, first_target=cut)
                 val_x.append(x)
                 val_y.append(t)
+                if p["refit"] and len(space) >= w + h:
+                    x, t = make_windows(space, w, h, p["stride"])
+                    full_x.append(x)
+                    full_y.append(t)
+            elif p["refit"] and cut >= w + h:
+                full_x.append(train_x[-1])
+                full_y.append(train_y[-1])
         if not train_x:
             raise RnnkitError(f"no series is long enough for one training window (window {w} "
                               f"+ horizon {h}); use a shorter `window` or `horizon`.")
-        x_all, y_all = np.concatenate(train_x), np.concatenate(train_y)
-        x_val_all = np.concatenate(val_x) if val_x else None
+        val = (np.concatenate(val_x), np.concatenate(val_y)) if val_x else None
+        members, histories = self._train_members(
+            p, (np.concatenate(train_x), np.concatenate(train_y)), val)
+        self.network_ = members[0] if len(members) == 1 else MedianEnsemble(members).eval()
+        self.history_ = histories[0]
+        self.member_histories_ = histories
+        self.multi_ = multi
+        self.series_ = states
+        for state in states:  # interval widths from networks that never saw the validation part
+            state.residuals = self._validation_residuals(state, state.recent)
+        if p["refit"] and val is not None:
+            epochs = [hist.best_epoch or len(hist.records) for hist in histories]
+            members, self.refit_histories_ = self._train_members(
+                p, (np.concatenate(full_x), np.concatenate(full_y)), None, epochs)
+            self.network_ = members[0] if len(members) == 1 else MedianEnsemble(members).eval()
+        for state in states:
+            full = state.recent
+            state.recent = full.slice(max(0, len(full) - (w + state.chain.lost)))
+        return self
+
+    def _train_members(self, p: dict[str, Any], data: tuple[np.ndarray, np.ndarray],
+                       val: tuple[np.ndarray, np.ndarray] | None,
+                       epochs: list[int] | None = None) -> tuple[list[Any], list[Any]]:
+        """Train every network of the ensemble on windows ``data`` (longest window), with
+        early stopping on ``val``, or for a fixed number of ``epochs`` each (a refit)."""
+        import torch
+
+        from rnnkit.models.network import RecurrentNetwork
+        from rnnkit.training import resolve_device, train
+
+        x_all, y_all = data
         device = resolve_device(p["device"])
         loss_fn = (torch.nn.functional.mse_loss if p["loss"] == "mse"
                    else torch.nn.functional.huber_loss)
@@ -456,34 +496,27 @@ class Forecaster(Estimator):
         member_windows = self._member_windows(p["ensemble"])
         for k, member_window in enumerate(member_windows):
             # every member forecasts the same targets; a shorter window reads the latest steps
-            tensors = [torch.as_tensor(a, dtype=torch.float32) for a in self._normalized(
-                x_all[:, -member_window:], y_all, p["normalize"])]
-            val = None if x_val_all is None else tuple(
+            tensors = tuple(torch.as_tensor(a, dtype=torch.float32) for a in self._normalized(
+                x_all[:, -member_window:], y_all, p["normalize"]))
+            val_tensors = None if val is None else tuple(
                 torch.as_tensor(a, dtype=torch.float32) for a in self._normalized(
-                    x_val_all[:, -member_window:], np.concatenate(val_y), p["normalize"]))
+                    val[0][:, -member_window:], val[1], p["normalize"]))
             seed = p["seed"] + k
             torch.manual_seed(seed)
             network = RecurrentNetwork(self._network_config(p, x_all.shape[2])).to(device)
-            checkpoint = p.get("checkpoint")
+            checkpoint = None if epochs else p.get("checkpoint")
             if checkpoint and len(member_windows) > 1:  # one file per member, not overwritten
                 path = Path(checkpoint)
                 checkpoint = str(path.with_name(f"{path.stem}.member{k + 1}{path.suffix}"))
-            config = self._train_config(p | {"seed": seed, "checkpoint": checkpoint},
-                                        f"{self.model_name} training"
-                                        + (f" ({k + 1}/{len(member_windows)})"
-                                           if len(member_windows) > 1 else ""))
-            histories.append(train(network, loss_fn, tuple(tensors), val, config))
+            what = "refit on all data" if epochs else "training"
+            config = self._train_config(
+                p | {"seed": seed, "checkpoint": checkpoint}
+                | ({"epochs": epochs[k], "patience": None} if epochs else {}),
+                f"{self.model_name} {what}"
+                + (f" ({k + 1}/{len(member_windows)})" if len(member_windows) > 1 else ""))
+            histories.append(train(network, loss_fn, tensors, val_tensors, config))
             members.append(network)
-        self.network_ = members[0] if len(members) == 1 else MedianEnsemble(members).eval()
-        self.history_ = histories[0]
-        self.member_histories_ = histories
-        self.multi_ = multi
-        self.series_ = states
-        for state in states:
-            full = state.recent
-            state.residuals = self._validation_residuals(state, full)
-            state.recent = full.slice(max(0, len(full) - (w + state.chain.lost)))
-        return self
+        return members, histories
 
     @staticmethod
     def _normalized(x: np.ndarray, y: np.ndarray, normalize: str | None
