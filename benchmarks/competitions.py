@@ -19,6 +19,7 @@ import argparse
 import ast
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,18 @@ COMMON = dict(cell="gru", units=[64], dense=(), transform="auto", normalize="mea
               epochs=100, patience=10, reduce_lr_patience=5, batch_size=256,
               learning_rate=1e-3, loss="huber", refit=True, season_length=SEASON,
               verbose=False)
+
+
+def script_version() -> str:
+    """The last commit of this script (``+`` when it has uncommitted changes)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True,
+                              cwd=Path(__file__).parent).stdout.strip()
+
+    commit = git("log", "-1", "--format=%h", "--", Path(__file__).name) or "unknown"
+    return commit + ("+" if git("status", "--porcelain", "--", Path(__file__).name) else "")
 
 
 def sd(values: list[float]) -> float:
@@ -200,12 +213,14 @@ def main() -> None:
     header = ["## M1 and Tourism monthly: choosing settings on validation", "",
               "`python benchmarks/competitions.py --validate --set ...`: every series' last "
               "`horizon` training values are held out and forecast; the test periods are not "
-              "read. One row per run, keyed by its `--set` overrides and seeds; mean sMAPE / "
-              "MASE over series (rnnkit: mean over seeds).", "",
-              "| overrides (seeds) | dataset | rnnkit sMAPE | rnnkit MASE | Theta | ETS | "
+              "read. One row per run, keyed by the script's version (its settings are the "
+              "baseline: `git show VERSION:benchmarks/competitions.py`), its `--set` overrides "
+              "and seeds; mean sMAPE / MASE over series (rnnkit: mean over seeds).", "",
+              "| script, overrides (seeds) | dataset | rnnkit sMAPE | rnnkit MASE | Theta | ETS | "
               "seasonal naive | s |", "|---|---|---:|---:|---|---|---|---:|"]
     for name, result in validation.items():
-        key = f"{' '.join(args.set) or 'none'} ({' '.join(map(str, args.seeds))})"
+        key = (f"{script_version()}, {' '.join(args.set) or 'none'} "
+               f"({' '.join(map(str, args.seeds))})")
         others = [f"{result[m][0]:.2f} / {result[m][1]:.3f}" if m in result else "–"
                   for m in ("Theta", "ETS", "seasonal naive")]
         add_row("competitions-validation", header, f"{key} | {name}",

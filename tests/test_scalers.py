@@ -5,7 +5,7 @@ from rnnkit import Forecaster
 from rnnkit.data.scalers import MinMaxScaler, StandardScaler, make_scaler, scaler_from_dict
 
 
-@pytest.mark.parametrize("kind", ["minmax", "standard", None])
+@pytest.mark.parametrize("kind", ["minmax", "standard", "change", None])
 def test_round_trip_and_json_state(kind):
     x = np.array([[1.0, 5.0], [2.0, 7.0], [4.0, 11.0]])
     scaler = make_scaler(kind).fit(x)
@@ -21,12 +21,19 @@ def test_minmax_and_standard_values():
     np.testing.assert_allclose([z.mean(), z.std()], [0.0, 1.0], atol=1e-12)
 
 
+def test_change_scaler_counts_in_typical_steps_not_spread():
+    trend = np.arange(0.0, 100.0)[:, None]  # a spread of ~29 but steps of 1
+    z = make_scaler("change").fit(trend).transform(trend).ravel()
+    np.testing.assert_allclose(np.diff(z), 1.0)
+    assert z.mean() == pytest.approx(0.0)
+
+
 def test_constant_column_does_not_divide_by_zero():
     s = MinMaxScaler().fit(np.array([[3.0], [3.0]]))
     assert np.isfinite(s.transform(np.array([[4.0]]))).all()
 
 
-@pytest.mark.parametrize("kind", ["minmax", "standard"])
+@pytest.mark.parametrize("kind", ["minmax", "standard", "change"])
 def test_forecaster_fits_scalers_on_the_training_part_only(seasonal_series, tiny_params, kind):
     y = seasonal_series.copy()
     y.iloc[-20:] += 1000.0  # a jump inside the validation part must not leak into the scaler

@@ -115,8 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--normalize", choices=["last", "mean", "none"], default="last",
                    help="subtract each window's last (or mean) level, so the network learns "
                         "changes rather than levels")
-    m.add_argument("--scaler", choices=["standard", "minmax", "none"], default="standard",
-                   help="scaling fitted on the training part only")
+    m.add_argument("--scaler", choices=["standard", "minmax", "change", "none"],
+                   default="standard",
+                   help="scaling fitted on the training part only (change: one unit is the "
+                        "mean absolute step between consecutive values)")
     m.add_argument("--ensemble", type=int, default=1,
                    help="train this many networks (seeds seed, seed+1, ...) and use the median")
     m.add_argument("--level", type=float, default=0.9,

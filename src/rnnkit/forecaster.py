@@ -179,7 +179,8 @@ class Forecaster(Estimator):
         normalize: subtract each window's ``"last"`` (or ``"mean"``) scaled level from its
             inputs and targets, so the network learns changes, not levels; ``None`` to keep
             levels. With ``transform="log"`` this is normalisation by ratio.
-        scaler: ``"standard"``, ``"minmax"`` or ``None``, fitted on the training part only.
+        scaler: ``"standard"``, ``"minmax"``, ``"change"`` (one unit = the mean absolute step
+            between consecutive values) or ``None``, fitted on the training part only.
         ensemble: train this many networks (seeds ``seed``, ``seed + 1``, …) per window length
             and use the median of their forecasts (the mean of two).
         validation: fraction of the data given to ``fit`` held out (chronologically, at the end)
@@ -222,7 +223,7 @@ class Forecaster(Estimator):
         "dropout": Number(0.0, 1.0, high_open=True),
         "dense": IntList(allow_empty=True),
         "normalize": Optional(Choice(("last", "mean", "none"))),
-        "scaler": Optional(Choice(("standard", "minmax", "none"))),
+        "scaler": Optional(Choice(("standard", "minmax", "change", "none"))),
         "ensemble": PositiveInt(),
         "validation": FractionOrCount(),
         "epochs": PositiveInt(),
@@ -544,9 +545,7 @@ class Forecaster(Estimator):
 
         networks = list(getattr(self.network_, "members", [self.network_]))
         outs = [self._predict_member(net, windows[:, -w:])
-                for net, w in zip(networks, self._member_windows(len(networks)
-                                                                 // len(self._windows)),
-                                  strict=True)]
+                for net, w in zip(networks, self._member_windows(), strict=True)]
         return outs[0] if len(outs) == 1 else combine_members(np.stack(outs))
 
     def _predict_member(self, network: Any, windows: np.ndarray) -> np.ndarray:

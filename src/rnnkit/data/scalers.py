@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["IdentityScaler", "MinMaxScaler", "StandardScaler", "make_scaler", "scaler_from_dict"]
+__all__ = ["ChangeScaler", "IdentityScaler", "MinMaxScaler", "StandardScaler", "make_scaler",
+           "scaler_from_dict"]
 
 
 class _ColumnScaler:
@@ -65,6 +66,20 @@ class StandardScaler(_ColumnScaler):
         return x.mean(axis=0), x.std(axis=0)
 
 
+class ChangeScaler(_ColumnScaler):
+    """Zero mean; one unit is the mean absolute step between consecutive training values.
+
+    In a global model each series' errors then count in units of its typical step, as MASE
+    counts them, instead of its spread (which a trend inflates). Rows must be in time order.
+    """
+
+    kind = "change"
+
+    def _params(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        steps = np.abs(np.diff(x, axis=0))
+        return x.mean(axis=0), (steps.mean(axis=0) if len(steps) else np.ones(x.shape[1]))
+
+
 class IdentityScaler(_ColumnScaler):
     """No scaling (``scaler=None``)."""
 
@@ -74,11 +89,11 @@ class IdentityScaler(_ColumnScaler):
         return np.zeros(x.shape[1]), np.ones(x.shape[1])
 
 
-_KINDS = {c.kind: c for c in (MinMaxScaler, StandardScaler, IdentityScaler)}
+_KINDS = {c.kind: c for c in (MinMaxScaler, StandardScaler, ChangeScaler, IdentityScaler)}
 
 
 def make_scaler(kind: str | None) -> _ColumnScaler:
-    """A fresh scaler: ``"minmax"``, ``"standard"`` or ``None``/``"none"``."""
+    """A fresh scaler: ``"minmax"``, ``"standard"``, ``"change"`` or ``None``/``"none"``."""
     return _KINDS["none" if kind is None else kind]()
 
 
