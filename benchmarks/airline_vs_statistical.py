@@ -30,7 +30,7 @@ SETTINGS = {
     "A": dict(cell="gru", units=[32], dense=(), window=[12, 24], transform="log,diff12",
               normalize="last"),
     "B": dict(cell="gru", units=[32], dense=(), window=12, transform="log,diff12",
-              normalize="last", horizon=24),
+              normalize="last", horizon=24, refit=True),
 }
 COMMON = dict(dropout=0.1, epochs=300, patience=40, batch_size=16, learning_rate=3e-3,
               ensemble=5, verbose=False)
