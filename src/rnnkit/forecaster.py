@@ -204,7 +204,9 @@ class Forecaster(Estimator):
         refit: after early stopping has found each network's best epoch on the validation
             part, train it again from the same seed on all the data, validation part included,
             for that many epochs, so the latest values are learned from too. Prediction
-            intervals still come from the first networks' validation errors.
+            intervals still come from the first networks' validation errors, and a
+            ``checkpoint`` holds the first networks' best weights. Without a validation part
+            (``validation=0``) there is nothing to refit.
 
     ``fit`` takes one series (Series, array) with optional feature columns ``X``, or many
     series — a long DataFrame with ``unique_id``, ``ds``, ``y`` columns, or a dict of Series —
