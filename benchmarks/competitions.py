@@ -80,21 +80,30 @@ def load(name: str, limit: int | None, validate: bool = False
     return series[:limit] if limit else series
 
 
-def score(series: list[tuple[str, np.ndarray, np.ndarray]], forecasts: dict[str, np.ndarray]
-          ) -> tuple[float, float]:
-    smape, mase = [], []
+LEVEL = 0.9  # prediction intervals: the share of test points inside is reported
+
+
+def score(series: list[tuple[str, np.ndarray, np.ndarray]],
+          forecasts: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+          ) -> tuple[float, float, float]:
+    """Mean sMAPE, mean MASE and the coverage of the intervals over all test points."""
+    smape, mase, inside = [], [], []
     for key, train, test in series:
-        m = forecast_metrics(test, forecasts[key], mase_scale(train, SEASON))
+        point, lower, upper = forecasts[key]
+        m = forecast_metrics(test, point, mase_scale(train, SEASON))
         smape.append(m["sMAPE"])
         mase.append(m["MASE"])
-    return float(np.mean(smape)), float(np.nanmean(mase))
+        inside.extend(((test >= lower) & (test <= upper)).tolist())
+    return float(np.mean(smape)), float(np.nanmean(mase)), float(np.mean(inside))
 
 
-def rnnkit_forecasts(series, horizon: int, settings: dict, seed: int) -> dict[str, np.ndarray]:
+def rnnkit_forecasts(series, horizon: int, settings: dict, seed: int
+                     ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     fc = Forecaster(**{"horizon": horizon, "validation": horizon, "seed": seed} | settings)
     fc.fit({key: pd.Series(train) for key, train, _ in series})
-    out = fc.forecast(horizon)
-    return {key: part["forecast"].to_numpy() for key, part in out.groupby("unique_id")}
+    out = fc.forecast(horizon, level=LEVEL)
+    return {key: (part["forecast"].to_numpy(), part["lower"].to_numpy(),
+                  part["upper"].to_numpy()) for key, part in out.groupby("unique_id")}
 
 
 def statistical_forecasts(series, horizon: int) -> dict[str, tuple[dict[str, np.ndarray], float]]:
@@ -108,11 +117,14 @@ def statistical_forecasts(series, horizon: int) -> dict[str, tuple[dict[str, np.
                         ("ETS", AutoETS(season_length=SEASON)),
                         ("seasonal naive", SeasonalNaive(season_length=SEASON))]:
         start = time.perf_counter()
-        fc = StatsForecast(models=[model], freq=1, n_jobs=1).forecast(df=frame, h=horizon)
+        level = round(LEVEL * 100)
+        fc = StatsForecast(models=[model], freq=1, n_jobs=1).forecast(df=frame, h=horizon,
+                                                                       level=[level])
         seconds = time.perf_counter() - start
-        column = next(c for c in fc.columns if c not in ("unique_id", "ds"))
-        out[name] = ({key: part[column].to_numpy() for key, part in fc.groupby("unique_id")},
-                     seconds)
+        column = next(c for c in fc.columns if c not in ("unique_id", "ds") and "-" not in c)
+        out[name] = ({key: (part[column].to_numpy(), part[f"{column}-lo-{level}"].to_numpy(),
+                            part[f"{column}-hi-{level}"].to_numpy())
+                      for key, part in fc.groupby("unique_id")}, seconds)
     return out
 
 
@@ -145,7 +157,9 @@ def main() -> None:
              f"Machine: {machine()}.",
              "rnnkit: " + ", ".join(f"{k}={v!r}" for k, v in (COMMON | overrides).items()
                                     if k != "verbose")
-             + "; horizon = the competition's, direct output (unless set); validation = the "
+             + "; horizon = the competition's, direct output (unless set); intervals: "
+               "rnnkit's conformal ones from each series' validation errors, the statistical "
+               "models' own; validation = the "
                "last `horizon` "
                "points of each series long enough for one (shorter series train on all their "
                "values, or only get forecasts). Each seed is one ensemble (seeds seed, "
@@ -165,25 +179,25 @@ def main() -> None:
             seconds = time.perf_counter() - start
             runs.append((*score(series, forecasts), seconds))
             print(f"{name} seed {seed}: sMAPE {runs[-1][0]:.2f}, MASE {runs[-1][1]:.3f}, "
-                  f"{seconds:.0f} s", flush=True)
+                  f"coverage {runs[-1][2]:.3f}, {seconds:.0f} s", flush=True)
         smapes, mases = [r[0] for r in runs], [r[1] for r in runs]
         validation[name] = {"rnnkit": (statistics.mean(smapes), statistics.mean(mases),
-                                       statistics.mean(r[2] for r in runs))}
+                                       statistics.mean(r[3] for r in runs))}
         windows = settings["window"] if isinstance(settings["window"], list) else [
             settings["window"]]
         members = len(windows) * settings["ensemble"]
         rows.append((f"rnnkit global {settings['cell'].upper()} ({'/'.join(map(str, windows))}"
                      f"-month window{'s' if len(windows) > 1 else ''}, {members} networks)",
                      statistics.mean(smapes), sd(smapes), statistics.mean(mases), sd(mases),
-                     statistics.mean(r[2] for r in runs)))
+                     statistics.mean(r[2] for r in runs), statistics.mean(r[3] for r in runs)))
         if args.rnnkit_only:
             continue
         for model, (forecasts, seconds) in statistical_forecasts(series, horizon).items():
-            smape, mase = score(series, forecasts)
-            rows.append((model, smape, 0.0, mase, 0.0, seconds))
+            smape, mase, coverage = score(series, forecasts)
+            rows.append((model, smape, 0.0, mase, 0.0, coverage, seconds))
             validation[name][model] = (smape, mase)
-            print(f"{name} {model}: sMAPE {smape:.2f}, MASE {mase:.3f}, {seconds:.0f} s",
-                  flush=True)
+            print(f"{name} {model}: sMAPE {smape:.2f}, MASE {mase:.3f}, coverage "
+                  f"{coverage:.3f}, {seconds:.0f} s", flush=True)
         best_s, best_m = min(r[1] for r in rows), min(r[3] for r in rows)
 
         def fmt(value: float, spread: float, best: float, digits: int) -> str:
@@ -194,9 +208,10 @@ def main() -> None:
                   f"{len(series)} series, horizon {horizon}", "",
                   "rnnkit, this competition: " + ", ".join(
                       f"{k}={v!r}" for k, v in (SETTINGS[name] | overrides).items()) + ".", "",
-                  "| model | mean sMAPE | mean MASE | fit + forecast s |", "|---|---:|---:|---:|"]
+                  f"| model | mean sMAPE | mean MASE | {LEVEL:.0%} interval coverage | "
+                  "fit + forecast s |", "|---|---:|---:|---:|---:|"]
         lines += [f"| {model} | {fmt(s, s_sd, best_s, 2)} | {fmt(m, m_sd, best_m, 3)} | "
-                  f"{sec:.0f} |" for model, s, s_sd, m, m_sd, sec in rows]
+                  f"{cov:.1%} | {sec:.0f} |" for model, s, s_sd, m, m_sd, cov, sec in rows]
         ours, theta, ets = rows[0], rows[1], rows[2]
         wins = [label for label, i in (("sMAPE", 1), ("MASE", 3))
                 if ours[i] < min(theta[i], ets[i])]
