@@ -174,6 +174,35 @@ def test_interval_coverage_on_a_gaussian_series_is_near_nominal():
     assert ((band["upper"] - band["lower"]) / 2).between(2.5, 5.0).all()  # ≈ 1.645 σ = 3.3
 
 
+def test_global_intervals_pool_scaled_errors_and_cover_near_nominal(tmp_path):
+    """White noise of four different sizes: the pooled, rescaled validation errors give each
+    series an interval in proportion to its noise, covering about 90% of new points."""
+    rng = np.random.default_rng(3)
+    sizes = {"a": 1.0, "b": 3.0, "c": 10.0, "d": 30.0}
+    full = {k: 100 * v + rng.normal(0, v, 260) for k, v in sizes.items()}
+    fc = Forecaster(cell="gru", units=[8], dense=(), window=8, horizon=4, epochs=15,
+                    transform="none", normalize=None, validation=60, season_length=1,
+                    verbose=False).fit({k: pd.Series(v[:200]) for k, v in full.items()})
+    # 12 steps (two "seasons" of 6 at least), 12 origins per series, 4 series
+    assert len(fc.pooled_residuals_) == 12 and len(fc.pooled_residuals_[0]) == 4 * 12
+    out = fc.forecast(4, level=0.9)
+    fc.save(tmp_path / "g")
+    pd.testing.assert_frame_equal(Forecaster.load(tmp_path / "g").forecast(4, level=0.9), out)
+    inside, halves = [], {}
+    for key, size in sizes.items():
+        part = out[out["unique_id"] == key]
+        half = halves[key] = (part["upper"] - part["lower"]).to_numpy() / 2
+        assert np.all((half > 1.0 * size) & (half < 3.0 * size)), (key, half)  # ≈ 1.645 σ
+        # one pooled quantile per step, rescaled: widths are in proportion to the MASE scale
+        ratio = fc._state(key).mase_scale / fc._state("a").mase_scale
+        np.testing.assert_allclose(half, halves["a"] * ratio)
+        for origin in range(200, 256, 4):  # fresh points, forecast from fresh origins
+            band = fc.forecast(4, y=pd.Series(full[key][:origin]), level=0.9, series=key)
+            actual = full[key][origin:origin + 4]
+            inside.extend(((actual >= band["lower"]) & (actual <= band["upper"])).tolist())
+    assert 0.8 <= np.mean(inside) <= 0.98, np.mean(inside)
+
+
 def test_global_model_recovers_series_of_different_levels():
     t = np.arange(84)
     shape = 1 + 0.2 * np.sin(2 * np.pi * t / 12)
@@ -228,7 +257,11 @@ def test_global_model_takes_series_too_short_for_validation_or_training():
     got = fc.forecast(6, series="short").to_numpy()
     expected = 30 * (1 + 0.2 * np.sin(2 * np.pi * np.arange(14, 20) / 12))
     assert np.abs(got - expected).max() < 0.1 * 30
-    assert np.isnan(fc.interval_width(fc._state("short"), 1, 0.9))  # no validation errors
+    # no validation errors of its own: the others' pooled errors, in its own scale, give it one
+    short, long = fc._state("short"), fc._state("long")
+    assert short.residuals == []
+    assert fc.interval_width(short, 1, 0.9) == pytest.approx(
+        fc.interval_width(long, 1, 0.9) * short.mase_scale / long.mase_scale)
 
 
 def test_global_model_refuses_a_series_shorter_than_the_window():

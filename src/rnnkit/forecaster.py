@@ -471,6 +471,7 @@ class Forecaster(Estimator):
         self.series_ = states
         for state in states:  # interval widths from networks that never saw the validation part
             state.residuals = self._validation_residuals(state, state.recent)
+        self.pooled_residuals_ = _pooled(states) if multi else []
         if p["refit"] and val is not None:
             epochs = [hist.best_epoch or len(hist.records) for hist in histories]
             members, self.refit_histories_ = self._train_members(
@@ -621,8 +622,10 @@ class Forecaster(Estimator):
         if start >= len(data):
             return []
         max_k = min(len(data) - start, 24, 2 * max(state.season_length, 6))
-        # every origin for one series; a few recent ones per series for a global model
-        origins = list(range(start, len(data)))[-(12 if self.multi_ else 60):]
+        # every origin (up to 60) for one series; for a global model the first 12 per series,
+        # which see the longest steps ahead (their errors are pooled across series)
+        origins = list(range(start, len(data)))
+        origins = origins[:12] if self.multi_ else origins[-60:]
         residuals: list[list[float]] = [[] for _ in range(max_k)]
         paths = self._paths(state, [data.target[:o] for o in origins],
                             [data.features[:o] for o in origins], max_k,
@@ -730,12 +733,19 @@ class Forecaster(Estimator):
         return start
 
     def interval_width(self, state: _Series, step: int, level: float) -> float:
-        """Half-width of the conformal ``level`` interval ``step`` steps ahead (data units)."""
-        residuals = [r for r in state.residuals if len(r) >= 5]
-        if not residuals:
+        """Half-width of the conformal ``level`` interval ``step`` steps ahead (data units).
+
+        One series: from its own validation errors. Several: from the errors of all series,
+        each divided by its MASE scale (its in-sample seasonal-naive error), times this
+        series' scale — a few validation errors per series would give a noisy quantile.
+        """
+        pooled = getattr(self, "pooled_residuals_", [])
+        scale = state.mase_scale if pooled else 1.0
+        residuals = [r for r in (pooled or state.residuals) if len(r) >= 5]
+        if not residuals or not np.isfinite(scale):
             return float("nan")
         k = min(step, len(residuals))
-        values = np.sort(np.asarray(residuals[k - 1]))
+        values = np.sort(np.asarray(residuals[k - 1])) * scale
         n = len(values)
         rank = min(n, int(np.ceil((n + 1) * level)))  # split-conformal finite-sample rank
         width = float(values[rank - 1])
@@ -890,6 +900,7 @@ class Forecaster(Estimator):
             "feature_scaler": self.feature_scaler_.to_dict(),
             "window": list(self._windows), "horizon": int(self.horizon),
             "multi": self.multi_, "series": [s.to_dict() for s in self.series_],
+            "pooled_residuals": self.pooled_residuals_,
         })
 
     @classmethod
@@ -906,10 +917,19 @@ class Forecaster(Estimator):
             est.feature_names_ = tuple(pre["features"])
             est.multi_ = bool(pre["multi"])
             est.series_ = [_Series.from_dict(s) for s in pre["series"]]
+            est.pooled_residuals_ = pre.get("pooled_residuals", [])
             est.member_histories_ = [est.history_]
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFormatError(f"{str(path)!r} is inconsistent: {exc}") from None
         return est
+
+
+def _pooled(states: list[_Series]) -> list[list[float]]:
+    """Every series' validation |errors| per step, in units of its MASE scale."""
+    steps = max((len(s.residuals) for s in states), default=0)
+    return [[r / s.mase_scale for s in states
+             if np.isfinite(s.mase_scale) and s.mase_scale > 0 and len(s.residuals) > k
+             for r in s.residuals[k]] for k in range(steps)]
 
 
 def _plain_key(key: Any) -> Any:
