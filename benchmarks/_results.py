@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import platform
 import re
+import statistics
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 HEADER = "# Benchmark results\n\nWritten by the scripts in `benchmarks/`; each section says how.\n"
+
+
+def sd(values: list[float]) -> float:
+    """Sample standard deviation; 0 for a single run."""
+    return statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def mean_sd(values: list[float], digits: int = 1) -> str:
+    """``"18.3 ± 0.1"``: the mean and sample sd of repeated runs (seeds)."""
+    return f"{statistics.mean(values):.{digits}f} ± {sd(values):.{digits}f}"
 
 
 def machine() -> str:

@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 import torch
-from _results import machine, write_section
+from _results import machine, mean_sd, write_section
 from torch import nn
 
 from rnnkit import Forecaster, datasets
@@ -128,9 +128,8 @@ def main() -> None:
     assert all(np.isclose(r["snaive"], forecast_metrics(actual, seasonal, 1)["RMSE"])
                for r in rows)
 
-    def mean_sd(key: str) -> str:
-        vals = [r[key] for r in rows]
-        return f"{statistics.mean(vals):.1f} ± {statistics.stdev(vals) if len(vals) > 1 else 0:.1f}"
+    def column(key: str) -> str:
+        return mean_sd([r[key] for r in rows])
 
     lines = [
         "## Airline passengers: LSTM(64)→LSTM(32)→Dense(32)→Dense(1), one step ahead",
@@ -154,9 +153,9 @@ def main() -> None:
                      f"{r['s_epoch']:.4f} | {r['plain_rmse']:.1f} | {r['plain_mae']:.1f} | "
                      f"{r['plain_epochs']} | {r['plain_s_epoch']:.4f} |")
     lines += [
-        f"| **mean ± sd** | **{mean_sd('rmse')}** | {mean_sd('mae')} | | "
-        f"{statistics.mean(r['s_epoch'] for r in rows):.4f} | {mean_sd('plain_rmse')} | "
-        f"{mean_sd('plain_mae')} | | {statistics.mean(r['plain_s_epoch'] for r in rows):.4f} |",
+        f"| **mean ± sd** | **{column('rmse')}** | {column('mae')} | | "
+        f"{statistics.mean(r['s_epoch'] for r in rows):.4f} | {column('plain_rmse')} | "
+        f"{column('plain_mae')} | | {statistics.mean(r['plain_s_epoch'] for r in rows):.4f} |",
         "",
         f"Seasonal naive RMSE {rows[0]['snaive']:.1f}: "
         + ("with the tutorials' preprocessing the LSTM loses to it (the test months lie above "
@@ -166,7 +165,7 @@ def main() -> None:
         "",
         "The same network with rnnkit's default preprocessing (`transform='auto'`: log of the "
         "positive series; `normalize='last'`: each window relative to its last level): "
-        f"RMSE **{mean_sd('default_rmse')}**, MAE {mean_sd('default_mae')} — "
+        f"RMSE **{column('default_rmse')}**, MAE {column('default_mae')} — "
         + ("better than seasonal naive." if statistics.mean(r["default_rmse"] for r in rows)
            < rows[0]["snaive"] else "still worse than seasonal naive."),
     ]

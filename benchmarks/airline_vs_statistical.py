@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 import pandas as pd
-from _results import machine, write_section
+from _results import machine, mean_sd, write_section
 
 from rnnkit import Forecaster, datasets
 from rnnkit.evaluation import forecast_metrics
@@ -104,10 +104,6 @@ def main() -> None:
               f"B the other way {b_alt:.1f}", flush=True)
     stats = statistical(y)
 
-    def ms(values: list[float]) -> str:
-        sd = statistics.stdev(values) if len(values) > 1 else 0.0
-        return f"{statistics.mean(values):.1f} ± {sd:.1f}"
-
     a_vals, b_vals = [r[1] for r in rows], [r[3] for r in rows]
 
     def described(settings: dict) -> str:
@@ -128,10 +124,10 @@ def main() -> None:
         "1958-12 (RMSE) | B fit s |",
         "|---|---:|---:|---:|---:|",
         f"| **rnnkit {a_settings['cell'].upper()} ensemble** (mean ± sd over {len(rows)} "
-        f"seeds; B {b_strategy}) | **{ms(a_vals)}** | "
-        f"{statistics.mean(r[2] for r in rows):.0f} | **{ms(b_vals)}** | "
+        f"seeds; B {b_strategy}) | **{mean_sd(a_vals)}** | "
+        f"{statistics.mean(r[2] for r in rows):.0f} | **{mean_sd(b_vals)}** | "
         f"{statistics.mean(r[4] for r in rows):.0f} |",
-        f"| rnnkit, B's settings {other} instead | | | {ms([r[5] for r in rows])} | |",
+        f"| rnnkit, B's settings {other} instead | | | {mean_sd([r[5] for r in rows])} | |",
     ]
     for name, result in stats.items():
         lines.append(f"| {name} | {result['A'][0]:.1f} | {result['A'][1]:.2f} | "

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _results import add_row, machine, write_section
+from _results import add_row, machine, sd, write_section
 
 from rnnkit import Forecaster
 from rnnkit.evaluation import forecast_metrics, mase_scale
@@ -61,10 +61,6 @@ def script_version() -> str:
 
     commit = git("log", "-1", "--format=%h", "--", Path(__file__).name) or "unknown"
     return commit + ("+" if git("status", "--porcelain", "--", Path(__file__).name) else "")
-
-
-def sd(values: list[float]) -> float:
-    return statistics.stdev(values) if len(values) > 1 else 0.0
 
 
 def load(name: str, limit: int | None, validate: bool = False
@@ -158,8 +154,8 @@ def main() -> None:
              "rnnkit: " + ", ".join(f"{k}={v!r}" for k, v in (COMMON | overrides).items()
                                     if k != "verbose")
              + "; horizon = the competition's, direct output (unless set); intervals: "
-               "rnnkit's conformal ones from each series' validation errors, the statistical "
-               "models' own; validation = the "
+               "rnnkit's conformal ones from all series' validation errors pooled in units of "
+               "each series' MASE scale, the statistical models' own; validation = the "
                "last `horizon` "
                "points of each series long enough for one (shorter series train on all their "
                "values, or only get forecasts). Each seed is one ensemble (seeds seed, "

@@ -17,7 +17,7 @@ import statistics
 import time
 
 import numpy as np
-from _results import machine, write_section
+from _results import machine, mean_sd, write_section
 
 from rnnkit import Forecaster, datasets
 from rnnkit.evaluation import forecast_metrics
@@ -58,10 +58,6 @@ def main() -> None:
                 for h in HORIZONS), flush=True)
     seconds = time.perf_counter() - start
 
-    def ms(values: list[float]) -> str:
-        sd = statistics.stdev(values) if len(values) > 1 else 0.0
-        return f"{statistics.mean(values):.1f} ± {sd:.1f}"
-
     lines = ["## Direct vs recursive forecasts (the default strategy)", "",
              "Command: `python benchmarks/strategy.py --seeds " + " ".join(map(str, args.seeds))
              + " --origins " + " ".join(map(str, args.origins)) + "`",
@@ -75,7 +71,7 @@ def main() -> None:
              "| strategy | " + " | ".join(f"h = {h}" for h in HORIZONS) + " |",
              "|---|" + "---:|" * len(HORIZONS)]
     for strategy in ("recursive", "direct"):
-        lines.append(f"| {strategy} | " + " | ".join(ms(scores[strategy, h]) for h in HORIZONS)
+        lines.append(f"| {strategy} | " + " | ".join(mean_sd(scores[strategy, h]) for h in HORIZONS)
                      + " |")
     wins = [h for h in HORIZONS[1:]
             if statistics.mean(scores["direct", h]) < statistics.mean(scores["recursive", h])]
