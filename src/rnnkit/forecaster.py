@@ -298,8 +298,8 @@ class Forecaster(Estimator):
 
     @classmethod
     def _n_members(cls, params: dict[str, Any]) -> int:
-        return int(params.get("ensemble", 1)) * len(IntList().check("window",
-                                                                     params.get("window", 1)))
+        windows = cls._parameter_constraints["window"].check("window", params.get("window", 1))
+        return int(params.get("ensemble", 1)) * len(windows)
 
     @property
     def model_name(self) -> str:
@@ -411,8 +411,6 @@ class Forecaster(Estimator):
         or list; or many series (long ``unique_id``/``ds``/``y`` DataFrame, or dict of Series).
         ``X``: DataFrame or 2-D array with one row per value of ``y``.
         """
-        from rnnkit.models.network import MedianEnsemble
-
         p = self._validated_params()
         if p["normalize"] == "none":
             p["normalize"] = None
@@ -464,7 +462,7 @@ class Forecaster(Estimator):
         val = (np.concatenate(val_x), np.concatenate(val_y)) if val_x else None
         members, histories = self._train_members(
             p, (np.concatenate(train_x), np.concatenate(train_y)), val)
-        self.network_ = members[0] if len(members) == 1 else MedianEnsemble(members).eval()
+        self.network_ = _as_network(members)
         self.history_ = histories[0]
         self.member_histories_ = histories
         self.multi_ = multi
@@ -476,7 +474,7 @@ class Forecaster(Estimator):
             epochs = [hist.best_epoch or len(hist.records) for hist in histories]
             members, self.refit_histories_ = self._train_members(
                 p, (np.concatenate(full_x), np.concatenate(full_y)), None, epochs)
-            self.network_ = members[0] if len(members) == 1 else MedianEnsemble(members).eval()
+            self.network_ = _as_network(members)
         for state in states:
             full = state.recent
             state.recent = full.slice(max(0, len(full) - (w + state.chain.lost)))
@@ -910,7 +908,8 @@ class Forecaster(Estimator):
         config = est.network_.config
         try:
             if (config.input_size != 1 + len(pre["features"])
-                    or IntList().check("window", pre["window"]) != est._windows
+                    or cls._parameter_constraints["window"].check("window", pre["window"])
+                    != est._windows
                     or config.output_size != est.horizon):
                 raise ValueError("preprocessing.json disagrees with config.json about the inputs")
             est.feature_scaler_ = scaler_from_dict(pre["feature_scaler"])
@@ -922,6 +921,13 @@ class Forecaster(Estimator):
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFormatError(f"{str(path)!r} is inconsistent: {exc}") from None
         return est
+
+
+def _as_network(members: list[Any]) -> Any:
+    """One network, or the median ensemble of several."""
+    from rnnkit.models.network import MedianEnsemble
+
+    return members[0] if len(members) == 1 else MedianEnsemble(members).eval()
 
 
 def _pooled(states: list[_Series]) -> list[list[float]]:
