@@ -29,9 +29,16 @@ from rnnkit.evaluation import forecast_metrics
 SETTINGS = {
     "A": dict(cell="gru", units=[32], dense=(), window=[12, 24], transform="log,diff12",
               normalize="last"),
-    "B": dict(cell="gru", units=[32], dense=(), window=12, transform="log,diff12",
-              normalize="last", horizon=24, refit=True),
+    "B": dict(cell="gru", units=[32], dense=(), window=24, transform="log,diff12",
+              normalize="mean", horizon=1),
 }
+# Said with every result so a reader can weigh the selection, which changed after a test score
+HISTORY = ("How B's setting was chosen: B-val first used two origins (84, 96) and chose window "
+           "12, log+diff12, last, direct, refit, which scored 75.1 ± 0.6 here. After that "
+           "result, B-val became a rolling backtest of 5 origins (84..96, 3 apart); it chose "
+           "the setting above (its direct variant, ranked lower on B-val, is the second "
+           "rnnkit row, shown, not chosen). Both choices lose to SARIMA on logs on B's test "
+           "months, whose growth differs from that of the validation years 1956-58.")
 COMMON = dict(dropout=0.1, epochs=300, patience=40, batch_size=16, learning_rate=3e-3,
               ensemble=5, verbose=False)
 
@@ -134,7 +141,7 @@ def main() -> None:
                      f"{result['B'][0]:.1f} | {result['B'][1]:.2f} |")
     lines += ["", "Per seed: " + "; ".join(f"seed {s}: A {a:.1f}, B {b:.1f} ({other} {r:.1f})"
                                            for s, a, _, b, _, r in rows),
-              "", "Targets (issue 6): A ≤ 16, B ≤ 42."]
+              "", "Targets (issue 6): A ≤ 16, B ≤ 42.", "", HISTORY]
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
