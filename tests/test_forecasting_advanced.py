@@ -264,6 +264,28 @@ def test_global_model_takes_series_too_short_for_validation_or_training():
         fc.interval_width(long, 1, 0.9) * short.mase_scale / long.mase_scale)
 
 
+def test_global_model_pads_series_shorter_than_its_longest_window():
+    # like M1 with windows of one and two years: a 16-month series is too short for the
+    # 24-month network's window, so its start is padded with its first value
+    t = np.arange(120)
+    shape = 1 + 0.2 * np.sin(2 * np.pi * t / 12)
+    series = {"long": pd.Series(50 * shape), "short": pd.Series(30 * shape[:16])}
+    fc = Forecaster(cell="gru", units=[16], dense=(), window=[12, 24], horizon=6,
+                    validation=6, epochs=60, dropout=0.0, learning_rate=5e-3,
+                    verbose=False).fit(series)
+    expected = 30 * (1 + 0.2 * np.sin(2 * np.pi * np.arange(16, 22) / 12))
+    got = fc.forecast(6, series="short").to_numpy()
+    assert np.abs(got - expected).max() < 0.1 * 30
+    # the shortest window is all a short series needs, in predict and update as in fit
+    assert len(fc.predict(pd.Series(30 * shape[:16]), series="short")) == 4
+    with pytest.raises(RnnkitError, match="at least the last 12 values"):
+        fc.update(pd.Series(30 * shape[:11]), series="short")
+    # a single series keeps needing its longest window
+    with pytest.raises(RnnkitError, match="too short"):
+        Forecaster(units=[4], dense=(), window=[6, 24], horizon=6, epochs=1,
+                   verbose=False).fit(30 * shape[:30])
+
+
 def test_global_model_refuses_a_series_shorter_than_the_window():
     series = {"ok": np.arange(1.0, 61.0), "tiny": np.arange(1.0, 9.0)}
     with pytest.raises(RnnkitError, match=r"series 'tiny': needs at least window 12 = 12 "

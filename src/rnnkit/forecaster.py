@@ -166,7 +166,9 @@ class Forecaster(Estimator):
         units: units per stacked recurrent layer, e.g. ``[64, 32]``.
         window: past time steps the network reads for each forecast; several (e.g.
             ``[12, 24, 36]``) train one network per window length (times ``ensemble`` seeds)
-            and take the median of all their forecasts.
+            and take the median of all their forecasts. In a global model a series shorter
+            than the longest window is padded in front with its first value (it needs the
+            shortest window's values), so long windows do not exclude short series.
         horizon: steps the network emits at once (direct); longer forecasts feed its own
             forecasts back (recursive). ``horizon=1`` is purely recursive.
         stride: step between the starts of consecutive training windows.
@@ -296,6 +298,11 @@ class Forecaster(Estimator):
         seeds = int(self.ensemble if ensemble is None else ensemble)
         return [w for w in self._windows for _ in range(seeds)]
 
+    def _needed(self, state: _Series) -> int:
+        """Values a forecast of ``state`` needs: the longest window (in a global model the
+        shortest, the rest padded) plus the transform's lags."""
+        return (min(self._windows) if self.multi_ else self._window) + state.chain.lost
+
     @classmethod
     def _n_members(cls, params: dict[str, Any]) -> int:
         windows = cls._parameter_constraints["window"].check("window", params.get("window", 1))
@@ -367,7 +374,7 @@ class Forecaster(Estimator):
         short for a validation window trains on all of it, and one too short for a training
         window only needs enough values to be forecast (the network learned from the others).
         """
-        w, h = max(p["window"]), p["horizon"]
+        w, h = min(p["window"]), p["horizon"]
         if n < lost + w:
             raise RnnkitError(f"needs at least window {w}" + (f" + {lost} lost to the "
                               f"transform" if lost else "") + f" = {lost + w} values to be "
@@ -437,10 +444,13 @@ class Forecaster(Estimator):
         self.feature_scaler_ = make_scaler(p["scaler"]).fit(np.vstack(features_train))
         self.feature_names_ = first.feature_names
         w, h = max(p["window"]), p["horizon"]
+        # a global model's series may be shorter than its longest window: the padded start
+        # gives every window at least the shortest window's real values
+        pad = w - min(p["window"]) if multi else 0
         for state in states:
             data = state.recent  # the whole series for now; trimmed below
-            space = self._space(state, data)  # (T - lost, 1 + F)
-            cut = state.n_train - state.chain.lost
+            space = _padded(self._space(state, data), len(data) - state.chain.lost + pad)
+            cut = state.n_train - state.chain.lost + pad
             if cut >= w + h:  # a short series of a global model may give no training window
                 x, t = make_windows(space[:cut], w, h, p["stride"])
                 train_x.append(x)
@@ -573,7 +583,9 @@ class Forecaster(Estimator):
         """One-step-ahead forecasts, in data units, of ``data.target[first_target:]``."""
         lost, w = state.chain.lost, self._window
         space = self._space(state, data)
-        x, _ = make_windows(space, w, 1, 1, first_target=first_target - lost)
+        pad = max(0, w - (first_target - lost))
+        x, _ = make_windows(_padded(space, len(space) + pad), w, 1, 1,
+                            first_target=first_target - lost + pad)
         z = state.scaler.inverse_transform(self._predict_space(x)[:, :1]).ravel()
         positions = np.arange(first_target, len(data))
         return state.chain.inverse_one_step(z, data.target, positions, data.start)
@@ -602,7 +614,7 @@ class Forecaster(Estimator):
             for t, f, start in zip(target, feats, starts, strict=True):
                 recent = SeriesData(np.asarray(t), np.asarray(f).reshape(len(t), n_features),
                                     pd.RangeIndex(len(t)), "", self.feature_names_, start)
-                spaces.append(self._space(state, recent)[-w:])
+                spaces.append(_padded(self._space(state, recent), w)[-w:])
             z = self._predict_space(np.stack(spaces))  # (histories, horizon)
             k = min(z.shape[1], steps - done)
             for i in range(len(target)):
@@ -691,12 +703,12 @@ class Forecaster(Estimator):
         self._check_fitted()
         state = self._state(series)
         data = y if isinstance(y, SeriesData) else self._locate(state, self._as_data(y, X))
-        need = self._window + state.chain.lost
+        need = self._needed(state)
         if len(data) < need:
             raise RnnkitError(f"forecasting needs at least the last {need} values (`window`"
                               + (" + the transform's lags" if state.chain.lost else "")
                               + f"); got {len(data)}.")
-        state.recent = data.slice(len(data) - need)
+        state.recent = data.slice(max(0, len(data) - self._window - state.chain.lost))
         return self
 
     # ------------------------------------------------------------------ predicting
@@ -706,7 +718,7 @@ class Forecaster(Estimator):
         self._check_fitted()
         state = self._state(series)
         data = self._locate(state, self._as_data(y, X))
-        first = self._window + state.chain.lost
+        first = self._needed(state)
         if len(data) <= first:
             raise RnnkitError(f"`y` needs more than {first} values to predict any point; "
                               f"got {len(data)}.")
@@ -724,9 +736,9 @@ class Forecaster(Estimator):
             raise RnnkitError(
                 f"evaluate needs points after the training data, which ended at {end_text}; "
                 "`y` has none. Pass the whole series: fit(y[:-n]) then evaluate(y).")
-        if start < self._window + state.chain.lost:
+        if start < self._needed(state):
             raise RnnkitError(
-                f"evaluate needs the {self._window + state.chain.lost} values before the "
+                f"evaluate needs the {self._needed(state)} values before the "
                 "first test point; pass the whole series, training part included.")
         return start
 
@@ -921,6 +933,13 @@ class Forecaster(Estimator):
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFormatError(f"{str(path)!r} is inconsistent: {exc}") from None
         return est
+
+
+def _padded(space: np.ndarray, length: int) -> np.ndarray:
+    """``space`` with its first row repeated in front up to ``length`` rows."""
+    missing = length - len(space)
+    return space if missing <= 0 else np.concatenate([np.repeat(space[:1], missing, axis=0),
+                                                      space])
 
 
 def _as_network(members: list[Any]) -> Any:
