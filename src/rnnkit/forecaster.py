@@ -444,8 +444,9 @@ class Forecaster(Estimator):
         self.feature_scaler_ = make_scaler(p["scaler"]).fit(np.vstack(features_train))
         self.feature_names_ = first.feature_names
         w, h = max(p["window"]), p["horizon"]
-        # a global model's series may be shorter than its longest window: the padded start
-        # gives every window at least the shortest window's real values
+        # a global model's series may be shorter than its longest window; every series is
+        # padded alike, so a window reads at least the shortest window's real values and the
+        # network sees padded starts in long series too, not only in the short ones
         pad = w - min(p["window"]) if multi else 0
         for state in states:
             data = state.recent  # the whole series for now; trimmed below
