@@ -37,6 +37,14 @@ def write_section(name: str, body: str, path: Path = RESULTS) -> None:
     path.write_text(text)
 
 
+def publish(name: str, lines: list[str], write: bool = True) -> None:
+    """Print a benchmark's section and, with ``write``, put it into RESULTS.md."""
+    text = "\n".join(lines)
+    print(text)
+    if write:
+        write_section(name, text)
+
+
 def add_row(name: str, header: list[str], key: str, row: str, path: Path = RESULTS) -> None:
     """Add (or replace, by its first cell ``key``) one table row in section ``name``, whose
     body starts with ``header`` lines; rows of earlier runs stay."""

@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 import torch
-from _results import machine, mean_sd, write_section
+from _results import machine, mean_sd, publish
 from torch import nn
 
 from rnnkit import Forecaster, datasets
@@ -169,10 +169,7 @@ def main() -> None:
         + ("better than seasonal naive." if statistics.mean(r["default_rmse"] for r in rows)
            < rows[0]["snaive"] else "still worse than seasonal naive."),
     ]
-    text = "\n".join(lines)
-    print(text)
-    if not args.no_write:
-        write_section("airline", text)
+    publish("airline", lines, write=not args.no_write)
 
 
 if __name__ == "__main__":

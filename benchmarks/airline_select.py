@@ -24,7 +24,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from _results import write_section
+from _results import publish
 
 from rnnkit import Forecaster, datasets
 from rnnkit.backtest import backtest
@@ -109,9 +109,7 @@ def main() -> None:
              "(seed 0), dropout 0.1, learning rate 3e-3, patience 40 unless it says otherwise. "
              "Only data before protocol A's and B's test months is used.", "", *table, "",
              "Settings: " + "; ".join(f"{k}: {v}" for k, v in chosen.items())]
-    text = "\n".join(lines)
-    print(text)
-    write_section("airline-select", text)
+    publish("airline-select", lines)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 import pandas as pd
-from _results import machine, mean_sd, write_section
+from _results import machine, mean_sd, publish
 
 from rnnkit import Forecaster, datasets
 from rnnkit.evaluation import forecast_metrics
@@ -142,10 +142,7 @@ def main() -> None:
     lines += ["", "Per seed: " + "; ".join(f"seed {s}: A {a:.1f}, B {b:.1f} ({other} {r:.1f})"
                                            for s, a, _, b, _, r in rows),
               "", "Targets (issue 6): A ≤ 16, B ≤ 42.", "", HISTORY]
-    text = "\n".join(lines)
-    print(text)
-    if not args.no_write:
-        write_section("airline-statistical", text)
+    publish("airline-statistical", lines, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _results import add_row, machine, sd, write_section
+from _results import add_row, machine, publish, sd
 
 from rnnkit import Forecaster
 from rnnkit.evaluation import forecast_metrics, mase_scale
@@ -218,12 +218,9 @@ def main() -> None:
         lines += ["", "rnnkit beats both Theta and ETS on " + " and ".join(wins) + "."
                   if wins else "rnnkit does not beat both Theta and ETS on either metric yet.",
                   ""]
-    text = "\n".join(lines)
-    print(text)
-    if args.no_write or args.limit:
-        return
-    if not args.validate:
-        write_section("competitions", text)
+    publish("competitions", lines,
+            write=not (args.no_write or args.limit or args.validate))
+    if args.no_write or args.limit or not args.validate:
         return
     header = ["## M1 and Tourism monthly: choosing settings on validation", "",
               "`python benchmarks/competitions.py --validate --set ...`: every series' last "

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _results import machine, write_section
+from _results import machine, publish
 from torch import nn
 
 from rnnkit import TextClassifier, datasets
@@ -158,10 +158,7 @@ def main() -> None:
             f"| {h.seconds_per_epoch:.1f} | {plain['accuracy']:.4f} | {plain['epochs']} | "
             f"{plain['s_epoch']:.1f} | {published.get(name, '')} |")
     lines += ["", "Majority-class baseline on the test reviews: accuracy 0.5000 (12,500/12,500)."]
-    text = "\n".join(lines)
-    print(text)
-    if not args.no_write:
-        write_section("imdb", text)
+    publish("imdb", lines, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import statistics
 import time
 
 import numpy as np
-from _results import machine, mean_sd, write_section
+from _results import machine, mean_sd, publish
 
 from rnnkit import Forecaster, datasets
 from rnnkit.evaluation import forecast_metrics
@@ -77,10 +77,7 @@ def main() -> None:
             if statistics.mean(scores["direct", h]) < statistics.mean(scores["recursive", h])]
     lines += ["", "Direct is better at h = " + ", ".join(map(str, wins)) + "." if wins
               else "Recursive is better or equal at every horizon."]
-    text = "\n".join(lines)
-    print(text)
-    if not args.no_write:
-        write_section("strategy", text)
+    publish("strategy", lines, write=not args.no_write)
 
 
 if __name__ == "__main__":
