@@ -219,3 +219,16 @@ def test_forecast_with_stl_and_several_window_lengths(tmp_path, sales_csv, capsy
     assert "window length of 3, 6" in printed
     loaded = Forecaster.load(out)
     assert loaded._member_windows() == [3, 6]
+
+
+@pytest.mark.parametrize("command", ["forecast", "classify", "predict", "compare", "explain"])
+def test_help_states_each_default_once_and_only_useful_ones(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert text.count("(default:") > 3, "the defaults should be shown"
+    assert "(default: None)" not in text and "(default: False)" not in text
+    # a help text that states its default must not get a second one appended
+    for option in text.split(" --")[1:]:
+        assert option.count("(default:") <= 1, option

@@ -19,6 +19,17 @@ __all__ = ["main"]
 EXIT_USAGE = 2
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Appends ``(default: X)`` only where the help does not state its default already and
+    X tells the reader something (not None, False or an empty list)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if "(default" in text or action.default in (None, False, [], argparse.SUPPRESS):
+            return text
+        return super()._get_help_string(action)
+
+
 def _csv_list(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
@@ -75,8 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "airline passengers, 1949-1960), score one-step-ahead forecasts of the last "
                     "`--test` part in the data's units next to naive and seasonal-naive "
                     "forecasts, forecast `--horizon` steps beyond the data, and save the model, "
-                    "plots and tables to `--out`.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                    "plots and tables to `--out`.")
     d = f.add_argument_group("data")
     d.add_argument("--csv", type=Path, help="CSV file (default: the bundled airline data)")
     d.add_argument("--target", help="column to forecast (required with --csv)")
@@ -183,8 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
         "predict", help="forecast or classify with a saved model",
         description="Load a saved model. A forecaster forecasts beyond its data, or beyond the "
                     "series in --csv (same columns as for training). A text classifier labels "
-                    "the TEXTS given, or the --text-column of --csv, with probabilities.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                    "the TEXTS given, or the --text-column of --csv, with probabilities.")
     p.add_argument("model", type=Path, help="the model directory (--out of forecast/classify)")
     p.add_argument("texts", nargs="*", help="texts to classify (text classifiers)")
     p.add_argument("--text-column", default="text", help="text column of --csv (classifiers)")
@@ -273,6 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("summary", help="print a saved model's layers and parameter counts")
     s.add_argument("model", type=Path, help="a model directory")
     s.set_defaults(handler=cmd_summary)
+    for command in sub.choices.values():
+        command.formatter_class = _HelpFormatter
     return parser
 
 
