@@ -93,6 +93,9 @@ def test_default_airline_job_runs(tmp_path, capsys):
     (["--epochs", "0"], "`epochs` must be a positive integer; got 0."),
     (["--window", "100"], "the series is too short: 144 values"),
     (["--csv", "{missing}", "--target", "x"], "does not exist"),
+    (["--test", "2.5"], "`test` must be a fraction in (0, 1) or a whole number of points"),
+    (["--horizon", "0"], "`--horizon` must be a positive integer; got 0."),
+    (["--level", "90"], "`--level` must be a number in (0, 1); got 90.0."),
 ])
 def test_user_errors_exit_2_with_one_line(tmp_path, sales_csv, capsys, args, message):
     args = [a.format(csv=sales_csv, missing=tmp_path / "nope.csv") for a in args]

@@ -309,7 +309,11 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     from rnnkit.errors import RnnkitError
     from rnnkit.forecaster import Forecaster, holdout_size
     from rnnkit.plots import plot_forecast, plot_history, plot_test
+    from rnnkit.validation import Number, PositiveInt
 
+    # checked before training, which they would otherwise only reach after minutes
+    PositiveInt().check("--horizon", args.horizon)
+    Number(0.0, 1.0, low_open=True, high_open=True).check("--level", args.level)
     future_x = None
     if args.csv is None:
         if args.target or args.time or args.features:
@@ -326,7 +330,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     y = pd.Series(data.target, index=data.index, name=data.target_name)
     X = (pd.DataFrame(data.features, index=data.index, columns=list(data.feature_names))
          if data.feature_names else None)
-    n_test = holdout_size(len(data), int(args.test) if args.test >= 1 else args.test)
+    n_test = holdout_size(len(data), args.test)
     direct = args.strategy == "direct"
     fc = Forecaster(
         cell=args.cell, units=args.units, window=args.window,
@@ -637,8 +641,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             from rnnkit.datasets import airline
 
             y, X = airline(), None
-        test = int(args.test) if args.test >= 1 else args.test
-        runs = compare_forecasters(y, X, test=test, statistical=not args.no_baselines,
+        runs = compare_forecasters(y, X, test=args.test, statistical=not args.no_baselines,
                                    **common, **settings)
     summary = summarize(runs)
     _say(format_summary(summary, runs.attrs["metrics"]))

@@ -100,9 +100,15 @@ def holdout_size(n: int, test: float | int) -> int:
     >>> holdout_size(144, 0.2), holdout_size(144, 24)
     (29, 24)
     """
-    if isinstance(test, bool) or not isinstance(test, int | float) or test <= 0:
-        raise RnnkitError(f"`test` must be a fraction in (0, 1) or a positive count; got {test!r}.")
-    size = round(n * test) if test < 1 else int(test)
+    allowed = "a fraction in (0, 1) or a whole number of points >= 1"
+    try:
+        checked = FractionOrCount().check("test", test)
+    except RnnkitError:
+        checked = 0
+    if checked == 0:  # unlike a validation part, a test part cannot be empty
+        raise RnnkitError(f"`test` must be {allowed}; got {test!r}.")
+    test = checked
+    size = test if isinstance(test, int) else round(n * test)
     if size < 1 or size >= n:
         raise RnnkitError(f"`test` must leave at least one point on each side of the split; "
                           f"got test={test!r} for {n} points.")
