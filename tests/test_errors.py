@@ -42,6 +42,12 @@ def test_non_numeric_values_name_rows_and_example():
         as_series([1, 2, "abc", 4])
 
 
+def test_long_frame_without_ds_names_the_missing_column():
+    frame = pd.DataFrame({"unique_id": ["a"] * 30, "y": np.arange(30.0)})
+    with pytest.raises(RnnkitError, match=r"needs the columns unique_id, ds and y; missing: ds"):
+        Forecaster(verbose=False).fit(frame)
+
+
 def test_unsorted_time_index_is_refused():
     y = pd.Series([1.0, 2.0, 3.0], index=pd.to_datetime(["2020-01", "2020-03", "2020-02"]))
     with pytest.raises(RnnkitError, match="goes back in time at row 2"):

@@ -414,6 +414,10 @@ class Forecaster(Estimator):
             if not y:
                 raise RnnkitError("`y` is an empty dict; give at least one series.")
             return [(_plain_key(k), as_series(v, fill=fill)) for k, v in y.items()], True
+        if isinstance(y, pd.DataFrame) and "unique_id" in y.columns:
+            missing = [c for c in ("ds", "y") if c not in y.columns]
+            raise RnnkitError(f"a DataFrame of several series needs the columns unique_id, ds "
+                              f"and y; missing: {', '.join(missing)}.")
         return [(None, as_series(y, X, fill=fill))], False
 
     # ------------------------------------------------------------------ fitting
