@@ -142,6 +142,7 @@ def main() -> None:
     parser.add_argument("--rnnkit-only", action="store_true", help="skip the statistical models")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
+    version = script_version()  # now: the tree may change while the run goes on
     overrides = {}
     for item in args.set:
         key, _, value = item.partition("=")
@@ -232,7 +233,7 @@ def main() -> None:
               "| script, overrides (seeds) | dataset | rnnkit sMAPE | rnnkit MASE | Theta | ETS | "
               "seasonal naive | s |", "|---|---|---:|---:|---|---|---|---:|"]
     for name, result in validation.items():
-        key = (f"{script_version()}, {' '.join(args.set) or 'none'} "
+        key = (f"{version}, {' '.join(args.set) or 'none'} "
                f"({' '.join(map(str, args.seeds))})")
         others = [f"{result[m][0]:.2f} / {result[m][1]:.3f}" if m in result else "–"
                   for m in ("Theta", "ETS", "seasonal naive")]
