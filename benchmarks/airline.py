@@ -100,7 +100,9 @@ def main() -> None:
     seasonal = y[n_fit - 12:len(y) - 12]
     rows = []
     for seed in args.seeds:
+        # linear_skip=False: the tutorials' network, which the plain loop builds too
         tutorial = dict(cell="lstm", units=[64, 32], window=WINDOW, dropout=0.2, dense=[32],
+                        linear_skip=False,
                         scaler="standard", validation=0.2, epochs=EPOCHS, batch_size=BATCH,
                         patience=PATIENCE, reduce_lr_patience=None, seed=seed, verbose=False)
         # the tutorials' preprocessing (scaling only), to compare like with like; the two loops

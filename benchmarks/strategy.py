@@ -62,9 +62,10 @@ def main() -> None:
              "Command: `python benchmarks/strategy.py --seeds " + " ".join(map(str, args.seeds))
              + " --origins " + " ".join(map(str, args.origins)) + "`",
              f"Machine: {machine()}. {seconds:.0f} s.",
-             "rnnkit's default Forecaster (LSTM(64, 32) + Dense(32), window 12, log, windows "
-             "relative to their last level; the last 24 fitted months for early stopping) on "
-             "the airline series, fitted on the first "
+             "rnnkit's default Forecaster (LSTM(64, 32) + Dense(32) plus a linear skip from the "
+             "last 12 values, window 12, log, windows relative to their last level; the "
+             "last 24 fitted months for early stopping) on the airline series, fitted on the "
+             "first "
              f"{', '.join(map(str, args.origins))} months; RMSE (passengers) over the first h "
              f"months after each origin, mean ± sd over {len(args.seeds)} seeds × "
              f"{len(args.origins)} origins. Direct: one network per h emitting all h months.", "",

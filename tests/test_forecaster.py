@@ -191,3 +191,13 @@ def test_fill_option_repairs_missing_values(seasonal_series, tiny_params):
     y.iloc[[10, 11]] = np.nan
     fc = Forecaster(fill="interpolate", **tiny_params).fit(y)
     assert np.isfinite(fc.forecast(2)).all()
+
+
+def test_linear_skip_reads_the_shortest_window_and_can_be_turned_off(seasonal_series):
+    settings = dict(window=[6, 12], horizon=2, epochs=2, verbose=False)
+    with_skip = Forecaster(**settings).fit(seasonal_series)
+    plain = Forecaster(**settings, linear_skip=False).fit(seasonal_series)
+    assert "skip (Dense (last 6 values, added))" in with_skip.summary()
+    assert "skip" not in plain.summary()
+    assert (with_skip.network_.num_parameters() - plain.network_.num_parameters()
+            == 2 * (6 + 1) * 2)  # two networks, (6 weights + bias) per output step

@@ -109,3 +109,21 @@ def test_network_config_round_trips_and_rejects_unknown_keys():
     assert NetworkConfig.from_dict(config.to_dict()) == config
     with pytest.raises(ValueError, match="unknown network settings"):
         NetworkConfig.from_dict(config.to_dict() | {"bogus": 1})
+
+
+def test_linear_skip_starts_at_zero_and_reads_the_last_target_values():
+    torch.manual_seed(0)
+    plain = RecurrentNetwork(NetworkConfig("gru", 2, (8,), 3))
+    torch.manual_seed(0)
+    skipped = RecurrentNetwork(NetworkConfig("gru", 2, (8,), 3, skip=4))
+    x = torch.randn(5, 10, 2)
+    # zero-initialised: training starts from the plain network's output
+    assert torch.equal(plain(x), skipped(x))
+    assert skipped.num_parameters() == plain.num_parameters() + (4 + 1) * 3
+    assert skipped.layer_table()[-1] == ("skip", "Dense (last 4 values, added)", "(None, 3)", 15)
+    with torch.no_grad():  # output k := the value 4 - k steps back, a naive-like map
+        skipped.skip.weight.copy_(torch.eye(3, 4))
+    expected = plain(x) + x[:, -4:-1, 0]  # feature 1 is never read
+    assert torch.allclose(skipped(x), expected, atol=1e-6)
+    with pytest.raises(ValueError, match="float inputs"):
+        RecurrentNetwork(NetworkConfig("gru", 50, (8,), 1, tokens=True, embedding_dim=4, skip=3))

@@ -118,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="units per stacked recurrent layer, comma-separated")
     m.add_argument("--dense", default="32",
                    help="hidden ReLU layers of the head, comma-separated ('' for none)")
+    m.add_argument("--linear-skip", action=argparse.BooleanOptionalAction, default=True,
+                   help="add a linear map from the last values read to the outputs, learned "
+                        "with the network (naive and seasonal naive are such maps)")
     m.add_argument("--transform", default="auto",
                    help="target transform chain, inverted for every reported number: log, "
                         "boxcox, diff, diff<lag>, stl (deseasonalise with STL), stl<period> "
@@ -336,6 +339,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         cell=args.cell, units=args.units, window=args.window,
         horizon=args.horizon if direct else 1, stride=args.stride,
         bidirectional=args.bidirectional, dropout=args.dropout, dense=args.dense,
+        linear_skip=args.linear_skip,
         transform=args.transform, normalize=None if args.normalize == "none" else args.normalize,
         scaler=None if args.scaler == "none" else args.scaler, ensemble=args.ensemble,
         validation=args.validation,

@@ -88,7 +88,7 @@ def verdict(table: pd.DataFrame, metric: str = "RMSE", higher_is_better: bool = 
 
     >>> t = pd.DataFrame({"RMSE": [50.0, 40.0]}, index=["LSTM", "seasonal naive"])
     >>> verdict(t)
-    'LSTM LOSES to seasonal naive on RMSE: 50 vs 40 (25.0% worse).'
+    'LSTM LOSES to seasonal naive on RMSE: 50.00 vs 40.00 (25.0% worse).'
     """
     model, baselines = table.index[0], table.iloc[1:][metric].dropna()
     if baselines.empty:
@@ -100,9 +100,9 @@ def verdict(table: pd.DataFrame, metric: str = "RMSE", higher_is_better: bool = 
     if sign * score < sign * best:
         gain = abs(best - score) / abs(best) * 100 if best else 0.0
         return (f"{model} beats the best baseline ({best_name}) on {metric}: "
-                f"{score:.4g} vs {best:.4g} ({gain:.1f}% better).")
+                f"{score:#.4g} vs {best:#.4g} ({gain:.1f}% better).")
     loss = abs(score - best) / abs(best) * 100 if best else float("inf")
-    return (f"{model} LOSES to {best_name} on {metric}: {score:.4g} vs {best:.4g} "
+    return (f"{model} LOSES to {best_name} on {metric}: {score:#.4g} vs {best:#.4g} "
             f"({loss:.1f}% worse).")
 
 

@@ -181,6 +181,12 @@ class Forecaster(Estimator):
         bidirectional: read each window both ways.
         dropout: dropout rate after each recurrent and hidden dense layer.
         dense: hidden ReLU layers of the head, e.g. ``[32]``; ``()`` for none.
+        linear_skip: add a linear map from the last values the network reads (the shortest
+            window's) to its outputs, learned with it (LSTNet's autoregressive highway).
+            Naive, seasonal naive and moving averages are linear in those values, so the
+            recurrent layers only learn what such a forecast misses (measured in
+            benchmarks/RESULTS.md, "choosing settings on validation windows"); ``False`` gives
+            the plain recurrent network.
         transform: target transform chain fitted on the training part and inverted for every
             number reported, e.g. ``"log"``, ``"boxcox"``, ``"diff"``, ``"log,diff12"``;
             ``"none"``; ``"auto"`` uses ``"log"`` for a positive series, else none.
@@ -232,6 +238,7 @@ class Forecaster(Estimator):
         "bidirectional": Boolean(),
         "dropout": Number(0.0, 1.0, high_open=True),
         "dense": IntList(allow_empty=True),
+        "linear_skip": Boolean(),
         "normalize": Optional(Choice(("last", "mean", "none"))),
         "scaler": Optional(Choice(("standard", "minmax", "change", "none"))),
         "ensemble": PositiveInt(),
@@ -253,7 +260,8 @@ class Forecaster(Estimator):
 
     def __init__(self, cell: str = "lstm", units: Any = (64, 32), window: Any = 12,
                  horizon: int = 1, stride: int = 1, bidirectional: bool = False,
-                 dropout: float = 0.2, dense: Any = (32,), transform: str | None = "auto",
+                 dropout: float = 0.2, dense: Any = (32,), linear_skip: bool = True,
+                 transform: str | None = "auto",
                  normalize: str | None = "last", scaler: str | None = "standard",
                  ensemble: int = 1, validation: float = 0.2, epochs: int = 200,
                  batch_size: int = 16, learning_rate: float = 1e-3, loss: str = "mse",
@@ -269,6 +277,7 @@ class Forecaster(Estimator):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.dense = dense
+        self.linear_skip = linear_skip
         self.transform = transform
         self.normalize = normalize
         self.scaler = scaler
@@ -324,7 +333,8 @@ class Forecaster(Estimator):
 
         return NetworkConfig(cell=p["cell"], input_size=n_inputs, units=p["units"],
                              output_size=p["horizon"], bidirectional=p["bidirectional"],
-                             dropout=p["dropout"], dense=p["dense"])
+                             dropout=p["dropout"], dense=p["dense"],
+                             skip=min(p["window"]) if p["linear_skip"] else 0)
 
     def summary(self, n_features: int = 0) -> str:
         """Keras-like summary; before ``fit`` it describes the network for ``n_features`` extra

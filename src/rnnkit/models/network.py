@@ -52,6 +52,9 @@ class NetworkConfig:
     dense: tuple[int, ...] = ()  # hidden ReLU layers of the head
     tokens: bool = False  # input is token ids (N, L) rather than floats (N, L, F)
     embedding_dim: int | None = None  # with tokens: embedding size; None means one-hot input
+    # > 0: a linear map from the last `skip` values of the first input feature to the outputs,
+    # added to the head's (LSTNet's autoregressive "highway"); see RecurrentNetwork
+    skip: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -127,6 +130,16 @@ class RecurrentNetwork(nn.Module):
             self.dense.append(nn.Linear(size, units))
             size = units
         self.head = nn.Linear(size, c.output_size)
+        self.skip = None
+        if c.skip:
+            if c.tokens:
+                raise ValueError("a linear skip reads float inputs, not token ids")
+            # Seasonal naive, naive and moving averages are all linear in the last values: this
+            # path carries them, so the recurrent part only learns what they miss. It starts at
+            # zero, so training begins from the plain recurrent network.
+            self.skip = nn.Linear(c.skip, c.output_size)
+            nn.init.zeros_(self.skip.weight)
+            nn.init.zeros_(self.skip.bias)
 
     def features(
         self, x: torch.Tensor, lengths: torch.Tensor | None = None
@@ -156,7 +169,10 @@ class RecurrentNetwork(nn.Module):
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """``x`` ``(N, L, F)`` floats or ``(N, L)`` token ids → ``(N, output_size)``."""
         _, z = self.features(x, lengths)
-        return self.head_output(z)
+        out = self.head_output(z)
+        if self.skip is not None:
+            out = out + self.skip(x[:, -self.config.skip:, 0])
+        return out
 
     def head_output(self, z: torch.Tensor) -> torch.Tensor:
         """The dense head on the recurrent summary ``z`` ``(N, D·H)`` → ``(N, output_size)``."""
@@ -207,6 +223,9 @@ class RecurrentNetwork(nn.Module):
             if c.dropout > 0:
                 rows.append((name("dropout"), "Dropout", f"(None, {layer.out_features})", 0))
         rows.append((name("dense"), "Dense", f"(None, {c.output_size})", count(self.head)))
+        if self.skip is not None:
+            rows.append((name("skip"), f"Dense (last {c.skip} values, added)",
+                         f"(None, {c.output_size})", count(self.skip)))
         return rows
 
     def summary(self, timesteps: int | None = None, title: str = "model") -> str:
