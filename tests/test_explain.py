@@ -96,3 +96,17 @@ def test_explain_user_errors(tmp_path, bi_stacked_classifier, capsys):
     assert "give the text to explain" in capsys.readouterr().err
     assert main(["explain"]) == 2
     assert "needs a model directory" in capsys.readouterr().err
+
+
+def test_prefix_outputs_of_a_series_network_with_a_linear_skip():
+    torch.manual_seed(0)
+    net = RecurrentNetwork(NetworkConfig("gru", 1, (4,), 1, skip=3)).eval()
+    torch.nn.init.normal_(net.skip.weight)
+    x = np.random.default_rng(0).normal(size=(6, 1))
+    evolving = prefix_outputs(net, x)
+    assert np.isnan(evolving[:2]).all()  # fewer than 3 values: the skip is undefined
+    with torch.no_grad():
+        whole = net(torch.as_tensor(x[None], dtype=torch.float32)).double().numpy()
+        fourth = net(torch.as_tensor(x[None, :4], dtype=torch.float32)).double().numpy()
+    np.testing.assert_allclose(evolving[-1], whole[0], atol=1e-5)
+    np.testing.assert_allclose(evolving[3], fourth[0], atol=1e-5)

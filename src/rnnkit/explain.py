@@ -134,7 +134,13 @@ def prefix_outputs(network: Any, x: np.ndarray) -> np.ndarray:
         for k in range(t):
             rows[k, :k + 1] = seq[:k + 1]
         _, last = network.features(rows.to(device), lengths.to(device))
-        return network.head_output(last).cpu().double().numpy()
+        out = network.head_output(last).cpu().double().numpy()
+        if network.skip is not None:  # its linear map needs `skip` values: none before that
+            k = network.config.skip
+            tails = seq[:, 0].unfold(0, k, 1) if t >= k else seq[:0, 0].reshape(0, k)
+            out[:k - 1] = np.nan
+            out[k - 1:] += network.skip(tails.to(device)).cpu().double().numpy()
+        return out
 
 
 def _heat_rows(trace: Trace) -> list[tuple[str, np.ndarray]]:
