@@ -27,18 +27,23 @@ from rnnkit.evaluation import forecast_metrics
 # windows inside the training data (see its section of RESULTS.md); the test months never
 # informed them. The selection used ensembles of 3; here each seed is an ensemble of 5.
 SETTINGS = {
-    "A": dict(cell="gru", units=[32], dense=(), window=[12, 24], transform="log,diff12",
-              normalize="last"),
+    "A": dict(cell="gru", units=[32], dense=(), window=13, transform="log,diff,diff12",
+              normalize=None),
     "B": dict(cell="gru", units=[32], dense=(), window=24, transform="log,diff12",
               normalize="mean", horizon=1),
 }
 # Said with every result so a reader can weigh the selection, which changed after a test score
-HISTORY = ("How B's setting was chosen: B-val first used two origins (84, 96) and chose window "
+HISTORY = ("The selection was rerun when the linear skip became rnnkit's default: A-val's "
+           "choice moved from windows 12+24, log+diff12, last (18.3 ± 0.1 here without the "
+           "skip) to window 13, log+diff+diff12 (both 8.1 on A-val); B-val's stayed. "
+           "How B's setting was chosen: B-val first used two origins (84, 96) and chose window "
            "12, log+diff12, last, direct, refit, which scored 75.1 ± 0.6 here. After that "
            "result, B-val became a rolling backtest of 5 origins (84..96, 3 apart); it chose "
            "the setting above (its direct variant, ranked lower on B-val, is the second "
            "rnnkit row, shown, not chosen). Both choices lose to SARIMA on logs on B's test "
-           "months, whose growth differs from that of the validation years 1956-58.")
+           "months, whose growth differs from that of the validation years 1956-58. With the "
+           "linear skip, the direct variant beats SARIMA here, but B-val ranked it below the "
+           "recursive one (32.7 vs 17.2): taking it now would be choosing on the test months.")
 COMMON = dict(dropout=0.1, epochs=300, patience=40, batch_size=16, learning_rate=3e-3,
               ensemble=5, verbose=False)
 
@@ -125,14 +130,16 @@ def main() -> None:
         f"Machine: {machine()}.",
         f"rnnkit settings, A: {described(a_settings)}.",
         f"rnnkit settings, B ({b_strategy}): {described(b_settings)}.",
-        "Each seed is one ensemble of 5 networks; ± is the sd over seeds.",
+        "Other settings are rnnkit's defaults (the linear skip included). Each seed is one "
+        "ensemble of 5 networks; ± is the sd over seeds.",
         "",
         "| model | A: one step, last 29 months (RMSE) | A fit s | B: 24 months from "
         "1958-12 (RMSE) | B fit s |",
         "|---|---:|---:|---:|---:|",
+        # the row is rnnkit's, in bold; its numbers are not bold, as they are not the best
         f"| **rnnkit {a_settings['cell'].upper()} ensemble** (mean ± sd over {len(rows)} "
-        f"seeds; B {b_strategy}) | **{mean_sd(a_vals)}** | "
-        f"{statistics.mean(r[2] for r in rows):.0f} | **{mean_sd(b_vals)}** | "
+        f"seeds; B {b_strategy}) | {mean_sd(a_vals)} | "
+        f"{statistics.mean(r[2] for r in rows):.0f} | {mean_sd(b_vals)} | "
         f"{statistics.mean(r[4] for r in rows):.0f} |",
         f"| rnnkit, B's settings {other} instead | | | {mean_sd([r[5] for r in rows])} | |",
     ]
