@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from rnnkit.cli import main
-from rnnkit.compare import compare, compare_classifiers, summarize, write_report
+from rnnkit.compare import compare, compare_classifiers, format_summary, summarize, write_report
 from rnnkit.data.text_datasets import TextDataset
 from rnnkit.errors import RnnkitError
 
@@ -116,3 +116,15 @@ def test_compare_cli(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "ARIMA (baseline)" in printed and "GRU" in printed and "±" in printed
     assert (out / "report.html").is_file() and (out / "bars.png").is_file()
+
+
+def test_summary_table_gives_each_column_one_number_of_decimals():
+    summary = pd.DataFrame({
+        "model": ["SimpleRNN", "LSTM", "naive"], "kind": ["network", "network", "baseline"],
+        "runs": [3, 3, 1], "params": [8430.0, 30414.0, np.nan],
+        "RMSE": [18.96, 22.4, 52.491], "RMSE std": [1.5, 0.84, np.nan],
+        "MASE": [0.5121, 0.6176, 1.545], "MASE std": [0.062, 0.028, np.nan],
+        "seconds": [0.9, 1.0, 0.0], "epochs": [58.0, 110.0, np.nan]})
+    text = format_summary(summary, ["RMSE", "MASE"])
+    assert "18.96 ± 1.50" in text and "22.40 ± 0.84" in text and "52.49" in text
+    assert "0.512 ± 0.062" in text and "1.545" in text

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import math
 import os
 import platform
 import sys
@@ -251,7 +252,11 @@ def format_summary(summary: pd.DataFrame, metrics: Sequence[str]) -> str:
         "params": [f"{int(p):,}" if pd.notna(p) else "-" for p in summary["params"]],
     })
     for metric in metrics:
-        shown[metric] = [f"{m:.4g} ± {s:.2g}" if n > 1 else f"{m:.4g}" for m, s, n in
+        # one number of decimals per column (4 significant digits of its largest value), so
+        # that the column reads down: 18.96 ± 1.50 above 22.40 ± 0.84, not 22.4 ± 0.84
+        largest = float(np.nanmax(np.abs(summary[metric]))) if len(summary) else 0.0
+        d = min(4, max(0, 3 - math.floor(math.log10(largest)))) if largest > 0 else 2
+        shown[metric] = [f"{m:.{d}f} ± {s:.{d}f}" if n > 1 else f"{m:.{d}f}" for m, s, n in
                          zip(summary[metric], summary[f"{metric} std"], summary["runs"],
                              strict=True)]
     shown["train s"] = [f"{s:.1f}" for s in summary["seconds"]]
