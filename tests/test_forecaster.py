@@ -1,3 +1,4 @@
+import json
 import warnings
 
 import numpy as np
@@ -201,3 +202,15 @@ def test_linear_skip_reads_the_shortest_window_and_can_be_turned_off(seasonal_se
     assert "skip" not in plain.summary()
     assert (with_skip.network_.num_parameters() - plain.network_.num_parameters()
             == 2 * (6 + 1) * 2)  # two networks, (6 weights + bias) per output step
+
+
+def test_a_model_saved_before_the_linear_skip_loads_without_one(tmp_path, seasonal_series):
+    fc = Forecaster(window=6, epochs=2, verbose=False, linear_skip=False).fit(seasonal_series)
+    fc.save(tmp_path / "m")
+    config_file = tmp_path / "m" / "config.json"
+    config = json.loads(config_file.read_text())
+    del config["params"]["linear_skip"], config["network"]["skip"]  # as written before it
+    config_file.write_text(json.dumps(config))
+    loaded = Forecaster.load(tmp_path / "m")
+    assert loaded.linear_skip is False and loaded.network_.skip is None
+    pd.testing.assert_series_equal(loaded.forecast(3), fc.forecast(3))

@@ -939,6 +939,8 @@ class Forecaster(Estimator):
         """Rebuild a saved model; its predictions equal the original's bit for bit."""
         est, pre = cls._load_dir(path, device)
         config = est.network_.config
+        # models saved before the linear skip existed have none, whatever today's default
+        est.linear_skip = bool(config.skip)
         try:
             if (config.input_size != 1 + len(pre["features"])
                     or cls._parameter_constraints["window"].check("window", pre["window"])
