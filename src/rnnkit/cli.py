@@ -25,7 +25,10 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
-        if "(default" in text or action.default in (None, False, [], argparse.SUPPRESS):
+        default = action.default
+        # identity, not ==: a default of 0 says something and stays
+        if "(default" in text or any(default is v for v in (None, False, argparse.SUPPRESS)) \
+                or default == []:
             return text
         return super()._get_help_string(action)
 
