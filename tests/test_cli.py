@@ -235,3 +235,15 @@ def test_help_states_each_default_once_and_only_useful_ones(command, capsys):
     # a help text that states its default must not get a second one appended
     for option in text.split(" --")[1:]:
         assert option.count("(default:") <= 1, option
+
+
+def test_help_keeps_a_zero_default():
+    import argparse
+
+    from rnnkit.cli import build_parser
+
+    commands = next(a for a in build_parser()._actions
+                    if isinstance(a, argparse._SubParsersAction))
+    forecast = commands.choices["forecast"]
+    forecast.add_argument("--offset", type=int, default=0, help="an offset")
+    assert "an offset (default: 0)" in " ".join(forecast.format_help().split())
