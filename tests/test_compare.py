@@ -128,3 +128,11 @@ def test_summary_table_gives_each_column_one_number_of_decimals():
     text = format_summary(summary, ["RMSE", "MASE"])
     assert "18.96 ± 1.50" in text and "22.40 ± 0.84" in text and "52.49" in text
     assert "0.512 ± 0.062" in text and "1.545" in text
+
+
+@pytest.mark.filterwarnings("error")
+def test_summary_table_of_a_metric_no_model_has_prints_nan_quietly():
+    summary = pd.DataFrame({"model": ["naive"], "kind": ["baseline"], "runs": [1],
+                            "params": [np.nan], "MASE": [np.nan], "MASE std": [np.nan],
+                            "seconds": [0.0], "epochs": [np.nan]})
+    assert "nan" in format_summary(summary, ["MASE"])

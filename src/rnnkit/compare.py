@@ -254,7 +254,7 @@ def format_summary(summary: pd.DataFrame, metrics: Sequence[str]) -> str:
     for metric in metrics:
         # one number of decimals per column (4 significant digits of its largest value), so
         # that the column reads down: 18.96 ± 1.50 above 22.40 ± 0.84, not 22.4 ± 0.84
-        largest = float(np.nanmax(np.abs(summary[metric]))) if len(summary) else 0.0
+        largest = float(summary[metric].abs().max())  # NaN (no warning) for an empty column
         d = min(4, max(0, 3 - math.floor(math.log10(largest)))) if largest > 0 else 2
         shown[metric] = [f"{m:.{d}f} ± {s:.{d}f}" if n > 1 else f"{m:.{d}f}" for m, s, n in
                          zip(summary[metric], summary[f"{metric} std"], summary["runs"],
