@@ -26,9 +26,10 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
         default = action.default
-        # identity, not ==: a default of 0 says something and stays
-        if "(default" in text or any(default is v for v in (None, False, argparse.SUPPRESS)) \
-                or default == []:
+        # `is`, not `in (None, False, ...)`: 0 == False, and a default of 0 says something
+        says_nothing = (default is None or default is False or default is argparse.SUPPRESS
+                        or default == [])
+        if "(default" in text or says_nothing:
             return text
         return super()._get_help_string(action)
 
