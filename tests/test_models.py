@@ -125,5 +125,7 @@ def test_linear_skip_starts_at_zero_and_reads_the_last_target_values():
         skipped.skip.weight.copy_(torch.eye(3, 4))
     expected = plain(x) + x[:, -4:-1, 0]  # feature 1 is never read
     assert torch.allclose(skipped(x), expected, atol=1e-6)
+    with pytest.raises(ValueError, match="takes no `lengths`"):
+        skipped(x, torch.full((5,), 10))
     with pytest.raises(ValueError, match="float inputs"):
         RecurrentNetwork(NetworkConfig("gru", 50, (8,), 1, tokens=True, embedding_dim=4, skip=3))

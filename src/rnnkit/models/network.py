@@ -171,6 +171,9 @@ class RecurrentNetwork(nn.Module):
         _, z = self.features(x, lengths)
         out = self.head_output(z)
         if self.skip is not None:
+            if lengths is not None:  # the last columns would then be padding, not values
+                raise ValueError("a linear skip reads each sequence's last steps; it takes no "
+                                 "`lengths` (sequences padded after their end)")
             out = out + self.skip(x[:, -self.config.skip:, 0])
         return out
 
