@@ -137,10 +137,11 @@ def test_airline_loader():
     assert float(y.sum()) == 40363.0
 
 
-def test_early_stopping_restores_best_weights(seasonal_series, tiny_params):
+@pytest.mark.parametrize("loss", ["mse", "mae", "huber"])
+def test_early_stopping_restores_best_weights(seasonal_series, tiny_params, loss):
     # no transform or window normalisation, so the validation windows are rebuilt simply
     params = tiny_params | {"epochs": 60, "patience": 3, "learning_rate": 0.05,
-                            "transform": "none", "normalize": None}
+                            "transform": "none", "normalize": None, "loss": loss}
     fc = Forecaster(**params).fit(seasonal_series)
     frame = fc.history_.to_frame()
     best = frame.loc[frame["val_loss"].idxmin()]
@@ -154,7 +155,9 @@ def test_early_stopping_restores_best_weights(seasonal_series, tiny_params):
     data = np.column_stack([fc.target_scaler_.transform(seasonal_series.to_numpy()[:, None])])
     x, yv = make_windows(data, fc.window, 1, 1, first_target=fc.n_train_)
     tensors = (torch.tensor(x, dtype=torch.float32), torch.tensor(yv, dtype=torch.float32))
-    logs = evaluate_loss(fc.network_, torch.nn.functional.mse_loss, tensors)
+    loss_fn = {"mse": torch.nn.functional.mse_loss, "mae": torch.nn.functional.l1_loss,
+               "huber": torch.nn.functional.huber_loss}[loss]
+    logs = evaluate_loss(fc.network_, loss_fn, tensors)  # the loss trained on is the one named
     assert logs["val_loss"] == pytest.approx(best["val_loss"], rel=1e-5)
 
 

@@ -127,9 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "with the network (naive and seasonal naive are such maps)")
     m.add_argument("--transform", default="auto",
                    help="target transform chain, inverted for every reported number: log, "
-                        "boxcox, diff, diff<lag>, stl (deseasonalise with STL), stl<period> "
-                        "joined by commas (e.g. log,diff12 or log,stl), none, or auto (log for "
-                        "a positive series)")
+                        "log1p, boxcox, diff, diff<lag>, stl (deseasonalise with STL), es "
+                        "(deseasonalise by exponential smoothing), stl<period>, es<period>, "
+                        "joined by commas (e.g. log,diff12 or log,es), none, or auto (log for "
+                        "a positive series, log1p with zeros; auto,es chains)")
     m.add_argument("--normalize", choices=["last", "mean", "none"], default="last",
                    help="subtract each window's last (or mean) level, so the network learns "
                         "changes rather than levels")
@@ -141,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="train this many networks (seeds seed, seed+1, ...) and use the median")
     m.add_argument("--level", type=float, default=0.9,
                    help="prediction-interval level (conformal, from validation errors)")
-    m.add_argument("--loss", choices=["mse", "huber"], default="mse", help="training loss")
+    m.add_argument("--loss", choices=["mse", "huber", "mae"], default="mse",
+                   help="training loss (mae: the median, robust to outliers)")
     m.add_argument("--refit", action="store_true",
                    help="after early stopping, train again on all the data (validation part "
                         "included) for the best number of epochs")

@@ -188,8 +188,10 @@ class Forecaster(Estimator):
             benchmarks/RESULTS.md, "choosing settings on validation windows"); ``False`` gives
             the plain recurrent network.
         transform: target transform chain fitted on the training part and inverted for every
-            number reported, e.g. ``"log"``, ``"boxcox"``, ``"diff"``, ``"log,diff12"``;
-            ``"none"``; ``"auto"`` uses ``"log"`` for a positive series, else none.
+            number reported, e.g. ``"log"``, ``"boxcox"``, ``"diff"``, ``"log,diff12"``,
+            ``"log,stl"`` or ``"log,es"`` (deseasonalise; see :mod:`rnnkit.data.transforms`);
+            ``"none"``; ``"auto"`` uses ``"log"`` for a positive series, ``"log1p"`` for a
+            non-negative one with zeros, else none, and may start a chain (``"auto,es"``).
         normalize: subtract each window's ``"last"`` (or ``"mean"``) scaled level from its
             inputs and targets, so the network learns changes, not levels; ``None`` to keep
             levels. With ``transform="log"`` this is normalisation by ratio.
@@ -202,7 +204,8 @@ class Forecaster(Estimator):
             (e.g. ``18``); 0 trains on everything. In a global model a series too short for a
             validation window trains on all of its values.
         epochs, batch_size, learning_rate: Adam training settings.
-        loss: ``"mse"`` or ``"huber"``, on scaled values.
+        loss: ``"mse"``, ``"huber"`` or ``"mae"`` (the median: robust to outliers, and what
+            MAE, MASE and sMAPE score), on scaled values.
         patience: early stopping patience in epochs (best weights are restored); None: off.
         reduce_lr_patience: halve the learning rate after this many epochs without improvement.
         clip_norm: clip the global gradient norm to this value; None: off.
@@ -246,7 +249,7 @@ class Forecaster(Estimator):
         "epochs": PositiveInt(),
         "batch_size": PositiveInt(),
         "learning_rate": Number(0.0, low_open=True),
-        "loss": Choice(("mse", "huber")),
+        "loss": Choice(("mse", "huber", "mae")),
         "patience": Optional(PositiveInt()),
         "reduce_lr_patience": Optional(PositiveInt()),
         "clip_norm": Optional(Number(0.0, low_open=True)),
@@ -355,11 +358,15 @@ class Forecaster(Estimator):
 
     def _chain(self, spec: Any, target: np.ndarray,
                season_length: int | None = None) -> TransformChain:
-        if spec is None or (isinstance(spec, str) and spec.strip().lower() == "auto"):
-            spec = "log" if np.all(target > 0) else "none"
+        spec = "auto" if spec is None else spec
         if not isinstance(spec, str):
             raise RnnkitError(f"`transform` must be a string like 'log' or 'log,diff12', "
                               f"'auto' or 'none'; got {spec!r}.")
+        head, _, rest = spec.strip().lower().partition(",")
+        if head == "auto":  # "auto,es": a log first where the series allows one
+            finite = target[np.isfinite(target)]
+            log = ("log" if (finite > 0).all() else "log1p" if (finite >= 0).all() else "")
+            spec = ",".join(part for part in (log, rest) if part) or "none"
         return TransformChain.parse(spec, season_length)
 
     def _check_length(self, n: int, p: dict[str, Any], test: int = 0, lost: int = 0) -> int:
@@ -454,7 +461,8 @@ class Forecaster(Estimator):
                            self._check_length(len(data), p, lost=chain.lost))
             except RnnkitError as exc:
                 raise RnnkitError(f"series {key!r}: {exc}" if multi else str(exc)) from None
-            chain.fit(data.target[:n_train])
+            # stateful steps (es) then filter through the validation part; nothing is fitted
+            chain.fit(data.target[:n_train]).extend(data.target)
             z = chain.transform(data.target)
             scaler = make_scaler(p["scaler"]).fit(z[chain.lost:n_train, None])
             states.append(_Series(key, chain, scaler, data, mase_scale(
@@ -523,8 +531,8 @@ class Forecaster(Estimator):
 
         x_all, y_all = data
         device = resolve_device(p["device"])
-        loss_fn = (torch.nn.functional.mse_loss if p["loss"] == "mse"
-                   else torch.nn.functional.huber_loss)
+        loss_fn = {"mse": torch.nn.functional.mse_loss, "mae": torch.nn.functional.l1_loss,
+                   "huber": torch.nn.functional.huber_loss}[p["loss"]]
         members, histories = [], []
         member_windows = self._member_windows(p["ensemble"])
         for k, member_window in enumerate(member_windows):
@@ -729,6 +737,7 @@ class Forecaster(Estimator):
             raise RnnkitError(f"forecasting needs at least the last {need} values (`window`"
                               + (" + the transform's lags" if state.chain.lost else "")
                               + f"); got {len(data)}.")
+        state.chain.extend(data.target, data.start)  # an `es` season learns from new values
         state.recent = data.slice(max(0, len(data) - self._window - state.chain.lost))
         return self
 

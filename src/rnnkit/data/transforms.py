@@ -11,6 +11,18 @@ target stationary first, e.g. ``"log,diff12"`` (log, then seasonal differencing)
   into trend, season and remainder; the seasonal component is subtracted, and added back to
   every forecast. Beyond the training part the last estimated cycle repeats. ``stl`` takes the
   period from the data (12 for monthly); ``"log,stl"`` removes a multiplicative season.
+* ``es`` / ``es{k}`` — deseasonalisation by exponential smoothing, the seasonal half of additive
+  Holt-Winters (``"log,es"``: multiplicative)::
+
+      s_t = factor used at t       l_t = α (x_t − s_t) + (1 − α) l_{t−1}
+      x_t − s_t is the output      s_{t+k} ← γ (x_t − l_t) + (1 − γ) s_t
+
+  started from the first value with no season; α and γ are chosen per series from a small
+  grid by the smoother's own one-step error on the training part. Unlike STL it is causal: the
+  factor at ``t`` comes from values before ``t`` only, so training windows see seasons as a
+  forecast does, and the factors keep learning from every later value (validation part, new
+  data), not only from the training part. A forecast adds back the factors known at its origin
+  (beyond one cycle, repeated).
 
 Each transform maps the series to one of the same length (the first ``lag`` values become NaN)
 and inverts a forecast of position ``t`` from the transform's input *before* ``t``: actual values
@@ -41,21 +53,28 @@ from rnnkit.errors import RnnkitError
 
 __all__ = ["TransformChain"]
 
-_STEP = re.compile(r"^(log|boxcox|diff(\d*)|stl(\d*))$")
+_STEP = re.compile(r"^(log|log1p|boxcox|diff(\d*)|stl(\d*)|es(\d*))$")
+# The smoothing constants of ``es`` for a series too short to choose its own (see _es_start)
+ES_ALPHA, ES_GAMMA = 0.5, 0.2
 
 
 @dataclass
 class _Step:
-    kind: str  # "log", "boxcox", "diff" or "stl"
-    lag: int = 0  # diff: the lag; stl: the seasonal period
+    kind: str  # "log", "log1p", "boxcox", "diff", "stl" or "es"
+    lag: int = 0  # diff: the lag; stl, es: the seasonal period
     lmbda: float | None = None
-    seasonal: list[float] | None = None  # stl: the component over the training part
+    # stl: the component over the training part; es: the factor used at every position seen,
+    # then the `lag` factors after the last one
+    seasonal: list[float] | None = None
+    level: float | None = None  # es: the smoothed level after the last position seen
+    alpha: float = ES_ALPHA  # es: level smoothing, fitted
+    gamma: float = ES_GAMMA  # es: seasonal smoothing, fitted
 
     @property
     def name(self) -> str:
         if self.kind == "diff":
             return "diff" if self.lag == 1 else f"diff{self.lag}"
-        return f"stl{self.lag}" if self.kind == "stl" else self.kind
+        return f"{self.kind}{self.lag}" if self.kind in ("stl", "es") else self.kind
 
     @property
     def lost(self) -> int:
@@ -76,21 +95,70 @@ class _Step:
             finite = x[np.isfinite(x)]
             if (finite <= 0).any():
                 raise RnnkitError(f"transform {self.name!r} needs a positive series; got a "
-                                  f"minimum of {finite.min():g}. Use 'diff' or no transform.")
+                                  f"minimum of {finite.min():g}. Use 'log1p' for counts with "
+                                  "zeros, 'diff' or no transform.")
+        if self.kind == "log1p":
+            finite = x[np.isfinite(x)]
+            if (finite <= -1).any():
+                raise RnnkitError(f"transform 'log1p' needs values above -1; got a minimum of "
+                                  f"{finite.min():g}. Use 'diff' or no transform.")
         if self.kind == "boxcox":
             from scipy import stats
 
             self.lmbda = float(stats.boxcox_normmax(x[np.isfinite(x)], method="mle"))
         if self.kind == "stl":
             self.seasonal = _stl_seasonal(x, self.lag).tolist()
+        if self.kind == "es":
+            self.seasonal, self.level, self.alpha, self.gamma = _es_start(x, self.lag)
+
+    def smoothed(self, x: np.ndarray, start: int = 0) -> tuple[np.ndarray, np.ndarray, float]:
+        """``es``: the factor used at each value of ``x`` (``x[0]`` at position ``start``),
+        the ``lag`` factors after its end as known there, and the level there. Positions seen
+        before give their stored factors; later ones are filtered through ``x``'s values."""
+        seasonal, period = np.asarray(self.seasonal, dtype=np.float64), self.lag
+        seen = len(seasonal) - period
+        end = start + len(x)
+        if self.level is None or not np.isfinite(self.level):  # fitted on no finite value
+            return np.zeros(len(x)), np.zeros(period), float("nan")
+        if start > seen:
+            raise RnnkitError(
+                f"transform {self.name!r} smooths its seasonal factors through every value, but "
+                f"the values given start at position {start}, after a gap: it has seen "
+                f"positions up to {seen - 1}. Pass the series from where the data it has seen "
+                "ends (or from its start).")
+        # before the first position the smoother started with no season: zero factors there
+        used = seasonal[np.clip(start + np.arange(len(x)), 0, seen - 1)]
+        if end <= seen:
+            return used, seasonal[np.clip(end + np.arange(period), 0, None)], float("nan")
+        buffer = np.empty(period)
+        buffer[(seen + np.arange(period)) % period] = seasonal[seen:]
+        new, _, level, buffer = _es_filter(x[seen - start:], seen, period, self.alpha,
+                                           self.gamma, self.level, buffer)
+        used[seen - start:] = new
+        return used, buffer[(end + np.arange(period)) % period], float(level)
+
+    def extend(self, x: np.ndarray, start: int = 0) -> None:
+        """``es``: filter the factors through the values of ``x`` after the positions seen, so
+        later calls may start anywhere up to ``x``'s end (see :meth:`TransformChain.extend`)."""
+        if self.kind != "es" or self.level is None or not np.isfinite(self.level) \
+                or start + len(x) <= len(self.seasonal) - self.lag:
+            return
+        seen = len(self.seasonal) - self.lag
+        used, after, level = self.smoothed(x, start)
+        self.seasonal = [*self.seasonal[:seen], *used[seen - start:].tolist(), *after.tolist()]
+        self.level = level
 
     def forward(self, x: np.ndarray, start: int = 0) -> np.ndarray:
         if self.kind == "log":
             return np.log(x)
+        if self.kind == "log1p":
+            return np.log1p(x)
         if self.kind == "boxcox":
             return np.log(x) if abs(self.lmbda) < 1e-12 else (x**self.lmbda - 1) / self.lmbda
         if self.kind == "stl":
             return x - self.season(start + np.arange(len(x)))
+        if self.kind == "es":
+            return x - self.smoothed(x, start)[0]
         out = np.full_like(x, np.nan)
         out[self.lag:] = x[self.lag:] - x[:-self.lag]
         return out
@@ -100,12 +168,17 @@ class _Step:
         whose first value is at position ``start``)."""
         if self.kind == "log":
             return np.exp(z)
+        if self.kind == "log1p":
+            return np.expm1(z)
         if self.kind == "boxcox":
             return (np.exp(z) if abs(self.lmbda) < 1e-12
                     else np.power(np.maximum(z * self.lmbda + 1, 1e-12), 1 / self.lmbda))
         if self.kind == "stl":
             z = np.atleast_1d(z)
             return z + self.season(start + len(before) + np.arange(len(z)))
+        if self.kind == "es":  # the factors known at the origin, repeated beyond one cycle
+            z = np.atleast_1d(z)
+            return z + self.smoothed(before, start)[1][np.arange(len(z)) % self.lag]
         # y_t = z_t + y_{t-lag}, where y_{t-lag} may itself be one of the values being inverted
         history = list(before)
         out = []
@@ -115,8 +188,70 @@ class _Step:
         return np.asarray(out)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "lag": self.lag, "lmbda": self.lmbda,
-                "seasonal": self.seasonal}
+        out = {"kind": self.kind, "lag": self.lag, "lmbda": self.lmbda,
+               "seasonal": self.seasonal}
+        if self.kind == "es":
+            out |= {"level": self.level, "alpha": self.alpha, "gamma": self.gamma}
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> _Step:
+        return cls(data["kind"], data["lag"], data["lmbda"], data.get("seasonal"),
+                   data.get("level"), data.get("alpha", ES_ALPHA), data.get("gamma", ES_GAMMA))
+
+
+def _es_filter(x: np.ndarray, start: int, period: int, alpha: Any, gamma: Any, level: Any,
+               buffer: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Run the seasonal smoother over ``x`` (``x[0]`` at position ``start``) from ``level`` and
+    ``buffer`` (one factor per phase, position mod ``period``); a NaN leaves the state alone.
+    ``alpha``, ``gamma`` and ``level`` may be arrays ``(K,)`` with ``buffer`` ``(K, period)``:
+    K smoothers at once. Returns the factor used at each value ``(T, ...)``, the smoother's own
+    one-step forecast of each value (the level before it plus its factor), the final level and
+    the final buffer."""
+    buffer = np.array(buffer, dtype=np.float64)
+    level = np.asarray(level, dtype=np.float64)
+    used = np.empty((len(x), *level.shape))
+    ahead = np.empty_like(used)
+    for i, value in enumerate(x):
+        phase = (start + i) % period
+        factor = buffer[..., phase].copy()
+        used[i], ahead[i] = factor, level + factor
+        if np.isfinite(value):
+            level = alpha * (value - factor) + (1 - alpha) * level
+            buffer[..., phase] = gamma * (value - level) + (1 - gamma) * factor
+    return used, ahead, level, buffer
+
+
+# (alpha, gamma) pairs `es` chooses from: on the M1 and Tourism validation parts a pair chosen
+# per series beat one pair for all (benchmarks/RESULTS.md)
+_ES_GRID = np.array([(a, g) for a in (0.1, 0.3, 0.5, 0.7, 0.9)
+                     for g in (0.02, 0.1, 0.2, 0.35, 0.5)])
+
+
+def _es_start(x: np.ndarray, period: int
+              ) -> tuple[list[float], float | None, float, float]:
+    """Fit ``es`` on ``x``: the factors used at every position and the ``period`` after them,
+    the final level, and the (alpha, gamma) of :data:`_ES_GRID` whose smoother forecasts ``x``
+    one step ahead with the smallest mean absolute error after its first cycle. The smoother
+    starts at the first finite value with no season (zero factors), so a short series gets
+    only the little season it shows; one too short to score keeps the default pair."""
+    finite = np.flatnonzero(np.isfinite(x))
+    if not len(finite):
+        return [0.0] * (len(x) + period), None, ES_ALPHA, ES_GAMMA
+    first = int(finite[0])
+    values = x[first:]
+    alpha, gamma = ES_ALPHA, ES_GAMMA
+    scored = np.isfinite(values[period:])
+    if scored.any():
+        k = len(_ES_GRID)
+        _, ahead, _, _ = _es_filter(values, first, period, _ES_GRID[:, 0], _ES_GRID[:, 1],
+                                    np.full(k, values[0]), np.zeros((k, period)))
+        errors = np.abs(values[period:, None] - ahead[period:])[scored].mean(axis=0)
+        alpha, gamma = (float(v) for v in _ES_GRID[int(np.argmin(errors))])
+    used, _, level, buffer = _es_filter(values, first, period, alpha, gamma, values[0],
+                                        np.zeros(period))
+    after = buffer[(len(x) + np.arange(period)) % period]
+    return [0.0] * first + used.tolist() + after.tolist(), float(level), alpha, gamma
 
 
 def _stl_seasonal(x: np.ndarray, period: int) -> np.ndarray:
@@ -155,24 +290,25 @@ class TransformChain:
             part = part.strip().lower()
             match = _STEP.match(part)
             if not match:
-                raise RnnkitError(f"`transform` parts must be log, boxcox, diff, diff<lag>, stl "
-                                  f"or stl<period> (e.g. 'log,diff12'); got {part!r} in "
-                                  f"{spec!r}.")
+                raise RnnkitError(f"`transform` parts must be log, boxcox, diff, diff<lag>, stl, "
+                                  f"stl<period>, es or es<period> (e.g. 'log,diff12'); got "
+                                  f"{part!r} in {spec!r}.")
             if part.startswith("diff"):
                 lag = int(match[2] or 1)
                 if lag < 1:
                     raise RnnkitError(f"`transform`: a difference lag must be >= 1; got {part!r}.")
                 steps.append(_Step("diff", lag))
-            elif part.startswith("stl"):
-                period = int(match[3] or season_length or 0)
-                if not match[3] and period < 2:
+            elif part.startswith(("stl", "es")):
+                kind, digits = ("stl", match[3]) if part.startswith("stl") else ("es", match[4])
+                period = int(digits or season_length or 0)
+                if not digits and period < 2:
                     raise RnnkitError(f"`transform`: {part!r} takes its period from the data's "
                                       "frequency, which gives none; write it, e.g. 'stl12', or "
                                       "pass season_length.")
                 if period < 2:
                     raise RnnkitError(f"`transform`: {part!r} needs a seasonal period of at "
                                       "least 2.")
-                steps.append(_Step("stl", period))
+                steps.append(_Step(kind, period))
             else:
                 steps.append(_Step(part))
         return cls(steps)
@@ -193,10 +329,20 @@ class TransformChain:
             x = step.forward(x)
         return self
 
+    def extend(self, y: np.ndarray, start: int = 0) -> TransformChain:
+        """Let stateful steps (``es``) take in the values of ``y`` after those they have seen
+        (filtering, not fitting: nothing is estimated from them), so that later calls may
+        start anywhere up to ``y``'s end."""
+        x = np.asarray(y, dtype=np.float64)
+        for step in self.steps:
+            step.extend(x, start)
+            x = step.forward(x, start)
+        return self
+
     @property
     def positional(self) -> bool:
-        """Whether values depend on their position in the seasonal cycle (``stl``)."""
-        return any(s.kind == "stl" for s in self.steps)
+        """Whether values depend on their position in the seasonal cycle (``stl``, ``es``)."""
+        return any(s.kind in ("stl", "es") for s in self.steps)
 
     def transform(self, y: np.ndarray, start: int = 0) -> np.ndarray:
         x = np.asarray(y, dtype=np.float64)
@@ -233,6 +379,8 @@ class TransformChain:
                 values = values + x[positions - step.lag]
             elif step.kind == "stl":
                 values = values + step.season(start + np.asarray(positions))
+            elif step.kind == "es":
+                values = values + step.smoothed(x, start)[0][np.asarray(positions)]
             else:
                 values = step.inverse(values, x)
         return values
@@ -242,5 +390,4 @@ class TransformChain:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TransformChain:
-        return cls([_Step(s["kind"], s["lag"], s["lmbda"], s.get("seasonal"))
-                    for s in data["steps"]])
+        return cls([_Step.from_dict(s) for s in data["steps"]])
