@@ -49,9 +49,20 @@ CANDIDATES = {
                                                         normalize="last"),
     "GRU(32), window 12, log+STL+diff": GRU | dict(window=12, transform="log,stl,diff",
                                                    normalize=None),
+    "GRU(32), window 12, log+es, last": GRU | dict(window=12, transform="log,es",
+                                                   normalize="last"),
+    "GRU(32), window 24, log+es, mean": GRU | dict(window=24, transform="log,es",
+                                                   normalize="mean"),
+    "GRU(32), windows 12+24, log+es, mean": GRU | dict(window=[12, 24], transform="log,es",
+                                                       normalize="mean"),
+    "GRU(32), window 13, log+es+diff": GRU | dict(window=13, transform="log,es,diff",
+                                                  normalize=None),
     "GRU(32), window 12, log, last": GRU | dict(window=12, transform="log", normalize="last"),
     "rnnkit default: LSTM(64,32)+Dense(32), window 12, log, last": dict(
         cell="lstm", units=[64, 32], dense=[32], window=12, transform="log",
+        normalize="last", dropout=0.2),
+    "rnnkit default with log+es": dict(
+        cell="lstm", units=[64, 32], dense=[32], window=12, transform="log,es",
         normalize="last", dropout=0.2),
     # what the default linear skip adds (every candidate above has it)
     "rnnkit default without the linear skip": dict(
