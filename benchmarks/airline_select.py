@@ -32,42 +32,33 @@ from rnnkit.backtest import backtest
 BASE = dict(dense=(), dropout=0.1, epochs=300, patience=40, batch_size=16,
             learning_rate=3e-3, ensemble=3, verbose=False, seed=0)
 GRU = dict(cell="gru", units=[32])
+
+
+def gru(window: int | list[int], transform: str, normalize: str | None) -> dict:
+    """A GRU(32) candidate: the windows it reads, its transform and window normalisation."""
+    return GRU | dict(window=window, transform=transform, normalize=normalize)
+
+
+DEFAULT = dict(cell="lstm", units=[64, 32], dense=[32], window=12, transform="log",
+               normalize="last", dropout=0.2)  # rnnkit's default forecaster
 CANDIDATES = {
-    "GRU(32), window 13, log+diff+diff12": GRU | dict(window=13, transform="log,diff,diff12",
-                                                      normalize=None),
-    "GRU(32), window 12, log+diff12, last": GRU | dict(window=12, transform="log,diff12",
-                                                       normalize="last"),
-    "GRU(32), windows 12+24, log+diff12, last": GRU | dict(
-        window=[12, 24], transform="log,diff12", normalize="last"),
-    "GRU(32), window 24, log+diff12, mean": GRU | dict(window=24, transform="log,diff12",
-                                                       normalize="mean"),
-    "GRU(32), window 12, log+STL, last": GRU | dict(window=12, transform="log,stl",
-                                                    normalize="last"),
-    "GRU(32), window 24, log+STL, last": GRU | dict(window=24, transform="log,stl",
-                                                    normalize="last"),
-    "GRU(32), windows 12+24, log+STL, last": GRU | dict(window=[12, 24], transform="log,stl",
-                                                        normalize="last"),
-    "GRU(32), window 12, log+STL+diff": GRU | dict(window=12, transform="log,stl,diff",
-                                                   normalize=None),
-    "GRU(32), window 12, log+es, last": GRU | dict(window=12, transform="log,es",
-                                                   normalize="last"),
-    "GRU(32), window 24, log+es, mean": GRU | dict(window=24, transform="log,es",
-                                                   normalize="mean"),
-    "GRU(32), windows 12+24, log+es, mean": GRU | dict(window=[12, 24], transform="log,es",
-                                                       normalize="mean"),
-    "GRU(32), window 13, log+es+diff": GRU | dict(window=13, transform="log,es,diff",
-                                                  normalize=None),
-    "GRU(32), window 12, log, last": GRU | dict(window=12, transform="log", normalize="last"),
-    "rnnkit default: LSTM(64,32)+Dense(32), window 12, log, last": dict(
-        cell="lstm", units=[64, 32], dense=[32], window=12, transform="log",
-        normalize="last", dropout=0.2),
-    "rnnkit default with log+es": dict(
-        cell="lstm", units=[64, 32], dense=[32], window=12, transform="log,es",
-        normalize="last", dropout=0.2),
+    "GRU(32), window 13, log+diff+diff12": gru(13, "log,diff,diff12", None),
+    "GRU(32), window 12, log+diff12, last": gru(12, "log,diff12", "last"),
+    "GRU(32), windows 12+24, log+diff12, last": gru([12, 24], "log,diff12", "last"),
+    "GRU(32), window 24, log+diff12, mean": gru(24, "log,diff12", "mean"),
+    "GRU(32), window 12, log+STL, last": gru(12, "log,stl", "last"),
+    "GRU(32), window 24, log+STL, last": gru(24, "log,stl", "last"),
+    "GRU(32), windows 12+24, log+STL, last": gru([12, 24], "log,stl", "last"),
+    "GRU(32), window 12, log+STL+diff": gru(12, "log,stl,diff", None),
+    "GRU(32), window 12, log+es, last": gru(12, "log,es", "last"),
+    "GRU(32), window 24, log+es, mean": gru(24, "log,es", "mean"),
+    "GRU(32), windows 12+24, log+es, mean": gru([12, 24], "log,es", "mean"),
+    "GRU(32), window 13, log+es+diff": gru(13, "log,es,diff", None),
+    "GRU(32), window 12, log, last": gru(12, "log", "last"),
+    "rnnkit default: LSTM(64,32)+Dense(32), window 12, log, last": DEFAULT,
+    "rnnkit default with log+es": DEFAULT | dict(transform="log,es"),
     # what the default linear skip adds (every candidate above has it)
-    "rnnkit default without the linear skip": dict(
-        cell="lstm", units=[64, 32], dense=[32], window=12, transform="log",
-        normalize="last", dropout=0.2, linear_skip=False),
+    "rnnkit default without the linear skip": DEFAULT | dict(linear_skip=False),
 }
 A_ORIGINS = (67, 79, 91)
 B_TRAIN = 120  # B's test months (1959-60) follow these
