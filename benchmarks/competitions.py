@@ -43,7 +43,7 @@ SETTINGS = {
     "tourism": dict(window=[12, 24, 36], dropout=0.1, ensemble=1),
 }
 # normalize="mean" (not rnnkit's default "last"): it beat "last" on both competitions (M1
-# sMAPE 17.53 vs 17.75, Tourism 24.32 vs 25.45; with es 16.53 vs 16.39 on M1); the mean of a
+# sMAPE 17.53 vs 17.75, Tourism 24.32 vs 25.45; with es 16.39 vs 16.53 on M1); the mean of a
 # season-long window is a steadier level than one seasonal month. Refit=True won (M1 17.17/1.551
 # vs 17.51/1.575); direct output beat recursive (M1 17.53 vs 19.58, Tourism 24.32 vs 25.36);
 # STL did not help on M1 (19.16 vs 17.53).
