@@ -48,6 +48,26 @@ def test_long_frame_without_ds_names_the_missing_column():
         Forecaster(verbose=False).fit(frame)
 
 
+@pytest.mark.parametrize("change, message", [
+    (lambda f: f.assign(y=f["y"].where(f.index != 45)),
+     r"series 'b': column 'y' has missing values at row 45\."),
+    (lambda f: f.assign(ds=f["ds"].dt.strftime("%Y-%m").where(f.index != 7, "soon")),
+     r"column 'ds' has values that are not dates at row 7 \(e.g. 'soon'\)"),
+    (lambda f: f.assign(ds=np.where(f.index == 50, 11, f.index % 40)),
+     r"series 'b': column 'ds' repeats at row 51; each series needs one row per step"),
+    (lambda f: pd.concat([f, f.iloc[[41]]], ignore_index=True),
+     r"series 'b': the time index repeats at row 120;"),
+    (lambda f: f.assign(unique_id=f["unique_id"].where(f.index != 3)),
+     r"column 'unique_id' is empty at row 3; every row must name its series"),
+])
+def test_long_frame_errors_name_the_series_and_the_row(change, message):
+    dates = pd.date_range("2010-01-01", periods=40, freq="MS")
+    frame = pd.concat([pd.DataFrame({"unique_id": key, "ds": dates, "y": np.arange(40.0)})
+                       for key in "abc"], ignore_index=True)
+    with pytest.raises(RnnkitError, match=message):
+        Forecaster(verbose=False).fit(change(frame))
+
+
 def test_unsorted_time_index_is_refused():
     y = pd.Series([1.0, 2.0, 3.0], index=pd.to_datetime(["2020-01", "2020-03", "2020-02"]))
     with pytest.raises(RnnkitError, match="goes back in time at row 2"):

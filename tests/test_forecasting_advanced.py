@@ -287,6 +287,31 @@ def test_global_model_recovers_series_of_different_levels():
         fc.forecast(3, series="huge")
 
 
+def test_global_model_reads_date_strings_in_any_row_order_and_updates_several_at_once():
+    t = np.arange(48)
+    dates = pd.date_range("2010-01-01", periods=48, freq="MS")
+    frame = pd.concat([pd.DataFrame({"unique_id": key, "ds": dates,
+                                     "y": level * (1 + 0.2 * np.sin(2 * np.pi * t / 12))})
+                       for key, level in {"a": 10.0, "b": 50.0, "c": 90.0}.items()])
+    params = dict(cell="gru", units=[4], dense=(), window=6, epochs=2, verbose=False)
+    tidy = Forecaster(**params).fit(frame[frame["ds"] < "2013-01-01"])
+    messy = frame.assign(ds=frame["ds"].dt.strftime("%Y-%m")).sample(frac=1, random_state=0)
+    fc = Forecaster(**params).fit(messy[messy["ds"] < "2013-01"])
+    pd.testing.assert_frame_equal(fc.forecast(3), tidy.forecast(3))  # sorted, dated alike
+    newer = messy[messy["unique_id"] != "a"]
+    both = fc.forecast(2, y=newer)  # only the series given, each from its new end
+    assert both["unique_id"].tolist() == ["b", "b", "c", "c"]
+    assert both["ds"].iloc[0] == pd.Timestamp("2014-01-01")
+    for key in ("b", "c"):
+        alone = tidy.forecast(2, y=frame[frame["unique_id"] == key].set_index("ds")["y"],
+                              series=key)
+        np.testing.assert_allclose(both[both["unique_id"] == key]["forecast"], alone)
+    assert fc.forecast(1).set_index("unique_id")["ds"].dt.year.to_dict() == {
+        "a": 2013, "b": 2014, "c": 2014}  # "a" still continues from where fit left it
+    with pytest.raises(RnnkitError, match="holds one series; pass it as a Series"):
+        Forecaster(**params).fit(frame[frame["unique_id"] == "a"]["y"]).update(frame)
+
+
 @pytest.mark.parametrize("transform", ["stl", "es"])
 def test_global_model_with_a_seasonal_transform_gives_each_series_its_own_season(transform):
     """Series that start in different months: each one's season is estimated and placed by

@@ -36,6 +36,7 @@ from rnnkit.data.series import (
     SeriesData,
     as_series,
     infer_frequency,
+    long_series,
     season_length_for,
 )
 from rnnkit.data.transforms import TransformChain
@@ -67,7 +68,8 @@ class ForecastEvaluation:
     MAPE, sMAPE, MASE, in the data's units (averaged over series for several series).
     ``predictions``: ``actual`` and each model's one-step-ahead forecast per point (with
     ``unique_id`` for several series). ``coverage``: the share of test points inside the
-    network's ``level`` prediction interval. ``verdict``: the network vs the best baseline.
+    network's ``level`` prediction interval. ``verdict``: the network vs the best baseline, on
+    RMSE for one series, on MASE (scale-free) for several.
     """
 
     metrics: pd.DataFrame
@@ -411,31 +413,21 @@ class Forecaster(Estimator):
     def _collection(self, y: Any, X: Any, fill: str | None) -> tuple[list[tuple[Any, SeriesData]],
                                                                      bool]:
         """``[(key, series)]`` and whether the input holds several series."""
-        if isinstance(y, pd.DataFrame) and {"unique_id", "ds", "y"} <= set(y.columns):
-            if X is not None:
-                raise RnnkitError("feature columns (`X`) are not supported with several series.")
-            out = []
-            for key, part in y.groupby("unique_id", sort=True):
-                part = part.sort_values("ds")
-                dated = pd.api.types.is_datetime64_any_dtype(part["ds"])
-                index = (pd.DatetimeIndex(part["ds"], name="ds") if dated
-                         else pd.RangeIndex(len(part)))
-                series = pd.Series(part["y"].to_numpy(), index=index, name="y")
-                out.append((_plain_key(key), as_series(series, fill=fill)))
-            if not out:
-                raise RnnkitError("`y` holds no rows.")
-            return out, True
-        if isinstance(y, dict):
-            if X is not None:
-                raise RnnkitError("feature columns (`X`) are not supported with several series.")
-            if not y:
-                raise RnnkitError("`y` is an empty dict; give at least one series.")
-            return [(_plain_key(k), as_series(v, fill=fill)) for k, v in y.items()], True
-        if isinstance(y, pd.DataFrame) and "unique_id" in y.columns:
-            missing = [c for c in ("ds", "y") if c not in y.columns]
-            raise RnnkitError(f"a DataFrame of several series needs the columns unique_id, ds "
-                              f"and y; missing: {', '.join(missing)}.")
-        return [(None, as_series(y, X, fill=fill))], False
+        if not _holds_many(y):
+            return [(None, as_series(y, X, fill=fill))], False
+        if X is not None:
+            raise RnnkitError("feature columns (`X`) are not supported with several series.")
+        if isinstance(y, pd.DataFrame):
+            return long_series(y, fill), True
+        if not y:
+            raise RnnkitError("`y` is an empty dict; give at least one series.")
+        out = []
+        for key, values in y.items():
+            try:
+                out.append((_plain_key(key), as_series(values, fill=fill)))
+            except RnnkitError as exc:
+                raise RnnkitError(f"series {key!r}: {exc}") from None
+        return out, True
 
     # ------------------------------------------------------------------ fitting
     def fit(self, y: Any, X: Any = None) -> Forecaster:
@@ -728,18 +720,42 @@ class Forecaster(Estimator):
                             else None)
 
     def update(self, y: Any, X: Any = None, series: Any = None) -> Forecaster:
-        """Remember the most recent data: :meth:`forecast` continues from its end."""
+        """Remember the most recent data: :meth:`forecast` continues from its end.
+
+        A model of several series takes one of them (named by ``series``) or several at once
+        (a long ``unique_id``/``ds``/``y`` DataFrame or a dict of Series, as for :meth:`fit`).
+        """
         self._check_fitted()
-        state = self._state(series)
-        data = y if isinstance(y, SeriesData) else self._locate(state, self._as_data(y, X))
+        if isinstance(y, SeriesData):
+            self._remember(self._state(series), y)
+            return self
+        if not _holds_many(y):
+            state = self._state(series)
+            self._remember(state, self._locate(state, self._as_data(y, X)))
+            return self
+        self._update_many(y, X)
+        return self
+
+    def _update_many(self, y: Any, X: Any) -> list[_Series]:
+        """Remember the recent data of every series in ``y``; their states, in ``y``'s order."""
+        if not self.multi_:
+            raise RnnkitError("this model holds one series; pass it as a Series or an array, "
+                              "not as several series.")
+        states = []
+        for key, data in self._collection(y, X, self.fill)[0]:
+            states.append(self._state(key))
+            self._remember(states[-1], self._locate(states[-1], data))
+        return states
+
+    def _remember(self, state: _Series, data: SeriesData) -> None:
         need = self._needed(state)
         if len(data) < need:
-            raise RnnkitError(f"forecasting needs at least the last {need} values (`window`"
+            raise RnnkitError((f"series {state.key!r}: " if self.multi_ else "")
+                              + f"forecasting needs at least the last {need} values (`window`"
                               + (" + the transform's lags" if state.chain.lost else "")
                               + f"); got {len(data)}.")
         state.chain.extend(data.target, data.start)  # an `es` season learns from new values
         state.recent = data.slice(max(0, len(data) - self._window - state.chain.lost))
-        return self
 
     # ------------------------------------------------------------------ predicting
     def predict(self, y: Any, X: Any = None, series: Any = None) -> pd.Series:
@@ -827,7 +843,10 @@ class Forecaster(Estimator):
         table = pd.concat(tables).groupby(level=0, sort=False).mean()
         table.index.name = "model"
         coverage = float(np.mean(covered)) if covered else float("nan")
-        return ForecastEvaluation(table, pd.concat(frames), verdict(table), coverage, level)
+        # a mean RMSE over series of different sizes is mostly the largest series' RMSE
+        judged_on = "MASE" if self.multi_ else "RMSE"
+        return ForecastEvaluation(table, pd.concat(frames), verdict(table, judged_on), coverage,
+                                  level)
 
     def score(self, y: Any, X: Any = None) -> dict[str, float]:
         """The network's metrics (RMSE, MAE, MAPE, sMAPE, MASE) on the points after the
@@ -843,18 +862,19 @@ class Forecaster(Estimator):
         forecast period; without it they are held at their last observed values, with a
         warning. With ``level`` (e.g. 0.9), returns a DataFrame with ``forecast``, ``lower`` and
         ``upper`` (conformal intervals from validation errors). A model of several series
-        returns a long DataFrame (``unique_id``, ``ds``, ``forecast``) for all of them unless
-        ``series`` names one.
+        returns a long DataFrame (``unique_id``, ``ds``, ``forecast``) for all of them, or for
+        those in ``y`` (a long DataFrame or dict), unless ``series`` names one.
         """
         self._check_fitted()
         steps = PositiveInt().check("steps", steps)
         if level is not None:
             level = Number(0.0, 1.0, low_open=True, high_open=True).check("level", level)
-        if self.multi_ and series is None and y is None:
+        if self.multi_ and series is None and (y is None or _holds_many(y)):
+            states = self.series_ if y is None else self._update_many(y, X)
             parts = []
-            for state in self.series_:
-                part = self._forecast_one(state, steps, None, level).to_frame("forecast") \
-                    if level is None else self._forecast_one(state, steps, None, level)
+            for state in states:
+                part = self._forecast_one(state, steps, None, level)
+                part = part.to_frame("forecast") if level is None else part
                 part.index.name = "ds"
                 parts.append(part.reset_index().assign(unique_id=state.key))
             frame = pd.concat(parts, ignore_index=True)
@@ -987,6 +1007,11 @@ def _pooled(states: list[_Series]) -> list[list[float]]:
     return [[r / s.mase_scale for s in states
              if np.isfinite(s.mase_scale) and s.mase_scale > 0 and len(s.residuals) > k
              for r in s.residuals[k]] for k in range(steps)]
+
+
+def _holds_many(y: Any) -> bool:
+    """Whether ``y`` is several series: a dict, or a long DataFrame with ``unique_id``."""
+    return isinstance(y, dict) or (isinstance(y, pd.DataFrame) and "unique_id" in y.columns)
 
 
 def _plain_key(key: Any) -> Any:

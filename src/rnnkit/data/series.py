@@ -24,7 +24,7 @@ import pandas as pd
 from rnnkit.errors import RnnkitError
 
 __all__ = ["FILL_METHODS", "SeriesData", "as_series", "infer_frequency", "load_csv",
-           "season_length_for"]
+           "load_long_csv", "long_series", "season_length_for"]
 
 FILL_METHODS = ("ffill", "interpolate")
 _MAX_ROWS_SHOWN = 5
@@ -169,6 +169,83 @@ def as_series(y: Any, X: Any = None, *, fill: str | None = None,
     return SeriesData(target, features, index, target_name, names)
 
 
+def long_series(frame: pd.DataFrame, fill: str | None = None,
+                describe_row: Callable[[int], str] | None = None, *, id_column: str = "unique_id",
+                time: str = "ds", target: str = "y") -> list[tuple[Any, SeriesData]]:
+    """Split a long DataFrame of many series (columns ``unique_id``, ``ds``, ``y`` unless named
+    otherwise) into validated series, one per id in sorted order, each sorted by time.
+
+    The time column holds dates (or date strings), which give dated series, or numbers, which
+    only order the values. Errors name the series, the column and the row (``describe_row``
+    describes a row of ``frame`` by its position).
+
+    >>> frame = pd.DataFrame({"unique_id": ["b", "a", "a"], "ds": [1, 2, 1], "y": [5., 4., 3.]})
+    >>> [(key, data.target.tolist()) for key, data in long_series(frame)]
+    [('a', [3.0, 4.0]), ('b', [5.0])]
+    """
+    missing = [c for c in (id_column, time, target) if c not in frame.columns]
+    if missing:
+        raise RnnkitError(f"a DataFrame of several series needs the columns {id_column}, {time} "
+                          f"and {target}; missing: {', '.join(missing)}.")
+    if len(frame) == 0:
+        raise RnnkitError("`y` holds no rows.")
+    describe = describe_row or (lambda row: f"row {row}")
+    empty_id = np.flatnonzero(frame[id_column].isna().to_numpy())
+    if len(empty_id):
+        raise RnnkitError(f"column {id_column!r} is empty at "
+                          f"{_rows_text(empty_id.tolist(), describe)}; every row must name its "
+                          "series.")
+    stamps = frame[time]
+    dated = not pd.api.types.is_numeric_dtype(stamps.dtype)
+    order_by = pd.to_datetime(stamps, errors="coerce") if dated else stamps
+    bad = np.flatnonzero(order_by.isna().to_numpy())
+    if len(bad):
+        raise RnnkitError(f"column {time!r} has values that are not "
+                          f"{'dates' if dated else 'numbers'} at "
+                          f"{_rows_text(bad.tolist(), describe)} (e.g. {stamps.iloc[bad[0]]!r}).")
+    order_by = order_by.to_numpy()
+    out = []
+    for key, rows in frame.groupby(id_column, sort=True).indices.items():
+        rows = rows[np.argsort(order_by[rows], kind="stable")]
+        key = key.item() if isinstance(key, np.generic) else key
+
+        def where(row: int, rows: np.ndarray = rows) -> str:
+            return describe(int(rows[row]))
+
+        repeats = [] if dated else np.flatnonzero(np.diff(order_by[rows]) == 0)
+        if len(repeats):  # repeated dates are refused by `as_series`, naming the date
+            raise RnnkitError(f"series {key!r}: column {time!r} repeats at "
+                              f"{where(repeats[0] + 1)}; each series needs one row per step.")
+        index = (pd.DatetimeIndex(order_by[rows], name=time) if dated
+                 else pd.RangeIndex(len(rows)))
+        try:
+            data = as_series(pd.Series(frame[target].to_numpy()[rows], index=index, name=target),
+                             fill=fill, describe_row=where)
+        except RnnkitError as exc:
+            raise RnnkitError(f"series {key!r}: {exc}") from None
+        out.append((key, data))
+    return out
+
+
+def load_long_csv(path: str | Path, id_column: str, target: str, time: str | None = None,
+                  fill: str | None = None) -> list[tuple[Any, SeriesData]]:
+    """Read a CSV of many series in long form (one row per series and time step) into
+    validated series, one per value of ``id_column``; errors name the CSV line. Without
+    ``time``, each series' rows are taken in file order.
+    """
+    frame = _read_csv(path, {"--id": [id_column], "--target": [target],
+                             "--time": [time] if time else []})
+    labels = frame[time] if time else None
+    if not time:
+        time = "_position"
+        frame = frame.assign(_position=np.arange(len(frame)))
+
+    def describe(row: int) -> str:  # data row 0 is line 2 of the file, after the header
+        return f"CSV line {row + 2}" + (f" ({labels.iloc[row]})" if labels is not None else "")
+
+    return long_series(frame, fill, describe, id_column=id_column, time=time, target=target)
+
+
 def _check_time_order(index: pd.DatetimeIndex, describe: Callable[[int], str]) -> None:
     steps = np.asarray(index[1:] - index[:-1])
     if len(steps) and (steps <= np.timedelta64(0)).any():
@@ -204,14 +281,8 @@ def season_length_for(freq: str | None) -> int:
     return 1
 
 
-def load_csv(path: str | Path, target: str, time: str | None = None,
-             features: Sequence[str] = (), fill: str | None = None
-             ) -> tuple[SeriesData, pd.DataFrame | None]:
-    """Read a CSV into a validated series, naming CSV lines in every error.
-
-    Trailing rows whose target is empty but whose features are present are the *known future*
-    of the features: they are returned separately (as a DataFrame) for forecasting.
-    """
+def _read_csv(path: str | Path, wanted: dict[str, list[str]]) -> pd.DataFrame:
+    """The CSV at ``path``, with the columns ``wanted`` by each option, and at least one row."""
     path = Path(path)
     if not path.is_file():
         raise RnnkitError(f"CSV file {str(path)!r} does not exist.")
@@ -221,7 +292,6 @@ def load_csv(path: str | Path, target: str, time: str | None = None,
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise RnnkitError(f"could not parse {str(path)!r} as CSV: {first}") from None
     columns = [str(c) for c in frame.columns]
-    wanted = {"--target": [target], "--time": [time] if time else [], "--features": list(features)}
     for option, names in wanted.items():
         unknown = [n for n in names if n not in columns]
         if unknown:
@@ -229,6 +299,19 @@ def load_csv(path: str | Path, target: str, time: str | None = None,
                               f"columns: {', '.join(columns)}.")
     if len(frame) == 0:
         raise RnnkitError(f"{str(path)!r} has a header but no rows.")
+    return frame
+
+
+def load_csv(path: str | Path, target: str, time: str | None = None,
+             features: Sequence[str] = (), fill: str | None = None
+             ) -> tuple[SeriesData, pd.DataFrame | None]:
+    """Read a CSV into a validated series, naming CSV lines in every error.
+
+    Trailing rows whose target is empty but whose features are present are the *known future*
+    of the features: they are returned separately (as a DataFrame) for forecasting.
+    """
+    frame = _read_csv(path, {"--target": [target], "--time": [time] if time else [],
+                             "--features": list(features)})
 
     def describe(row: int) -> str:  # data row 0 is line 2 of the file, after the header
         return f"CSV line {row + 2}" + (f" ({frame[time].iloc[row]})" if time else "")
