@@ -1,3 +1,4 @@
+import io
 import json
 import subprocess
 import sys
@@ -247,3 +248,75 @@ def test_help_keeps_a_zero_default():
     forecast = commands.choices["forecast"]
     forecast.add_argument("--offset", type=int, default=0, help="an offset")
     assert "an offset (default: 0)" in " ".join(forecast.format_help().split())
+
+
+@pytest.fixture
+def stores_csv(tmp_path):
+    """Three stores of different sizes and lengths, rows shuffled as a database export might."""
+    frames = []
+    for k, (level, months) in enumerate([(100, 48), (1000, 48), (10, 36)]):
+        dates = pd.date_range("2016-01-01", periods=months, freq="MS")
+        t = np.arange(months)
+        frames.append(pd.DataFrame({"store": f"s{k}", "month": dates.strftime("%Y-%m"),
+                                    "sales": level * (1 + 0.2 * np.sin(2 * np.pi * t / 12)
+                                                      + 0.01 * t)}))
+    path = tmp_path / "stores.csv"
+    pd.concat(frames).sample(frac=1, random_state=0).to_csv(path, index=False)
+    return path
+
+
+def test_forecast_many_series_from_a_long_csv_then_predict(tmp_path, stores_csv, capsys):
+    out = tmp_path / "stores"
+    assert main(["forecast", "--csv", str(stores_csv), "--id", "store", "--time", "month",
+                 "--target", "sales", "--test", "6", "--horizon", "4", "--out", str(out),
+                 *FAST]) == 0
+    printed = capsys.readouterr().out
+    assert "3 series (column 'store'), 132 values, 36..48 per series" in printed
+    assert "mean over the 3 series" in printed and "baseline" in printed
+    assert "on MASE" in printed  # a mean RMSE over series of different sizes would mislead
+    for name in ("config.json", "weights.safetensors", "metrics.csv", "test_predictions.csv",
+                 "forecast.csv", "history.csv", "test.png", "forecast.png", "loss.png"):
+        assert (out / name).is_file(), name
+    forecast = pd.read_csv(out / "forecast.csv")
+    assert forecast.columns.tolist() == ["store", "month", "forecast", "lower", "upper"]
+    # each series continues from its own end, though the rows came shuffled
+    assert forecast.groupby("store")["month"].first().to_dict() == {
+        "s0": "2020-01-01", "s1": "2020-01-01", "s2": "2019-01-01"}
+    tested = pd.read_csv(out / "test_predictions.csv")
+    assert tested.groupby("store").size().tolist() == [6, 6, 6]
+
+    assert main(["predict", str(out), "--horizon", "4"]) == 0
+    again = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    np.testing.assert_allclose(again["forecast"], forecast["forecast"])
+    assert main(["predict", str(out), "--csv", str(stores_csv), "--id", "store",
+                 "--target", "sales"]) == 2
+    assert "name the date column of --csv with --time" in capsys.readouterr().err
+    recent = tmp_path / "recent.csv"
+    frame = pd.read_csv(stores_csv)
+    frame[frame["store"] == "s2"].to_csv(recent, index=False)
+    assert main(["predict", str(out), "--csv", str(recent), "--id", "store", "--time", "month",
+                 "--target", "sales", "--horizon", "2", "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert [(r["store"], r["month"][:7]) for r in payload["forecasts"]] == [
+        ("s2", "2019-01"), ("s2", "2019-02")]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--id", "store"], "--id needs --csv and --target"),
+    (["--csv", "{csv}", "--id", "shop", "--target", "sales"], "--id: no column 'shop'"),
+    (["--csv", "{csv}", "--id", "store", "--target", "sales", "--features", "month"],
+     "--features is not supported with --id"),
+    (["--csv", "{csv}", "--id", "store", "--target", "sales", "--test", "40"],
+     "--test: series 's2': `test` must leave at least one point"),
+    (["--csv", "{gap}", "--id", "store", "--target", "sales", "--time", "month"],  # s0: 2-49
+     "series 's1': column 'sales' has missing values at CSV line 52 (2016-03)"),
+])
+def test_many_series_user_errors(tmp_path, stores_csv, capsys, args, message):
+    gap = tmp_path / "gap.csv"
+    frame = pd.read_csv(stores_csv).sort_values(["store", "month"])
+    frame.loc[(frame["store"] == "s1") & (frame["month"] == "2016-03"), "sales"] = np.nan
+    frame.to_csv(gap, index=False)
+    args = [a.format(csv=stores_csv, gap=gap) for a in args]
+    assert main(["forecast", "--quiet", "--out", str(tmp_path / "o"), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rnnkit: error: ") and message in err, err

@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--csv", type=Path, help="CSV file (default: the bundled airline data)")
     d.add_argument("--target", help="column to forecast (required with --csv)")
     d.add_argument("--time", help="column of dates/times (optional; gives dated forecasts)")
+    d.add_argument("--id", help="column naming the series of a long CSV (one row per series and "
+                                "time step): train one global network across all of them, "
+                                "score and forecast each")
     d.add_argument("--features", type=_csv_list, default=[],
                    help="extra input columns, comma-separated (inputs only; the target stays "
                         "univariate). Trailing rows with features but an empty target are used "
@@ -209,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", type=Path, help="forecaster: recent data to forecast from (default: "
                                             "the data the model saw last); classifier: texts")
     p.add_argument("--time", help="date column in --csv (default: the one used in training)")
+    p.add_argument("--target", help="forecaster: the column of values in --csv (default: the "
+                                    "one used in training; needed for several series)")
+    p.add_argument("--id", help="forecaster of several series: the series column of --csv")
     p.add_argument("--fill", choices=["ffill", "interpolate"], help="fill missing values")
     p.add_argument("--horizon", type=int, help="steps to forecast (default: as in training)")
     p.add_argument("--format", choices=["csv", "json"], default="csv", help="output format")
@@ -311,18 +317,85 @@ def _span(index: Any) -> str:
     return f"{index[0]} .. {index[-1]}"
 
 
+def _forecaster(args: argparse.Namespace) -> Any:
+    """The Forecaster that `rnnkit forecast`'s options describe."""
+    from rnnkit.forecaster import Forecaster
+
+    return Forecaster(
+        cell=args.cell, units=args.units, window=args.window,
+        horizon=args.horizon if args.strategy == "direct" else 1, stride=args.stride,
+        bidirectional=args.bidirectional, dropout=args.dropout, dense=args.dense,
+        linear_skip=args.linear_skip,
+        transform=args.transform, normalize=None if args.normalize == "none" else args.normalize,
+        scaler=None if args.scaler == "none" else args.scaler, ensemble=args.ensemble,
+        validation=args.validation,
+        epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+        loss=args.loss, patience=args.patience or None, clip_norm=args.clip_norm or None,
+        season_length=args.season_length, fill=args.fill, seed=args.seed, device=args.device,
+        verbose=not args.quiet, refit=args.refit)
+
+
+def _preprocessing_text(args: argparse.Namespace, transform: str) -> str:
+    normalized = {"last": "each window relative to its last level",
+                  "mean": "each window relative to its mean level"}.get(args.normalize,
+                                                                         "no window normalisation")
+    return (f"  target transform: {transform}; {normalized}; {args.scaler} scaling on the "
+            "training part" + (f"; median of {args.ensemble} networks" if args.ensemble > 1
+                               else ""))
+
+
+def _fit_and_report(fc: Any, y: Any, X: Any, full_y: Any, full_x: Any, future_x: Any,
+                    args: argparse.Namespace, heading: str) -> tuple[Any, Any]:
+    """Train ``fc`` on ``y``, print and score its one-step forecasts of the rest of ``full_y``,
+    forecast ``--horizon`` steps beyond, and save the model, the loss curve and tables to
+    ``--out``."""
+    from rnnkit.plots import plot_history
+
+    _say(fc.summary(n_features=0 if X is None else X.shape[1]))
+    fc.fit(y, X)
+    h = fc.history_
+    stop = "early stopping" if h.stopped_early else "all epochs"
+    _say(f"Trained {len(h.records)} epochs ({stop}; best epoch {h.best_epoch} restored), "
+         f"{h.seconds_per_epoch:.3f} s/epoch.")
+    evaluation = fc.evaluate(full_y, full_x, level=args.level)
+    _say()
+    _say(f"{heading}, in the data's units (MASE: seasonal period {fc.season_length_}):")
+    _say(str(evaluation))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        forecast = fc.forecast(args.horizon, X_future=future_x, level=args.level)
+    for w in caught:
+        _say(f"warning: {w.message}")
+    out = args.out
+    fc.save(out)
+    evaluation.metrics.to_csv(out / "metrics.csv")
+    h.to_frame().to_csv(out / "history.csv", index=False)
+    plot_history(h.to_frame(), out / "loss.png", h.best_epoch,
+                 title=f"{fc.model_name} training history")
+    return evaluation, forecast
+
+
+def _say_outputs(out: Path) -> None:
+    _say(f"Saved model: {out}/ (config.json, weights.safetensors, preprocessing.json)")
+    _say(f"Plots: {out / 'test.png'}, {out / 'forecast.png'}, {out / 'loss.png'}")
+    _say(f"Tables: {out / 'metrics.csv'}, {out / 'test_predictions.csv'}, {out / 'history.csv'}")
+    _say(f"Forecast again later: rnnkit predict {out}")
+
+
 def cmd_forecast(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from rnnkit.data.series import as_series, load_csv
     from rnnkit.errors import RnnkitError
-    from rnnkit.forecaster import Forecaster, holdout_size
-    from rnnkit.plots import plot_forecast, plot_history, plot_test
+    from rnnkit.forecaster import holdout_size
+    from rnnkit.plots import plot_forecast, plot_test
     from rnnkit.validation import Number, PositiveInt
 
     # checked before training, which they would otherwise only reach after minutes
     PositiveInt().check("--horizon", args.horizon)
     Number(0.0, 1.0, low_open=True, high_open=True).check("--level", args.level)
+    if args.id:
+        return _forecast_many(args)
     future_x = None
     if args.csv is None:
         if args.target or args.time or args.features:
@@ -340,27 +413,13 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     X = (pd.DataFrame(data.features, index=data.index, columns=list(data.feature_names))
          if data.feature_names else None)
     n_test = holdout_size(len(data), args.test)
-    direct = args.strategy == "direct"
-    fc = Forecaster(
-        cell=args.cell, units=args.units, window=args.window,
-        horizon=args.horizon if direct else 1, stride=args.stride,
-        bidirectional=args.bidirectional, dropout=args.dropout, dense=args.dense,
-        linear_skip=args.linear_skip,
-        transform=args.transform, normalize=None if args.normalize == "none" else args.normalize,
-        scaler=None if args.scaler == "none" else args.scaler, ensemble=args.ensemble,
-        validation=args.validation,
-        epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-        loss=args.loss, patience=args.patience or None, clip_norm=args.clip_norm or None,
-        season_length=args.season_length, fill=args.fill, seed=args.seed, device=args.device,
-        verbose=not args.quiet, refit=args.refit)
-    fit_part = slice(0, len(data) - n_test)
+    fc = _forecaster(args)
     params = fc._validated_params()
     from rnnkit.data.series import infer_frequency, season_length_for
 
     season = args.season_length or season_length_for(infer_frequency(data.index))
     chain = fc._chain(args.transform, data.target[:len(data) - n_test], season)
-    lost = chain.lost
-    n_train = fc._check_length(len(data) - n_test, params, test=n_test, lost=lost)
+    n_train = fc._check_length(len(data) - n_test, params, test=n_test, lost=chain.lost)
     n_val = len(data) - n_test - n_train
 
     _say(f"Data: {source}: {len(data)} values, {_span(data.index)}")
@@ -369,36 +428,15 @@ def cmd_forecast(args: argparse.Namespace) -> int:
          + f", test {n_test} ({_span(data.index[-n_test:])})")
     if data.feature_names:
         _say(f"  target {data.target_name!r}, features {', '.join(data.feature_names)}")
-    normalized = {"last": "each window relative to its last level",
-                  "mean": "each window relative to its mean level"}.get(args.normalize,
-                                                                         "no window normalisation")
-    _say(f"  target transform: {chain.spec}; {normalized}; {args.scaler} scaling on the training "
-         "part" + (f"; median of {args.ensemble} networks" if args.ensemble > 1 else ""))
+    _say(_preprocessing_text(args, chain.spec))
     _say()
-    _say(fc.summary(n_features=len(data.feature_names)))
-    fc.fit(y.iloc[fit_part], None if X is None else X.iloc[fit_part])
-    h = fc.history_
-    stop = "early stopping" if h.stopped_early else "all epochs"
-    _say(f"Trained {len(h.records)} epochs ({stop}; best epoch {h.best_epoch} restored), "
-         f"{h.seconds_per_epoch:.3f} s/epoch.")
-
-    evaluation = fc.evaluate(y, X, level=args.level)
-    _say()
-    _say(f"One-step-ahead forecasts of the {n_test} test points, in the data's units "
-         f"(MASE: seasonal period {fc.season_length_}):")
-    _say(str(evaluation))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        forecast = fc.forecast(args.horizon, X_future=future_x, level=args.level)
-    for w in caught:
-        _say(f"warning: {w.message}")
-
+    fit_part = slice(0, len(data) - n_test)
+    evaluation, forecast = _fit_and_report(
+        fc, y.iloc[fit_part], None if X is None else X.iloc[fit_part], y, X, future_x, args,
+        f"One-step-ahead forecasts of the {n_test} test points")
     out = args.out
-    fc.save(out)
-    evaluation.metrics.to_csv(out / "metrics.csv")
     evaluation.predictions.to_csv(out / "test_predictions.csv")
     forecast.to_csv(out / "forecast.csv", index_label=y.index.name or "step")
-    h.to_frame().to_csv(out / "history.csv", index=False)
     boundaries = {"test starts": data.index[len(data) - n_test]}
     if n_val:
         boundaries = {"validation starts": data.index[n_train]} | boundaries
@@ -406,13 +444,67 @@ def cmd_forecast(args: argparse.Namespace) -> int:
               title=f"{fc.model_name} vs baselines on the test period ({source})")
     plot_forecast(y, forecast, out / "forecast.png",
                   title=f"{fc.model_name}: {args.horizon}-step forecast ({args.strategy})")
-    plot_history(h.to_frame(), out / "loss.png", h.best_epoch,
-                 title=f"{fc.model_name} training history")
     _say()
     _say(f"Forecast of the next {args.horizon} steps: {out / 'forecast.csv'}")
-    _say(f"Saved model: {out}/ (config.json, weights.safetensors, preprocessing.json)")
-    _say(f"Plots: {out / 'test.png'}, {out / 'forecast.png'}, {out / 'loss.png'}")
-    _say(f"Tables: {out / 'metrics.csv'}, {out / 'test_predictions.csv'}, {out / 'history.csv'}")
+    _say_outputs(out)
+    return 0
+
+
+def _forecast_many(args: argparse.Namespace) -> int:
+    """`rnnkit forecast --id`: one global network across the series of a long CSV."""
+    import pandas as pd
+
+    from rnnkit.data.series import load_long_csv
+    from rnnkit.errors import RnnkitError
+    from rnnkit.forecaster import holdout_size
+    from rnnkit.plots import plot_many
+
+    if args.csv is None or not args.target:
+        raise RnnkitError("--id needs --csv and --target: a long CSV with one row per series "
+                          "and time step, --id naming the series, --target the values.")
+    if args.features:
+        raise RnnkitError("--features is not supported with --id (several series); drop one "
+                          "of them.")
+    series = {key: pd.Series(data.target, index=data.index, name=args.target)
+              for key, data in load_long_csv(args.csv, args.id, args.target, args.time,
+                                             args.fill)}
+    tests = {}
+    for key, values in series.items():
+        try:
+            tests[key] = holdout_size(len(values), args.test)
+        except RnnkitError as exc:
+            raise RnnkitError(f"--test: series {key!r}: {exc}") from None
+
+    def long(parts: dict[Any, pd.Series]) -> pd.DataFrame:
+        return pd.concat([pd.DataFrame({"unique_id": key, "ds": values.index,
+                                        "y": values.to_numpy()})
+                          for key, values in parts.items()], ignore_index=True)
+
+    lengths, counts = [len(v) for v in series.values()], sorted(set(tests.values()))
+    _say(f"Data: {args.csv}: {len(series)} series (column {args.id!r}), {sum(lengths)} values, "
+         f"{min(lengths)}..{max(lengths)} per series")
+    _say(f"  test: the last {counts[0] if len(counts) == 1 else f'{counts[0]}..{counts[-1]}'} "
+         f"values of each series; validation: the end of each series' training part")
+    _say("  one network across all series, each series transformed and scaled by itself")
+    _say(_preprocessing_text(args, args.transform))
+    _say()
+    fc = _forecaster(args)
+    train = long({key: values.iloc[:len(values) - tests[key]] for key, values in series.items()})
+    evaluation, forecast = _fit_and_report(
+        fc, train, None, long(series), None, None, args,
+        f"One-step-ahead forecasts of the test points, mean over the {len(series)} series")
+    out = args.out
+    names = {"unique_id": args.id, "ds": args.time or "step"}
+    evaluation.predictions.rename(columns=names).to_csv(out / "test_predictions.csv",
+                                                        index_label=names["ds"])
+    forecast.rename(columns=names).to_csv(out / "forecast.csv", index=False)
+    plot_many(series, evaluation.predictions, out / "test.png", "test",
+              title=f"{fc.model_name} vs baselines on the test period")
+    plot_many(series, forecast, out / "forecast.png", "forecast",
+              title=f"{fc.model_name}: {args.horizon}-step forecasts ({args.strategy})")
+    _say()
+    _say(f"Forecasts of the next {args.horizon} steps of each series: {out / 'forecast.csv'}")
+    _say_outputs(out)
     return 0
 
 
@@ -555,11 +647,15 @@ def cmd_predict(args: argparse.Namespace) -> int:
         return _predict_texts(model, args)
     if args.texts:
         raise RnnkitError(f"{str(args.model)!r} is a forecaster; it takes --csv, not texts.")
+    if model.multi_:
+        return _predict_many(model, args)
+    if args.id:
+        raise RnnkitError(f"--id is for models of several series; {str(args.model)!r} holds one.")
     future_x = None
     horizon = args.horizon or 12
     if args.csv is not None:
         time = args.time or model.time_column_
-        data, future_x = load_csv(args.csv, model.target_name_, time,
+        data, future_x = load_csv(args.csv, args.target or model.target_name_, time,
                                   list(model.feature_names_), args.fill)
         model.update(data)
     if future_x is not None and args.horizon is None:
@@ -575,14 +671,47 @@ def cmd_predict(args: argparse.Namespace) -> int:
     label = model.time_column_ or "step"
     frame = forecast.to_frame("forecast")
     frame.index.name = label
-    if args.format == "json":
-        records = [{label: (k.isoformat() if hasattr(k, "isoformat") else int(k)),
-                    "forecast": float(v)} for k, v in forecast.items()]
-        text = json.dumps({"target": model.target_name_, "forecasts": records}, indent=2) + "\n"
-    else:
-        text = frame.to_csv()
-    _write_output(text, args.output, f"{len(forecast)} forecasts")
+    _write_forecasts(frame.reset_index(), args, {"target": model.target_name_})
     return 0
+
+
+def _predict_many(model: Any, args: argparse.Namespace) -> int:
+    """`rnnkit predict` with a model of several series: forecasts of each, in long form."""
+    import pandas as pd
+
+    from rnnkit.data.series import load_long_csv
+    from rnnkit.errors import RnnkitError
+
+    recent = None
+    if args.csv is not None:
+        if not (args.id and args.target):
+            raise RnnkitError(f"{str(args.model)!r} forecasts several series: name the columns "
+                              "of --csv with --id (the series) and --target (the values), and "
+                              "--time (the dates) if it has them.")
+        if model.time_column_ and not args.time:
+            raise RnnkitError(f"{str(args.model)!r} was trained on dated series: name the date "
+                              "column of --csv with --time.")
+        recent = {key: pd.Series(data.target, index=data.index) for key, data in
+                  load_long_csv(args.csv, args.id, args.target, args.time, args.fill)}
+    forecast = model.forecast(args.horizon or 12, y=recent)
+    names = {"unique_id": args.id or "unique_id", "ds": args.time or "ds"}
+    _write_forecasts(forecast.rename(columns=names), args, {"series": forecast["unique_id"]
+                                                            .nunique()})
+    return 0
+
+
+def _write_forecasts(frame: Any, args: argparse.Namespace, about: dict[str, Any]) -> None:
+    """Forecasts (one row each) to --output or standard output, as CSV or JSON."""
+    if args.format == "json":
+        def plain(value: Any) -> Any:
+            return value.isoformat() if hasattr(value, "isoformat") else (
+                value.item() if hasattr(value, "item") else value)
+
+        records = [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+        text = json.dumps(about | {"forecasts": records}, indent=2) + "\n"
+    else:
+        text = frame.to_csv(index=False)
+    _write_output(text, args.output, f"{len(frame)} forecasts")
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

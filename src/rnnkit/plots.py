@@ -11,16 +11,20 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["plot_confusion", "plot_forecast", "plot_history", "plot_test"]
+__all__ = ["plot_confusion", "plot_forecast", "plot_history", "plot_many", "plot_test"]
 
 
-def _figure(width: float = 10, height: float = 4.5):
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(width, height), dpi=110)
+    return plt
+
+
+def _figure(width: float = 10, height: float = 4.5):
+    fig, ax = _pyplot().subplots(figsize=(width, height), dpi=110)
     ax.grid(alpha=0.3)
     return fig, ax
 
@@ -82,14 +86,8 @@ def plot_confusion(confusion: pd.DataFrame, path: str | Path, title: str = "") -
     return _save(fig, path)
 
 
-def plot_test(series: pd.Series, predictions: pd.DataFrame, path: str | Path,
-              boundaries: dict[str, Any] | None = None, title: str = "") -> Path:
-    """The whole series, each model's one-step forecasts of the test points, and the split.
-
-    ``predictions`` is :attr:`ForecastEvaluation.predictions` (``actual`` plus one column per
-    model); ``boundaries`` maps a label (e.g. ``"test starts"``) to an index value.
-    """
-    fig, ax = _figure()
+def _draw_test(ax: Any, series: pd.Series, predictions: pd.DataFrame,
+               boundaries: dict[str, Any] | None) -> None:
     ax.plot(series.index, series.to_numpy(), color="black", linewidth=1.2, label="actual")
     styles = {"naive": ":", "seasonal naive": "--"}
     if {"lower", "upper"} <= set(predictions.columns):
@@ -102,16 +100,9 @@ def plot_test(series: pd.Series, predictions: pd.DataFrame, path: str | Path,
     for j, (label, at) in enumerate((boundaries or {}).items()):
         ax.axvline(at, color="grey", linestyle=["-", "-."][j % 2], alpha=0.8, label=label)
     ax.set_ylabel(str(series.name or "value"))
-    ax.set_title(title or "Actual vs one-step-ahead forecasts on the test period")
-    ax.legend(loc="upper left")
-    return _save(fig, path)
 
 
-def plot_forecast(series: pd.Series, forecast: pd.Series | pd.DataFrame, path: str | Path,
-                  title: str = "") -> Path:
-    """The observed series and the forecast beyond its end (with its interval, if given as a
-    DataFrame with ``forecast``, ``lower`` and ``upper``)."""
-    fig, ax = _figure()
+def _draw_forecast(ax: Any, series: pd.Series, forecast: pd.Series | pd.DataFrame) -> None:
     ax.plot(series.index, series.to_numpy(), color="black", linewidth=1.2, label="observed")
     if isinstance(forecast, pd.DataFrame):
         ax.fill_between(forecast.index, forecast["lower"].to_numpy(),
@@ -122,6 +113,59 @@ def plot_forecast(series: pd.Series, forecast: pd.Series | pd.DataFrame, path: s
             label=f"forecast ({len(forecast)} steps)")
     ax.axvline(series.index[-1], color="grey", linestyle="--", alpha=0.8, label="end of data")
     ax.set_ylabel(str(series.name or "value"))
+
+
+def plot_test(series: pd.Series, predictions: pd.DataFrame, path: str | Path,
+              boundaries: dict[str, Any] | None = None, title: str = "") -> Path:
+    """The whole series, each model's one-step forecasts of the test points, and the split.
+
+    ``predictions`` is :attr:`ForecastEvaluation.predictions` (``actual`` plus one column per
+    model); ``boundaries`` maps a label (e.g. ``"test starts"``) to an index value.
+    """
+    fig, ax = _figure()
+    _draw_test(ax, series, predictions, boundaries)
+    ax.set_title(title or "Actual vs one-step-ahead forecasts on the test period")
+    ax.legend(loc="upper left")
+    return _save(fig, path)
+
+
+def plot_forecast(series: pd.Series, forecast: pd.Series | pd.DataFrame, path: str | Path,
+                  title: str = "") -> Path:
+    """The observed series and the forecast beyond its end (with its interval, if given as a
+    DataFrame with ``forecast``, ``lower`` and ``upper``)."""
+    fig, ax = _figure()
+    _draw_forecast(ax, series, forecast)
     ax.set_title(title or "Forecast beyond the data")
     ax.legend(loc="upper left")
+    return _save(fig, path)
+
+
+def plot_many(series: dict[Any, pd.Series], per_series: pd.DataFrame, path: str | Path,
+              kind: str, title: str = "", max_series: int = 6) -> Path:
+    """One panel per series (the first ``max_series``) of a model of several series.
+
+    ``per_series`` is long, with a ``unique_id`` column: the test predictions
+    (``kind="test"``, indexed by time, as :meth:`Forecaster.evaluate` gives them) or the
+    forecasts (``kind="forecast"``, with a ``ds`` column, as :meth:`Forecaster.forecast`
+    gives them).
+    """
+    keys = list(series)[:max_series]
+    columns = 2 if len(keys) > 1 else 1
+    rows = -(-len(keys) // columns)
+    fig, axes = _pyplot().subplots(rows, columns, figsize=(6 * columns, 3 * rows), dpi=110,
+                             squeeze=False)
+    for ax, key in zip(axes.flat, keys, strict=False):
+        part = per_series[per_series["unique_id"] == key].drop(columns="unique_id")
+        ax.grid(alpha=0.3)
+        if kind == "test":
+            _draw_test(ax, series[key], part, {"test starts": part.index[0]})
+        else:
+            part = part.set_index("ds")
+            _draw_forecast(ax, series[key], part if "lower" in part else part["forecast"])
+        ax.set_title(str(key), fontsize=10)
+    for ax in list(axes.flat)[len(keys):]:
+        ax.set_visible(False)
+    axes.flat[0].legend(loc="upper left", fontsize=7)
+    shown = f"the first {len(keys)} of {len(series)} series" if len(series) > len(keys) else ""
+    fig.suptitle(" — ".join(t for t in (title, shown) if t))
     return _save(fig, path)
