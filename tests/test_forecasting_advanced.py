@@ -220,8 +220,47 @@ def test_backtest_windows_never_touch_the_test_period(seasonal_series, tiny_para
     assert result["last"].max() == n - 12 - 1  # the last window ends right before the test
     assert seen == [n - 12 - 6 - 8, n - 12 - 6 - 4, n - 12 - 6]  # each fit sees its past only
     assert set(result.columns) >= {"RMSE", "MAE", "sMAPE", "MASE", "origin"}
-    with pytest.raises(RnnkitError, match="too short for 40 windows"):
+    # every window scores the baselines from the same origin beside the network
+    assert result["model"].tolist() == ["GRU", "naive", "seasonal naive"] * 3
+    last = result[result["window"] == 2].set_index("model")
+    y = seasonal_series.to_numpy()
+    origin = n - 12 - 6
+    # a trend of 0.5 a month: last year's value is 6 below, the last value 0.5..3 off
+    assert last.loc["seasonal naive", "MAE"] == pytest.approx(6.0)
+    assert last.loc["naive", "MAE"] == pytest.approx(np.abs(y[origin:origin + 6]
+                                                            - y[origin - 1]).mean())
+    with pytest.raises(RnnkitError, match=r"\(96 values\) is too short for 40 windows of 6 "
+                                          r"steps 6 apart; use fewer"):
         backtest(Forecaster(**tiny_params), seasonal_series, horizon=6, n_windows=40)
+
+
+def test_backtest_of_many_series_cuts_each_before_its_own_end(tiny_params, monkeypatch):
+    t = np.arange(60)
+    lengths = {"a": 60, "b": 48, "c": 40}
+    frame = pd.concat([pd.DataFrame({
+        "unique_id": key, "ds": pd.date_range("2010-01-01", periods=n, freq="MS"),
+        "y": (10 + 20 * i) * (1 + 0.2 * np.sin(2 * np.pi * t[:n] / 12))})
+        for i, (key, n) in enumerate(lengths.items())])
+    seen = []
+    original = Forecaster.fit
+
+    def spy(self, y, X=None):
+        seen.append({key: len(values) for key, values in y.items()})
+        return original(self, y, X)
+
+    monkeypatch.setattr(Forecaster, "fit", spy)
+    result = backtest(Forecaster(**tiny_params), frame, horizon=6, n_windows=2, step=3, test=6)
+    # windows forecast from 15 and from 12 points before each series' end, never the last 6
+    assert seen == [{k: n - 15 for k, n in lengths.items()},
+                    {k: n - 12 for k, n in lengths.items()}]
+    assert result[["window", "model", "series", "from_end"]].values.tolist() == [
+        [0, "GRU", 3, 15], [0, "naive", 3, 15], [0, "seasonal naive", 3, 15],
+        [1, "GRU", 3, 12], [1, "naive", 3, 12], [1, "seasonal naive", 3, 12]]
+    # a pure season: last year's values are exact in every series
+    assert (result[result["model"] == "seasonal naive"]["RMSE"] < 1e-9).all()
+    with pytest.raises(RnnkitError, match=r"series 'c': the series \(40 values\) is too short "
+                                          r"for 5 windows"):
+        backtest(Forecaster(**tiny_params), frame, horizon=6, n_windows=5, step=8, test=6)
 
 
 def test_interval_coverage_on_a_gaussian_series_is_near_nominal():

@@ -74,6 +74,22 @@ def naive_forecasts(values: np.ndarray, positions: np.ndarray, season_length: in
     return out
 
 
+def naive_paths(history: np.ndarray, horizon: int, season_length: int
+                ) -> dict[str, np.ndarray]:
+    """Multi-step baselines from the end of ``history``: its last value held, and its last
+    season repeated (when it holds a whole season).
+
+    >>> {k: f.tolist() for k, f in naive_paths(np.arange(8.0), 3, 4).items()}
+    {'naive': [7.0, 7.0, 7.0], 'seasonal naive': [4.0, 5.0, 6.0]}
+    """
+    history = np.asarray(history, dtype=np.float64)
+    out = {"naive": np.full(horizon, history[-1])}
+    m = max(season_length, 1)
+    if 1 < m <= len(history):
+        out["seasonal naive"] = history[len(history) - m + np.arange(horizon) % m]
+    return out
+
+
 def metrics_table(actual: np.ndarray, predictions: Mapping[str, np.ndarray], scale: float
                   ) -> pd.DataFrame:
     """One row per model (the first is the one being judged), one column per metric."""

@@ -34,9 +34,10 @@ from rnnkit.data.scalers import make_scaler, scaler_from_dict
 from rnnkit.data.series import (
     FILL_METHODS,
     SeriesData,
+    as_collection,
     as_series,
+    holds_many,
     infer_frequency,
-    long_series,
     season_length_for,
 )
 from rnnkit.data.transforms import TransformChain
@@ -410,25 +411,6 @@ class Forecaster(Estimator):
         return n_train
 
     # ------------------------------------------------------------------ input
-    def _collection(self, y: Any, X: Any, fill: str | None) -> tuple[list[tuple[Any, SeriesData]],
-                                                                     bool]:
-        """``[(key, series)]`` and whether the input holds several series."""
-        if not _holds_many(y):
-            return [(None, as_series(y, X, fill=fill))], False
-        if X is not None:
-            raise RnnkitError("feature columns (`X`) are not supported with several series.")
-        if isinstance(y, pd.DataFrame):
-            return long_series(y, fill), True
-        if not y:
-            raise RnnkitError("`y` is an empty dict; give at least one series.")
-        out = []
-        for key, values in y.items():
-            try:
-                out.append((_plain_key(key), as_series(values, fill=fill)))
-            except RnnkitError as exc:
-                raise RnnkitError(f"series {key!r}: {exc}") from None
-        return out, True
-
     # ------------------------------------------------------------------ fitting
     def fit(self, y: Any, X: Any = None) -> Forecaster:
         """Train on ``y`` (and feature columns ``X``); the last ``validation`` part validates.
@@ -440,7 +422,7 @@ class Forecaster(Estimator):
         p = self._validated_params()
         if p["normalize"] == "none":
             p["normalize"] = None
-        collection, multi = self._collection(y, X, p["fill"])
+        collection, multi = as_collection(y, X, p["fill"])
         first = collection[0][1]
         train_x, train_y, val_x, val_y, states, features_train = [], [], [], [], [], []
         full_x, full_y = [], []  # every window, validation part included (for `refit`)
@@ -729,7 +711,7 @@ class Forecaster(Estimator):
         if isinstance(y, SeriesData):
             self._remember(self._state(series), y)
             return self
-        if not _holds_many(y):
+        if not holds_many(y):
             state = self._state(series)
             self._remember(state, self._locate(state, self._as_data(y, X)))
             return self
@@ -742,7 +724,7 @@ class Forecaster(Estimator):
             raise RnnkitError("this model holds one series; pass it as a Series or an array, "
                               "not as several series.")
         states = []
-        for key, data in self._collection(y, X, self.fill)[0]:
+        for key, data in as_collection(y, X, self.fill)[0]:
             states.append(self._state(key))
             self._remember(states[-1], self._locate(states[-1], data))
         return states
@@ -817,7 +799,7 @@ class Forecaster(Estimator):
         self._check_fitted()
         level = Number(0.0, 1.0, low_open=True, high_open=True).check("level", level)
         if self.multi_:
-            collection, _ = self._collection(y, X, self.fill)
+            collection, _ = as_collection(y, X, self.fill)
         else:
             collection = [(None, self._as_data(y, X))]
         tables, frames, covered = [], [], []
@@ -869,7 +851,7 @@ class Forecaster(Estimator):
         steps = PositiveInt().check("steps", steps)
         if level is not None:
             level = Number(0.0, 1.0, low_open=True, high_open=True).check("level", level)
-        if self.multi_ and series is None and (y is None or _holds_many(y)):
+        if self.multi_ and series is None and (y is None or holds_many(y)):
             states = self.series_ if y is None else self._update_many(y, X)
             parts = []
             for state in states:
@@ -1007,15 +989,6 @@ def _pooled(states: list[_Series]) -> list[list[float]]:
     return [[r / s.mase_scale for s in states
              if np.isfinite(s.mase_scale) and s.mase_scale > 0 and len(s.residuals) > k
              for r in s.residuals[k]] for k in range(steps)]
-
-
-def _holds_many(y: Any) -> bool:
-    """Whether ``y`` is several series: a dict, or a long DataFrame with ``unique_id``."""
-    return isinstance(y, dict) or (isinstance(y, pd.DataFrame) and "unique_id" in y.columns)
-
-
-def _plain_key(key: Any) -> Any:
-    return key.item() if isinstance(key, np.generic) else key
 
 
 def _label_to_json(label: Any) -> Any:

@@ -23,8 +23,8 @@ import pandas as pd
 
 from rnnkit.errors import RnnkitError
 
-__all__ = ["FILL_METHODS", "SeriesData", "as_series", "infer_frequency", "load_csv",
-           "load_long_csv", "long_series", "season_length_for"]
+__all__ = ["FILL_METHODS", "SeriesData", "as_collection", "as_series", "holds_many",
+           "infer_frequency", "load_csv", "load_long_csv", "long_series", "season_length_for"]
 
 FILL_METHODS = ("ffill", "interpolate")
 _MAX_ROWS_SHOWN = 5
@@ -207,7 +207,7 @@ def long_series(frame: pd.DataFrame, fill: str | None = None,
     out = []
     for key, rows in frame.groupby(id_column, sort=True).indices.items():
         rows = rows[np.argsort(order_by[rows], kind="stable")]
-        key = key.item() if isinstance(key, np.generic) else key
+        key = _plain(key)
 
         def where(row: int, rows: np.ndarray = rows) -> str:
             return describe(int(rows[row]))
@@ -225,6 +225,42 @@ def long_series(frame: pd.DataFrame, fill: str | None = None,
             raise RnnkitError(f"series {key!r}: {exc}") from None
         out.append((key, data))
     return out
+
+
+def _plain(key: Any) -> Any:
+    """A NumPy scalar key as the Python value it holds (JSON-friendly)."""
+    return key.item() if isinstance(key, np.generic) else key
+
+
+def holds_many(y: Any) -> bool:
+    """Whether ``y`` is several series: a dict, or a long DataFrame with ``unique_id``."""
+    return isinstance(y, dict) or (isinstance(y, pd.DataFrame) and "unique_id" in y.columns)
+
+
+def as_collection(y: Any, X: Any = None, fill: str | None = None
+                  ) -> tuple[list[tuple[Any, SeriesData]], bool]:
+    """``([(key, series)], several)``: one series (key ``None``) or several (a long
+    ``unique_id``/``ds``/``y`` DataFrame or a dict of Series), each validated.
+
+    >>> series, several = as_collection({"a": [1.0, 2.0], "b": [3.0]})
+    >>> [key for key, _ in series], several
+    (['a', 'b'], True)
+    """
+    if not holds_many(y):
+        return [(None, as_series(y, X, fill=fill))], False
+    if X is not None:
+        raise RnnkitError("feature columns (`X`) are not supported with several series.")
+    if isinstance(y, pd.DataFrame):
+        return long_series(y, fill), True
+    if not y:
+        raise RnnkitError("`y` is an empty dict; give at least one series.")
+    out = []
+    for key, values in y.items():
+        try:
+            out.append((_plain(key), as_series(values, fill=fill)))
+        except RnnkitError as exc:
+            raise RnnkitError(f"series {key!r}: {exc}") from None
+    return out, True
 
 
 def load_long_csv(path: str | Path, id_column: str, target: str, time: str | None = None,
