@@ -320,3 +320,26 @@ def test_many_series_user_errors(tmp_path, stores_csv, capsys, args, message):
     assert main(["forecast", "--quiet", "--out", str(tmp_path / "o"), *args]) == 2
     err = capsys.readouterr().err
     assert err.startswith("rnnkit: error: ") and message in err, err
+
+
+def test_forecast_backtest_scores_windows_before_the_test_part(tmp_path, sales_csv, stores_csv,
+                                                               capsys):
+    out = tmp_path / "bt"
+    assert main(["forecast", "--csv", str(sales_csv), "--target", "sales", "--time", "date",
+                 "--test", "12", "--horizon", "6", "--backtest", "3", "--backtest-step", "4",
+                 "--out", str(out), *FAST]) == 0
+    printed = capsys.readouterr().out
+    assert "Backtest: 3 origins 4 steps apart before the test part, 6 steps forecast" in printed
+    windows = pd.read_csv(out / "backtest.csv")
+    assert windows["model"].tolist() == ["LSTM", "naive", "seasonal naive"] * 3
+    assert windows["last"].max() == 60 - 12 - 1  # the test part is never forecast
+    assert "on RMSE" in printed.split("Trained")[0]  # the backtest's verdict
+    out = tmp_path / "bt_many"
+    assert main(["forecast", "--csv", str(stores_csv), "--id", "store", "--time", "month",
+                 "--target", "sales", "--test", "6", "--horizon", "3", "--backtest", "2",
+                 "--out", str(out), *FAST]) == 0
+    windows = pd.read_csv(out / "backtest.csv")
+    assert windows["series"].unique().tolist() == [3]
+    assert windows["from_end"].unique().tolist() == [6, 3]  # before each store's test part
+    assert main(["forecast", "--backtest", "40", "--out", str(tmp_path / "x"), *FAST]) == 2
+    assert "is too short for 40 windows of 12 steps 12 apart" in capsys.readouterr().err

@@ -111,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "stopping, or a count of last points (e.g. 24)")
     d.add_argument("--season-length", type=int,
                    help="seasonal period for seasonal naive and MASE (default: from the dates)")
+    d.add_argument("--backtest", type=int, default=0, metavar="N",
+                   help="first refit at N rolling origins before the test part and score "
+                        "--horizon-step forecasts from each next to the baselines (choose "
+                        "settings on these, not on the test part); writes backtest.csv")
+    d.add_argument("--backtest-step", type=int, metavar="STEPS",
+                   help="steps between backtest origins (default: --horizon)")
     m = f.add_argument_group("windows and forecasts")
     m.add_argument("--window", default="12",
                    help="past steps the network reads; several, comma-separated (e.g. 12,24,36), "
@@ -352,6 +358,7 @@ def _fit_and_report(fc: Any, y: Any, X: Any, full_y: Any, full_x: Any, future_x:
     from rnnkit.plots import plot_history
 
     _say(fc.summary(n_features=0 if X is None else X.shape[1]))
+    windows = _backtest(fc, y, X, args) if args.backtest else None
     fc.fit(y, X)
     h = fc.history_
     stop = "early stopping" if h.stopped_early else "all epochs"
@@ -368,6 +375,8 @@ def _fit_and_report(fc: Any, y: Any, X: Any, full_y: Any, full_x: Any, future_x:
         _say(f"warning: {w.message}")
     out = args.out
     fc.save(out)
+    if windows is not None:
+        windows.to_csv(out / "backtest.csv", index=False)
     evaluation.metrics.to_csv(out / "metrics.csv")
     h.to_frame().to_csv(out / "history.csv", index=False)
     plot_history(h.to_frame(), out / "loss.png", h.best_epoch,
@@ -375,10 +384,28 @@ def _fit_and_report(fc: Any, y: Any, X: Any, full_y: Any, full_x: Any, future_x:
     return evaluation, forecast
 
 
-def _say_outputs(out: Path) -> None:
+def _backtest(fc: Any, y: Any, X: Any, args: argparse.Namespace) -> Any:
+    """Rolling-origin scores of ``fc`` on the data before the test part, printed by model."""
+    from rnnkit.backtest import backtest
+    from rnnkit.evaluation import FORECAST_METRICS, verdict
+
+    step = args.backtest_step or args.horizon
+    _say(f"Backtest: {args.backtest} origins {step} steps apart before the test part, "
+         f"{args.horizon} steps forecast from each:")
+    windows = backtest(fc, y, X, horizon=args.horizon, n_windows=args.backtest, step=step)
+    mean = windows.groupby("model", sort=False)[list(FORECAST_METRICS)].mean()
+    _say(mean.to_string(float_format=lambda v: f"{v:,.3f}"))
+    _say()
+    _say(verdict(mean, "MASE" if args.id else "RMSE"))
+    _say()
+    return windows
+
+
+def _say_outputs(out: Path, backtest: bool) -> None:
     _say(f"Saved model: {out}/ (config.json, weights.safetensors, preprocessing.json)")
     _say(f"Plots: {out / 'test.png'}, {out / 'forecast.png'}, {out / 'loss.png'}")
-    _say(f"Tables: {out / 'metrics.csv'}, {out / 'test_predictions.csv'}, {out / 'history.csv'}")
+    tables = ["metrics.csv", "test_predictions.csv", "history.csv"] + ["backtest.csv"] * backtest
+    _say("Tables: " + ", ".join(str(out / t) for t in tables))
     _say(f"Forecast again later: rnnkit predict {out}")
 
 
@@ -393,6 +420,9 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
     # checked before training, which they would otherwise only reach after minutes
     PositiveInt().check("--horizon", args.horizon)
+    PositiveInt(minimum=0).check("--backtest", args.backtest)
+    if args.backtest_step is not None:
+        PositiveInt().check("--backtest-step", args.backtest_step)
     Number(0.0, 1.0, low_open=True, high_open=True).check("--level", args.level)
     if args.id:
         return _forecast_many(args)
@@ -446,7 +476,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
                   title=f"{fc.model_name}: {args.horizon}-step forecast ({args.strategy})")
     _say()
     _say(f"Forecast of the next {args.horizon} steps: {out / 'forecast.csv'}")
-    _say_outputs(out)
+    _say_outputs(out, bool(args.backtest))
     return 0
 
 
@@ -504,7 +534,7 @@ def _forecast_many(args: argparse.Namespace) -> int:
               title=f"{fc.model_name}: {args.horizon}-step forecasts ({args.strategy})")
     _say()
     _say(f"Forecasts of the next {args.horizon} steps of each series: {out / 'forecast.csv'}")
-    _say_outputs(out)
+    _say_outputs(out, bool(args.backtest))
     return 0
 
 
