@@ -213,6 +213,15 @@ def test_forecast_validation_as_a_count_from_the_command_line(tmp_path, sales_cs
     assert "train 36 (2015-01 .. 2017-12), validation 12 (2018-01 .. 2018-12)" in printed
 
 
+@pytest.mark.parametrize("given, expected", [([], 10), (["--reduce-lr", "3"], 3),
+                                             (["--reduce-lr", "0"], None)])
+def test_forecast_reduce_lr_reaches_the_model(tmp_path, sales_csv, given, expected):
+    out = tmp_path / "lr"
+    assert main(["forecast", "--csv", str(sales_csv), "--target", "sales", "--out", str(out),
+                 *given, *FAST]) == 0
+    assert Forecaster.load(out).reduce_lr_patience == expected
+
+
 def test_forecast_with_stl_and_several_window_lengths(tmp_path, sales_csv, capsys):
     out = tmp_path / "stl"
     assert main(["forecast", "--csv", str(sales_csv), "--target", "sales", "--time", "date",

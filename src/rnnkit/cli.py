@@ -47,7 +47,8 @@ def _preset_text(settings: dict[str, Any]) -> str:
 
 
 def _add_training_options(p: argparse.ArgumentParser, *, epochs: int | None,
-                          batch_size: int | None, patience: int | None) -> None:
+                          batch_size: int | None, patience: int | None,
+                          reduce_lr: int | None) -> None:
     g = p.add_argument_group("network and training")
     g.add_argument("--cell", default=None if epochs is None else "lstm",
                    choices=["rnn", "lstm", "gru"],
@@ -66,6 +67,9 @@ def _add_training_options(p: argparse.ArgumentParser, *, epochs: int | None,
     g.add_argument("--patience", type=int, default=patience,
                    help="early-stopping patience in epochs; best weights are restored "
                         f"(default: {patience or 3}; 0 disables)")
+    g.add_argument("--reduce-lr", type=int, default=reduce_lr, metavar="EPOCHS",
+                   help="halve the learning rate after this many epochs without improvement "
+                        f"(default: {reduce_lr or 2}; 0 disables)")
     g.add_argument("--clip-norm", type=float, default=1.0,
                    help="clip the gradient norm to this (default: %(default)s; 0 disables)")
     g.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
@@ -156,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--refit", action="store_true",
                    help="after early stopping, train again on all the data (validation part "
                         "included) for the best number of epochs")
-    _add_training_options(f, epochs=200, batch_size=16, patience=20)
+    _add_training_options(f, epochs=200, batch_size=16, patience=20, reduce_lr=10)
     f.add_argument("--out", type=Path, default=Path("runs/forecast"),
                    help="output directory: the saved model, plots and CSV tables")
     f.set_defaults(handler=cmd_forecast)
@@ -202,7 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
                                            "split on whitespace after dropping punctuation)")
     m.add_argument("--validation", type=float, help="stratified validation fraction "
                                                     "(default: 0.2)")
-    _add_training_options(c, epochs=None, batch_size=None, patience=None)
+    _add_training_options(c, epochs=None, batch_size=None, patience=None,
+                          reduce_lr=None)
     c.add_argument("--out", type=Path, default=Path("runs/classify"),
                    help="output directory (default: runs/classify)")
     c.set_defaults(handler=cmd_classify)
@@ -336,7 +341,8 @@ def _forecaster(args: argparse.Namespace) -> Any:
         scaler=None if args.scaler == "none" else args.scaler, ensemble=args.ensemble,
         validation=args.validation,
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-        loss=args.loss, patience=args.patience or None, clip_norm=args.clip_norm or None,
+        loss=args.loss, patience=args.patience or None, reduce_lr_patience=args.reduce_lr or None,
+        clip_norm=args.clip_norm or None,
         season_length=args.season_length, fill=args.fill, seed=args.seed, device=args.device,
         verbose=not args.quiet, refit=args.refit)
 
@@ -569,12 +575,15 @@ def cmd_classify(args: argparse.Namespace) -> int:
         "token_pattern": args.token_pattern, "validation": args.validation,
         "epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
         "patience": None if args.patience is None else (args.patience or None),
+        "reduce_lr_patience": None if args.reduce_lr is None else (args.reduce_lr or None),
         "clip_norm": args.clip_norm or None, "seed": args.seed, "device": args.device,
         "verbose": not args.quiet,
     }
     settings |= {k: v for k, v in given.items() if v is not None}
     if args.patience == 0:
         settings["patience"] = None
+    if args.reduce_lr == 0:
+        settings["reduce_lr_patience"] = None
     if args.one_hot:
         settings["embedding_dim"] = None
     clf = TextClassifier(**settings)
