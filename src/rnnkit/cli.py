@@ -351,9 +351,10 @@ def _preprocessing_text(args: argparse.Namespace, transform: str) -> str:
     normalized = {"last": "each window relative to its last level",
                   "mean": "each window relative to its mean level"}.get(args.normalize,
                                                                          "no window normalisation")
-    return (f"  target transform: {transform}; {normalized}; {args.scaler} scaling on the "
-            "training part" + (f"; median of {args.ensemble} networks" if args.ensemble > 1
-                               else ""))
+    scaled = ("no scaling" if args.scaler == "none"
+              else f"{args.scaler} scaling on the training part")
+    return (f"  target transform: {transform}; {normalized}; {scaled}"
+            + (f"; median of {args.ensemble} networks" if args.ensemble > 1 else ""))
 
 
 def _fit_and_report(fc: Any, y: Any, X: Any, full_y: Any, full_x: Any, future_x: Any,
@@ -396,8 +397,9 @@ def _backtest(fc: Any, y: Any, X: Any, args: argparse.Namespace) -> Any:
     from rnnkit.evaluation import FORECAST_METRICS, verdict
 
     step = args.backtest_step or args.horizon
-    _say(f"Backtest: {args.backtest} origins {step} steps apart before the test part, "
-         f"{args.horizon} steps forecast from each:")
+    origins = (f"{args.backtest} origins {step} steps apart" if args.backtest > 1
+               else "1 origin")
+    _say(f"Backtest: {origins} before the test part, {args.horizon} steps forecast from each:")
     windows = backtest(fc, y, X, horizon=args.horizon, n_windows=args.backtest, step=step)
     mean = windows.groupby("model", sort=False)[list(FORECAST_METRICS)].mean()
     _say(mean.to_string(float_format=lambda v: f"{v:,.3f}"))
