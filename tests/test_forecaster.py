@@ -217,3 +217,20 @@ def test_a_model_saved_before_the_linear_skip_loads_without_one(tmp_path, season
     loaded = Forecaster.load(tmp_path / "m")
     assert loaded.linear_skip is False and loaded.network_.skip is None
     pd.testing.assert_series_equal(loaded.forecast(3), fc.forecast(3))
+
+
+def test_mase_is_scaled_by_all_the_fitted_data_as_in_the_competitions(tiny_params):
+    """MASE's denominator is the in-sample seasonal-naive MAE over everything given to `fit`
+    (validation part included), so rnnkit's MASE of a forecast equals statsforecast's and the
+    M-competitions'. Growth that speeds up makes the validation part's steps larger."""
+    t = np.arange(72)
+    y = pd.Series(100 + 0.02 * t ** 2 + 10 * np.sin(2 * np.pi * t / 12),
+                  index=pd.date_range("2000-01-01", periods=72, freq="MS"))
+    fc = Forecaster(**tiny_params, validation=12).fit(y[:60])
+    fitted = y.to_numpy()[:60]
+    scale = np.abs(fitted[12:] - fitted[:-12]).mean()
+    assert fc.mase_scale_ == pytest.approx(scale)
+    assert fc.mase_scale_ != pytest.approx(np.abs(fitted[12:48] - fitted[:36]).mean(), rel=0.05)
+    table = fc.evaluate(y).metrics
+    seasonal_naive_mae = np.abs(y.to_numpy()[60:] - y.to_numpy()[48:60]).mean()
+    assert table.loc["seasonal naive", "MASE"] == pytest.approx(seasonal_naive_mae / scale)

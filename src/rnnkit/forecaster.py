@@ -439,8 +439,10 @@ class Forecaster(Estimator):
             chain.fit(data.target[:n_train]).extend(data.target)
             z = chain.transform(data.target)
             scaler = make_scaler(p["scaler"]).fit(z[chain.lost:n_train, None])
+            # MASE's scale: in-sample over all the data fitted (validation part included), as
+            # in the M-competitions and statsforecast, so scores compare with theirs
             states.append(_Series(key, chain, scaler, data, mase_scale(
-                data.target[:n_train], season), season, freq, n_train, len(data),
+                data.target, season), season, freq, n_train, len(data),
                 data.index[-1], data.index[n_train - 1], []))
             features_train.append(data.features[:n_train])
         self.feature_scaler_ = make_scaler(p["scaler"]).fit(np.vstack(features_train))
