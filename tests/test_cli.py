@@ -72,6 +72,13 @@ def test_predict_csv_and_json(tmp_path, sales_csv, capsys):
     assert main(["predict", str(out), "--format", "json", "--horizon", "2"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["target"] == "sales" and len(payload["forecasts"]) == 2
+    assert main(["predict", str(out), "--horizon", "2", "--level", "0.8"]) == 0
+    banded = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert banded.columns.tolist() == ["date", "forecast", "lower", "upper"]
+    assert (banded["lower"] < banded["forecast"]).all() and (
+        banded["forecast"] < banded["upper"]).all()
+    assert main(["predict", str(out), "--level", "80"]) == 2
+    assert "`--level` must be a number in (0, 1)" in capsys.readouterr().err
     assert main(["summary", str(out)]) == 0
     assert "Trainable params" in capsys.readouterr().out
 
@@ -297,6 +304,9 @@ def test_forecast_many_series_from_a_long_csv_then_predict(tmp_path, stores_csv,
     assert main(["predict", str(out), "--horizon", "4"]) == 0
     again = pd.read_csv(io.StringIO(capsys.readouterr().out))
     np.testing.assert_allclose(again["forecast"], forecast["forecast"])
+    assert main(["predict", str(out), "--horizon", "4", "--level", "0.9"]) == 0
+    again = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    np.testing.assert_allclose(again[["lower", "upper"]], forecast[["lower", "upper"]])
     assert main(["predict", str(out), "--csv", str(stores_csv), "--id", "store",
                  "--target", "sales"]) == 2
     assert "name the date column of --csv with --time" in capsys.readouterr().err

@@ -227,7 +227,10 @@ def build_parser() -> argparse.ArgumentParser:
                                     "one used in training; needed for several series)")
     p.add_argument("--id", help="forecaster of several series: the series column of --csv")
     p.add_argument("--fill", choices=["ffill", "interpolate"], help="fill missing values")
-    p.add_argument("--horizon", type=int, help="steps to forecast (default: as in training)")
+    p.add_argument("--horizon", type=int, help="steps to forecast (default: 12, or as many as "
+                                                "the future feature rows in --csv)")
+    p.add_argument("--level", type=float, help="forecaster: add lower and upper columns, a "
+                                               "prediction interval at this level (e.g. 0.9)")
     p.add_argument("--format", choices=["csv", "json"], default="csv", help="output format")
     p.add_argument("--output", type=Path, help="write here instead of standard output")
     p.set_defaults(handler=cmd_predict)
@@ -682,7 +685,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from rnnkit.classifier import TextClassifier
     from rnnkit.data.series import load_csv
     from rnnkit.errors import RnnkitError
+    from rnnkit.validation import Number
 
+    if args.level is not None:
+        Number(0.0, 1.0, low_open=True, high_open=True).check("--level", args.level)
     model = rnnkit.load(str(args.model))
     if isinstance(model, TextClassifier):
         return _predict_texts(model, args)
@@ -706,12 +712,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
                           f"it has {len(future_x)}.")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        forecast = model.forecast(horizon, X_future=future_x)
+        forecast = model.forecast(horizon, X_future=future_x, level=args.level)
     for w in caught:
         print(f"warning: {w.message}", file=sys.stderr)
-    label = model.time_column_ or "step"
-    frame = forecast.to_frame("forecast")
-    frame.index.name = label
+    frame = forecast if args.level else forecast.to_frame("forecast")
+    frame.index.name = model.time_column_ or "step"
     _write_forecasts(frame.reset_index(), args, {"target": model.target_name_})
     return 0
 
@@ -734,7 +739,7 @@ def _predict_many(model: Any, args: argparse.Namespace) -> int:
                               "column of --csv with --time.")
         recent = {key: pd.Series(data.target, index=data.index) for key, data in
                   load_long_csv(args.csv, args.id, args.target, args.time, args.fill)}
-    forecast = model.forecast(args.horizon or 12, y=recent)
+    forecast = model.forecast(args.horizon or 12, y=recent, level=args.level)
     names = {"unique_id": args.id or "unique_id", "ds": args.time or "ds"}
     _write_forecasts(forecast.rename(columns=names), args, {"series": forecast["unique_id"]
                                                             .nunique()})
