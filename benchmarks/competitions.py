@@ -167,8 +167,8 @@ def main() -> None:
                                     if k != "verbose")
              + "; horizon = the competition's, direct output (unless set); intervals: "
                "rnnkit's conformal ones from all series' validation errors pooled in units of "
-               "each series' MASE scale, the statistical models' own; validation = the "
-               "last `horizon` "
+               "each series' seasonal-naive error on its training part, the statistical "
+               "models' own; validation = the last `horizon` "
                "points of each series long enough for one (shorter series train on all their "
                "values, or only get forecasts). Each seed is one ensemble (seeds seed, "
                "seed+1, ... for its networks); ± is the sd over "

@@ -295,8 +295,8 @@ def test_global_intervals_pool_scaled_errors_and_cover_near_nominal(tmp_path):
         part = out[out["unique_id"] == key]
         half = halves[key] = (part["upper"] - part["lower"]).to_numpy() / 2
         assert np.all((half > 1.0 * size) & (half < 3.0 * size)), (key, half)  # ≈ 1.645 σ
-        # one pooled quantile per step, rescaled: widths are in proportion to the MASE scale
-        ratio = fc._state(key).mase_scale / fc._state("a").mase_scale
+        # one pooled quantile per step, rescaled: widths are in proportion to the error scale
+        ratio = fc._state(key).error_scale / fc._state("a").error_scale
         np.testing.assert_allclose(half, halves["a"] * ratio)
         for origin in range(200, 256, 4):  # fresh points, forecast from fresh origins
             band = fc.forecast(4, y=pd.Series(full[key][:origin]), level=0.9, series=key)
@@ -390,7 +390,7 @@ def test_global_model_takes_series_too_short_for_validation_or_training():
     short, long = fc._state("short"), fc._state("long")
     assert short.residuals == []
     assert fc.interval_width(short, 1, 0.9) == pytest.approx(
-        fc.interval_width(long, 1, 0.9) * short.mase_scale / long.mase_scale)
+        fc.interval_width(long, 1, 0.9) * short.error_scale / long.error_scale)
 
 
 def test_global_model_pads_series_shorter_than_its_longest_window():

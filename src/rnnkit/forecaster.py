@@ -134,6 +134,9 @@ class _Series:
     fit_end: Any
     train_end: Any
     residuals: list[list[float]]  # validation |errors| of 1..K-step forecasts, for intervals
+    # the unit a global model pools those errors in: the seasonal-naive error over the
+    # training part alone, which is all the networks that made them had seen
+    error_scale: float = float("nan")
 
     def to_dict(self) -> dict[str, Any]:
         r = self.recent
@@ -143,6 +146,7 @@ class _Series:
                 "n_train": self.n_train, "n_fit": self.n_fit,
                 "fit_end": _label_to_json(self.fit_end),
                 "train_end": _label_to_json(self.train_end), "residuals": self.residuals,
+                "error_scale": self.error_scale,
                 "time_column": r.index.name,
                 "recent": {"index": [_label_to_json(v) for v in r.index],
                            "target": r.target.tolist(), "features": r.features.tolist(),
@@ -164,7 +168,9 @@ class _Series:
         return cls(d["key"], TransformChain.from_dict(d["transform"]),
                    scaler_from_dict(d["scaler"]), recent, d["mase_scale"], d["season_length"],
                    d["frequency"], d["n_train"], d["n_fit"], _label_from_json(d["fit_end"]),
-                   _label_from_json(d["train_end"]), d["residuals"])
+                   _label_from_json(d["train_end"]), d["residuals"],
+                   # models saved before MASE's scale took in the validation part kept this one
+                   d.get("error_scale", d["mase_scale"]))
 
 
 class Forecaster(Estimator):
@@ -443,7 +449,8 @@ class Forecaster(Estimator):
             # in the M-competitions and statsforecast, so scores compare with theirs
             states.append(_Series(key, chain, scaler, data, mase_scale(
                 data.target, season), season, freq, n_train, len(data),
-                data.index[-1], data.index[n_train - 1], []))
+                data.index[-1], data.index[n_train - 1], [],
+                mase_scale(data.target[:n_train], season)))
             features_train.append(data.features[:n_train])
         self.feature_scaler_ = make_scaler(p["scaler"]).fit(np.vstack(features_train))
         self.feature_names_ = first.feature_names
@@ -776,11 +783,11 @@ class Forecaster(Estimator):
         """Half-width of the conformal ``level`` interval ``step`` steps ahead (data units).
 
         One series: from its own validation errors. Several: from the errors of all series,
-        each divided by its MASE scale (its in-sample seasonal-naive error), times this
-        series' scale — a few validation errors per series would give a noisy quantile.
+        each divided by its in-sample seasonal-naive error on the training part, times this
+        series' — a few validation errors per series would give a noisy quantile.
         """
         pooled = getattr(self, "pooled_residuals_", [])
-        scale = state.mase_scale if pooled else 1.0
+        scale = state.error_scale if pooled else 1.0
         residuals = [r for r in (pooled or state.residuals) if len(r) >= 5]
         if not residuals or not np.isfinite(scale):
             return float("nan")
@@ -986,10 +993,10 @@ def _as_network(members: list[Any]) -> Any:
 
 
 def _pooled(states: list[_Series]) -> list[list[float]]:
-    """Every series' validation |errors| per step, in units of its MASE scale."""
+    """Every series' validation |errors| per step, in units of its ``error_scale``."""
     steps = max((len(s.residuals) for s in states), default=0)
-    return [[r / s.mase_scale for s in states
-             if np.isfinite(s.mase_scale) and s.mase_scale > 0 and len(s.residuals) > k
+    return [[r / s.error_scale for s in states
+             if np.isfinite(s.error_scale) and s.error_scale > 0 and len(s.residuals) > k
              for r in s.residuals[k]] for k in range(steps)]
 
 
