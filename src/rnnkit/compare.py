@@ -286,10 +286,9 @@ def _machine() -> dict[str, Any]:
 
 
 def _figures(runs: pd.DataFrame, summary: pd.DataFrame, out: Path) -> dict[str, Path]:
-    import matplotlib
+    from rnnkit.plots import headless_pyplot
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    plt = headless_pyplot()
 
     metric = runs.attrs["metric"]
     details = runs.attrs["details"]

@@ -159,10 +159,9 @@ def plot_explanation(trace: Trace, evolving: np.ndarray, path: str | Path, *, ti
                      evolving_label: str, series: np.ndarray | None = None) -> Path:
     """Heat map of the mean gates and state magnitude per step (last layer), under the
     prediction as it evolves step by step — and, for series, under the series itself."""
-    import matplotlib
+    from rnnkit.plots import headless_pyplot
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    plt = headless_pyplot()
 
     labels = trace.labels[0]
     steps = len(labels)
@@ -275,10 +274,9 @@ def gradient_flow(networks: dict[str, Any], x: Any) -> pd.DataFrame:
 
 def plot_gradient_flow(flow: pd.DataFrame, path: str | Path, title: str = "") -> Path:
     """One panel per model: gradient norm (log scale) against distance from the output."""
-    import matplotlib
+    from rnnkit.plots import headless_pyplot
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    plt = headless_pyplot()
 
     models = list(dict.fromkeys(flow["model"]))
     fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 3.8), dpi=110,

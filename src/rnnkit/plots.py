@@ -14,7 +14,8 @@ import pandas as pd
 __all__ = ["plot_confusion", "plot_forecast", "plot_history", "plot_many", "plot_test"]
 
 
-def _pyplot():
+def headless_pyplot() -> Any:
+    """``matplotlib.pyplot`` on the Agg backend: PNGs without a display."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -24,7 +25,7 @@ def _pyplot():
 
 
 def _figure(width: float = 10, height: float = 4.5):
-    fig, ax = _pyplot().subplots(figsize=(width, height), dpi=110)
+    fig, ax = headless_pyplot().subplots(figsize=(width, height), dpi=110)
     ax.grid(alpha=0.3)
     return fig, ax
 
@@ -152,8 +153,8 @@ def plot_many(series: dict[Any, pd.Series], per_series: pd.DataFrame, path: str 
     keys = list(series)[:max_series]
     columns = 2 if len(keys) > 1 else 1
     rows = -(-len(keys) // columns)
-    fig, axes = _pyplot().subplots(rows, columns, figsize=(6 * columns, 3 * rows), dpi=110,
-                             squeeze=False)
+    fig, axes = headless_pyplot().subplots(rows, columns, figsize=(6 * columns, 3 * rows),
+                                           dpi=110, squeeze=False)
     for ax, key in zip(axes.flat, keys, strict=False):
         part = per_series[per_series["unique_id"] == key].drop(columns="unique_id")
         ax.grid(alpha=0.3)
