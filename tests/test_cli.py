@@ -319,6 +319,15 @@ def test_forecast_many_series_from_a_long_csv_then_predict(tmp_path, stores_csv,
     assert [(r["store"], r["month"][:7]) for r in payload["forecasts"]] == [
         ("s2", "2019-01"), ("s2", "2019-02")]
 
+    assert main(["explain", str(out), "--csv", str(stores_csv), "--time", "month"]) == 2
+    assert "the series to explain with --series" in capsys.readouterr().err
+    assert main(["explain", str(out), "--csv", str(stores_csv), "--id", "store", "--time",
+                 "month", "--target", "sales", "--series", "s1", "--out",
+                 str(tmp_path / "why")]) == 0
+    trace = pd.read_csv(tmp_path / "why" / "trace.csv")
+    # s1 read whole: its 48 months, though the CSV's rows are shuffled
+    assert trace["label"].nunique() == 48 and trace["label"].max() == "2019-12-01"
+
 
 @pytest.mark.parametrize("args, message", [
     (["--id", "store"], "--id needs --csv and --target"),

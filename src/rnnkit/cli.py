@@ -295,6 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--csv", type=Path, help="series to explain (forecasters; same columns as "
                                             "in training)")
     e.add_argument("--time", help="date column in --csv (default: the one used in training)")
+    e.add_argument("--id", help="forecaster of several series: the series column of --csv")
+    e.add_argument("--target", help="forecaster of several series: the values column of --csv")
+    e.add_argument("--series", help="forecaster of several series: which one to explain")
     e.add_argument("--gradient-flow", action="store_true",
                    help="measure gradient norms per step instead of tracing gates")
     e.add_argument("--steps", type=int, default=100,
@@ -865,16 +868,30 @@ def cmd_explain(args: argparse.Namespace) -> int:
         if args.csv is None:
             raise RnnkitError("give the series to explain with --csv (same columns as in "
                               "training).")
-        from rnnkit.data.series import load_csv
-
-        data, _ = load_csv(args.csv, model.target_name_, args.time or model.time_column_,
-                           list(model.feature_names_), model.fill)
         import pandas as pd
 
+        from rnnkit.data.series import load_csv, load_long_csv
+
+        key = None
+        if model.multi_:
+            if not (args.id and args.target and args.series):
+                raise RnnkitError(f"{str(args.model)!r} forecasts several series: name the "
+                                  "columns of --csv with --id and --target (and --time), and "
+                                  "the series to explain with --series.")
+            found = {str(k): (k, d) for k, d in load_long_csv(args.csv, args.id, args.target,
+                                                               args.time, model.fill)}
+            if args.series not in found:
+                raise RnnkitError(f"--series: no series {args.series!r} in --csv; it has "
+                                  f"{', '.join(list(found)[:10])}" + (" …" if len(found) > 10
+                                                                      else "") + ".")
+            key, data = found[args.series]
+        else:
+            data, _ = load_csv(args.csv, model.target_name_, args.time or model.time_column_,
+                               list(model.feature_names_), model.fill)
         y = pd.Series(data.target, index=data.index, name=data.target_name)
         X = (pd.DataFrame(data.features, index=data.index, columns=list(data.feature_names))
              if data.feature_names else None)
-        files = explain_series(model, y, X, out)
+        files = explain_series(model, y, X, out, series=key)
     _say(f"Figure: {files['png']}\nPage: {files['html']}\nTrace: {files['csv']}")
     return 0
 

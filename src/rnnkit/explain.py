@@ -320,16 +320,20 @@ def explain_text(model: Any, text: str, out: str | Path) -> dict[str, Path]:
                   f"({evolving[-1]:.2f})", None)
 
 
-def explain_series(model: Any, y: Any, X: Any, out: str | Path) -> dict[str, Path]:
-    """Explain a :class:`~rnnkit.Forecaster` reading a series: the gates along time under the
-    series and the one-step forecast made after each step, in ``out``."""
-    trace = model.trace(y, X)
+def explain_series(model: Any, y: Any, X: Any, out: str | Path,
+                   series: Any = None) -> dict[str, Path]:
+    """Explain a :class:`~rnnkit.Forecaster` reading a series (for a model of several, the
+    one named by ``series``): the gates along time under the series and the one-step forecast
+    made after each step, in ``out``."""
+    trace = model.trace(y, X, series=series)
     data = model._as_data(y, X)
     steps = len(trace.labels[0])  # the series after the transform's lags
-    one_step = model.predict(y, X).to_numpy()  # the forecast of each point from its window
+    # the forecast of each point from its window
+    one_step = model.predict(y, X, series=series).to_numpy()
     evolving = np.concatenate([np.full(steps - len(one_step), np.nan), one_step])
+    name = data.target_name if series is None else series
     return _write(trace, evolving, out, "one-step forecast",
-                  f"{model.model_name} reading the series {data.target_name!r}",
+                  f"{model.model_name} reading the series {name!r}",
                   data.target[len(data) - steps:])
 
 

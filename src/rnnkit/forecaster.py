@@ -927,14 +927,15 @@ class Forecaster(Estimator):
         last = int(index[-1]) if len(index) and not isinstance(index, pd.DatetimeIndex) else -1
         return pd.RangeIndex(last + 1, last + 1 + steps)
 
-    def trace(self, y: Any, X: Any = None):
+    def trace(self, y: Any, X: Any = None, series: Any = None):
         """Every gate and state, per layer, direction and time step, of the network reading
         the whole of ``y`` (transformed and scaled, not window-normalised) as one sequence from
-        a zero state (see :class:`rnnkit.explain.Trace`); the first member of an ensemble."""
+        a zero state (see :class:`rnnkit.explain.Trace`); the first member of an ensemble.
+        A model of several series reads ``y`` as the one named by ``series``."""
         from rnnkit.explain import trace_network
 
         self._check_fitted()
-        state = self._state()
+        state = self._state(series)
         data = self._locate(state, self._as_data(y, X))
         space = self._space(state, data)
         labels = [v.strftime("%Y-%m-%d") if isinstance(v, pd.Timestamp) else str(v)
