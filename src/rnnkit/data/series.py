@@ -233,7 +233,11 @@ def _plain(key: Any) -> Any:
 
 
 def holds_many(y: Any) -> bool:
-    """Whether ``y`` is several series: a dict, or a long DataFrame with ``unique_id``."""
+    """Whether ``y`` is several series: a dict, or a long DataFrame with ``unique_id``.
+
+    >>> holds_many({"a": [1.0]}), holds_many([1.0, 2.0])
+    (True, False)
+    """
     return isinstance(y, dict) or (isinstance(y, pd.DataFrame) and "unique_id" in y.columns)
 
 
@@ -268,6 +272,12 @@ def load_long_csv(path: str | Path, id_column: str, target: str, time: str | Non
     """Read a CSV of many series in long form (one row per series and time step) into
     validated series, one per value of ``id_column``; errors name the CSV line. Without
     ``time``, each series' rows are taken in file order.
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "sales.csv"
+    >>> _ = path.write_text("store,sales\\na,1\\nb,5\\na,2\\n")
+    >>> [(key, data.target.tolist()) for key, data in load_long_csv(path, "store", "sales")]
+    [('a', [1.0, 2.0]), ('b', [5.0])]
     """
     frame = _read_csv(path, {"--id": [id_column], "--target": [target],
                              "--time": [time] if time else []})
