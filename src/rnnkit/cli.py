@@ -743,7 +743,8 @@ def _predict_many(model: Any, args: argparse.Namespace) -> int:
         recent = {key: pd.Series(data.target, index=data.index) for key, data in
                   load_long_csv(args.csv, args.id, args.target, args.time, args.fill)}
     forecast = model.forecast(args.horizon or 12, y=recent, level=args.level)
-    names = {"unique_id": args.id or "unique_id", "ds": args.time or "ds"}
+    names = {"unique_id": args.id or "unique_id",
+             "ds": args.time or ("ds" if model.time_column_ else "step")}
     _write_forecasts(forecast.rename(columns=names), args, {"series": forecast["unique_id"]
                                                             .nunique()})
     return 0
