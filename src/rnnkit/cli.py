@@ -101,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--time", help="column of dates/times (optional; gives dated forecasts)")
     d.add_argument("--id", help="column naming the series of a long CSV (one row per series and "
                                 "time step): train one global network across all of them, "
-                                "score and forecast each")
+                                "score and forecast each. Rows are put in --time order; "
+                                "without --time, each series' rows are taken in file order")
     d.add_argument("--features", type=_csv_list, default=[],
                    help="extra input columns, comma-separated (inputs only; the target stays "
                         "univariate). Trailing rows with features but an empty target are used "
