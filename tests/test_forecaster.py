@@ -234,3 +234,19 @@ def test_mase_is_scaled_by_all_the_fitted_data_as_in_the_competitions(tiny_param
     table = fc.evaluate(y).metrics
     seasonal_naive_mae = np.abs(y.to_numpy()[60:] - y.to_numpy()[48:60]).mean()
     assert table.loc["seasonal naive", "MASE"] == pytest.approx(seasonal_naive_mae / scale)
+
+
+def test_a_model_saved_before_error_scale_pools_errors_in_its_old_mase_scale(tmp_path,
+                                                                             tiny_params):
+    """Models saved before MASE took in the validation part stored the training part's scale
+    as mase_scale; that is the unit their pooled interval errors are in."""
+    y = {k: pd.Series(100 * (i + 1) + np.sin(np.arange(60) / 2) * (i + 1))
+         for i, k in enumerate("ab")}
+    Forecaster(**tiny_params, validation=12).fit(y).save(tmp_path / "m")
+    path = tmp_path / "m" / "preprocessing.json"
+    saved = json.loads(path.read_text())
+    for series in saved["series"]:
+        del series["error_scale"]
+    path.write_text(json.dumps(saved))
+    old = Forecaster.load(tmp_path / "m")
+    assert [s.error_scale for s in old.series_] == [s["mase_scale"] for s in saved["series"]]

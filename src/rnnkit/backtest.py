@@ -67,9 +67,9 @@ def backtest(estimator: Any, y: Any, X: Any = None, *, horizon: int, n_windows: 
         if several:
             model.fit({key: _pandas(data.slice(0, len(data) - offset))[0]
                        for key, data in collection})
-            forecasts = model.forecast(horizon)
-            tables = [_scores(model, key, data, len(data) - offset, horizon,
-                              forecasts[forecasts["unique_id"] == key]["forecast"].to_numpy())
+            paths = {key: part["forecast"].to_numpy()
+                     for key, part in model.forecast(horizon).groupby("unique_id", sort=False)}
+            tables = [_scores(model, key, data, len(data) - offset, horizon, paths[key])
                       for key, data in collection]
             table = pd.concat(tables).groupby(level=0, sort=False).mean()
             where = {"series": len(collection), "from_end": offset}

@@ -136,7 +136,7 @@ class _Series:
     residuals: list[list[float]]  # validation |errors| of 1..K-step forecasts, for intervals
     # the unit a global model pools those errors in: the seasonal-naive error over the
     # training part alone, which is all the networks that made them had seen
-    error_scale: float = float("nan")
+    error_scale: float
 
     def to_dict(self) -> dict[str, Any]:
         r = self.recent

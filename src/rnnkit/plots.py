@@ -150,6 +150,8 @@ def plot_many(series: dict[Any, pd.Series], per_series: pd.DataFrame, path: str 
     forecasts (``kind="forecast"``, with a ``ds`` column, as :meth:`Forecaster.forecast`
     gives them).
     """
+    if kind not in ("test", "forecast"):
+        raise ValueError(f"kind must be 'test' or 'forecast'; got {kind!r}")
     keys = list(series)[:max_series]
     columns = 2 if len(keys) > 1 else 1
     rows = -(-len(keys) // columns)
