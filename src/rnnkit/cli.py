@@ -644,6 +644,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 def _predict_texts(model: Any, args: argparse.Namespace) -> int:
     from rnnkit.errors import RnnkitError
+    from rnnkit.inference import classify
 
     texts = list(args.texts)
     if args.csv is not None:
@@ -651,12 +652,7 @@ def _predict_texts(model: Any, args: argparse.Namespace) -> int:
     if not texts:
         raise RnnkitError("give texts to classify: rnnkit predict MODEL \"some text\" ... "
                           "or --csv FILE --text-column COLUMN.")
-    proba = model.predict_proba(texts)
-    rows = []
-    for text, p in zip(texts, proba, strict=True):
-        best = int(p.argmax())
-        rows.append({"text": text, "label": model.classes_[best], "probability": float(p[best])}
-                    | {f"p_{c}": float(v) for c, v in zip(model.classes_, p, strict=True)})
+    rows = classify(model, texts)
     if args.format == "json":
         text_out = json.dumps(rows, indent=2) + "\n"
     else:
@@ -687,8 +683,9 @@ def _write_output(text: str, output: Path | None, what: str) -> None:
 def cmd_predict(args: argparse.Namespace) -> int:
     import rnnkit
     from rnnkit.classifier import TextClassifier
-    from rnnkit.data.series import load_csv
+    from rnnkit.data.series import load_csv, load_long_csv
     from rnnkit.errors import RnnkitError
+    from rnnkit.inference import forecast
     from rnnkit.validation import Number
 
     if args.level is not None:
@@ -698,42 +695,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
         return _predict_texts(model, args)
     if args.texts:
         raise RnnkitError(f"{str(args.model)!r} is a forecaster; it takes --csv, not texts.")
-    if model.multi_:
-        return _predict_many(model, args)
-    if args.id:
+    if args.id and not model.multi_:
         raise RnnkitError(f"--id is for models of several series; {str(args.model)!r} holds one.")
-    future_x = None
-    horizon = args.horizon or 12
-    if args.csv is not None:
-        time = args.time or model.time_column_
-        data, future_x = load_csv(args.csv, args.target or model.target_name_, time,
-                                  list(model.feature_names_), args.fill)
-        model.update(data)
-    if future_x is not None and args.horizon is None:
-        horizon = len(future_x)
-    if future_x is not None and len(future_x) < horizon:
-        raise RnnkitError(f"--horizon {horizon} needs {horizon} future feature rows in --csv; "
-                          f"it has {len(future_x)}.")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        forecast = model.forecast(horizon, X_future=future_x, level=args.level)
-    for w in caught:
-        print(f"warning: {w.message}", file=sys.stderr)
-    frame = forecast if args.level else forecast.to_frame("forecast")
-    frame.index.name = model.time_column_ or "step"
-    _write_forecasts(frame.reset_index(), args, {"target": model.target_name_})
-    return 0
-
-
-def _predict_many(model: Any, args: argparse.Namespace) -> int:
-    """`rnnkit predict` with a model of several series: forecasts of each, in long form."""
-    import pandas as pd
-
-    from rnnkit.data.series import load_long_csv
-    from rnnkit.errors import RnnkitError
-
-    recent = None
-    if args.csv is not None:
+    recent = future_x = None
+    if args.csv is not None and model.multi_:
         if not (args.id and args.target):
             raise RnnkitError(f"{str(args.model)!r} forecasts several series: name the columns "
                               "of --csv with --id (the series) and --target (the values), and "
@@ -741,28 +706,22 @@ def _predict_many(model: Any, args: argparse.Namespace) -> int:
         if model.time_column_ and not args.time:
             raise RnnkitError(f"{str(args.model)!r} was trained on dated series: name the date "
                               "column of --csv with --time.")
-        recent = {key: pd.Series(data.target, index=data.index) for key, data in
-                  load_long_csv(args.csv, args.id, args.target, args.time, args.fill)}
-    forecast = model.forecast(args.horizon or 12, y=recent, level=args.level)
-    names = {"unique_id": args.id or "unique_id",
-             "ds": args.time or ("ds" if model.time_column_ else "step")}
-    _write_forecasts(forecast.rename(columns=names), args, {"series": forecast["unique_id"]
-                                                            .nunique()})
-    return 0
-
-
-def _write_forecasts(frame: Any, args: argparse.Namespace, about: dict[str, Any]) -> None:
-    """Forecasts (one row each) to --output or standard output, as CSV or JSON."""
+        recent = load_long_csv(args.csv, args.id, args.target, args.time, args.fill)
+    elif args.csv is not None:
+        recent, future_x = load_csv(args.csv, args.target or model.target_name_,
+                                    args.time or model.time_column_,
+                                    list(model.feature_names_), args.fill)
+    result = forecast(model, recent, future_x, args.horizon, args.level, args.id, args.time)
+    for message in result.warnings:
+        print(f"warning: {message}", file=sys.stderr)
     if args.format == "json":
-        def plain(value: Any) -> Any:
-            return value.isoformat() if hasattr(value, "isoformat") else (
-                value.item() if hasattr(value, "item") else value)
+        from rnnkit.inference import to_records
 
-        records = [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
-        text = json.dumps(about | {"forecasts": records}, indent=2) + "\n"
+        text = json.dumps(result.about | {"forecasts": to_records(result.frame)}, indent=2) + "\n"
     else:
-        text = frame.to_csv(index=False)
-    _write_output(text, args.output, f"{len(frame)} forecasts")
+        text = result.frame.to_csv(index=False)
+    _write_output(text, args.output, f"{len(result.frame)} forecasts")
+    return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

@@ -281,13 +281,28 @@ def load_long_csv(path: str | Path, id_column: str, target: str, time: str | Non
     """
     frame = _read_csv(path, {"--id": [id_column], "--target": [target],
                              "--time": [time] if time else []})
+    return long_from_frame(frame, id_column, target, time, fill, line=_csv_line)
+
+
+def long_from_frame(frame: pd.DataFrame, id_column: str, target: str, time: str | None = None,
+                    fill: str | None = None, *,
+                    line: Callable[[int], str] = lambda row: f"row {row}"
+                    ) -> list[tuple[Any, SeriesData]]:
+    """Many series from a long table whose columns are named by the user (see
+    :func:`long_series`); without ``time`` each series' rows are taken in table order. Errors
+    name the row by ``line`` (and its date).
+
+    >>> frame = pd.DataFrame({"store": ["a", "b", "a"], "sales": [1.0, 5.0, 2.0]})
+    >>> [(key, data.target.tolist()) for key, data in long_from_frame(frame, "store", "sales")]
+    [('a', [1.0, 2.0]), ('b', [5.0])]
+    """
     labels = frame[time] if time else None
     if not time:
         time = "_position"
         frame = frame.assign(_position=np.arange(len(frame)))
 
-    def describe(row: int) -> str:  # data row 0 is line 2 of the file, after the header
-        return f"CSV line {row + 2}" + (f" ({labels.iloc[row]})" if labels is not None else "")
+    def describe(row: int) -> str:
+        return line(row) + (f" ({labels.iloc[row]})" if labels is not None else "")
 
     return long_series(frame, fill, describe, id_column=id_column, time=time, target=target)
 
@@ -327,6 +342,23 @@ def season_length_for(freq: str | None) -> int:
     return 1
 
 
+def require_columns(frame: pd.DataFrame, wanted: dict[str, list[str]], where: str) -> None:
+    """Refuse ``frame`` unless it has every column ``wanted`` by each option (named in the error).
+
+    >>> require_columns(pd.DataFrame({"y": [1]}), {"--target": ["sales"]}, "'a.csv'")
+    Traceback (most recent call last):
+    rnnkit.errors.RnnkitError: --target: no column 'sales' in 'a.csv'; available columns: y.
+    """
+    columns = [str(c) for c in frame.columns]
+    for option, names in wanted.items():
+        unknown = [n for n in names if n not in columns]
+        if unknown:
+            raise RnnkitError(f"{option}: no column {unknown[0]!r} in {where}; available "
+                              f"columns: {', '.join(columns)}.")
+    if len(frame) == 0:
+        raise RnnkitError(f"{where} has a header but no rows.")
+
+
 def _read_csv(path: str | Path, wanted: dict[str, list[str]]) -> pd.DataFrame:
     """The CSV at ``path``, with the columns ``wanted`` by each option, and at least one row."""
     path = Path(path)
@@ -337,36 +369,49 @@ def _read_csv(path: str | Path, wanted: dict[str, list[str]]) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise RnnkitError(f"could not parse {str(path)!r} as CSV: {first}") from None
-    columns = [str(c) for c in frame.columns]
-    for option, names in wanted.items():
-        unknown = [n for n in names if n not in columns]
-        if unknown:
-            raise RnnkitError(f"{option}: no column {unknown[0]!r} in {str(path)!r}; available "
-                              f"columns: {', '.join(columns)}.")
-    if len(frame) == 0:
-        raise RnnkitError(f"{str(path)!r} has a header but no rows.")
+    require_columns(frame, wanted, repr(str(path)))
     return frame
+
+
+def _csv_line(row: int) -> str:
+    return f"CSV line {row + 2}"  # data row 0 is line 2 of the file, after the header
 
 
 def load_csv(path: str | Path, target: str, time: str | None = None,
              features: Sequence[str] = (), fill: str | None = None
              ) -> tuple[SeriesData, pd.DataFrame | None]:
-    """Read a CSV into a validated series, naming CSV lines in every error.
-
-    Trailing rows whose target is empty but whose features are present are the *known future*
-    of the features: they are returned separately (as a DataFrame) for forecasting.
+    """Read a CSV into a validated series, naming CSV lines in every error (see
+    :func:`series_from_frame`, which this is for a file).
     """
     frame = _read_csv(path, {"--target": [target], "--time": [time] if time else [],
                              "--features": list(features)})
+    return series_from_frame(frame, target, time, features, fill, line=_csv_line,
+                             where=repr(str(path)))
 
-    def describe(row: int) -> str:  # data row 0 is line 2 of the file, after the header
-        return f"CSV line {row + 2}" + (f" ({frame[time].iloc[row]})" if time else "")
+
+def series_from_frame(frame: pd.DataFrame, target: str, time: str | None = None,
+                      features: Sequence[str] = (), fill: str | None = None, *,
+                      line: Callable[[int], str] = lambda row: f"row {row}",
+                      where: str = "the data") -> tuple[SeriesData, pd.DataFrame | None]:
+    """One series from the columns of a table (``time`` holds dates, or rows are in order),
+    validated; errors name the row by ``line`` (and its date).
+
+    Trailing rows whose target is empty but whose features are present are the *known future*
+    of the features: they are returned separately (as a DataFrame) for forecasting.
+
+    >>> frame = pd.DataFrame({"month": ["2020-01", "2020-02"], "sales": [3.0, 4.0]})
+    >>> data, future = series_from_frame(frame, "sales", "month")
+    >>> data.target.tolist(), str(data.index[-1].date()), future
+    ([3.0, 4.0], '2020-02-01', None)
+    """
+    def describe(row: int) -> str:
+        return line(row) + (f" ({frame[time].iloc[row]})" if time else "")
 
     future = None
     if features:
         empty_target = frame[target].isna().to_numpy()
         if empty_target.all():
-            raise RnnkitError(f"column {target!r} in {str(path)!r} has no values.")
+            raise RnnkitError(f"column {target!r} in {where} has no values.")
         # argmin on the reversed mask finds the last present target: what follows is the future
         n_future = int(np.argmin(empty_target[::-1])) if empty_target[-1] else 0
         if n_future:
@@ -390,6 +435,6 @@ def load_csv(path: str | Path, target: str, time: str | None = None,
         n_past = len(frame)
         future = future[list(features)].reset_index(drop=True)
         future_data = as_series(np.zeros(len(future)), future, fill=None,
-                                describe_row=lambda r: f"CSV line {n_past + r + 2}")
+                                describe_row=lambda r: line(n_past + r))
         future = pd.DataFrame(future_data.features, columns=list(features))
     return data, future
