@@ -312,6 +312,23 @@ def build_parser() -> argparse.ArgumentParser:
                                             "runs/gradient-flow)")
     e.set_defaults(handler=cmd_explain)
 
+    v = sub.add_parser(
+        "serve", help="serve a saved model's predictions over HTTP (JSON)",
+        description="Load a saved model and answer HTTP requests until Ctrl+C: GET / describes "
+                    "the model with an example request, GET /health checks the server, POST "
+                    "/predict takes a JSON body and answers as 'rnnkit predict' does. A "
+                    "forecaster takes {\"horizon\": 12, \"level\": 0.9, \"rows\": [...]} "
+                    "(rows: the latest observations, with the columns used in training; all "
+                    "optional); a classifier takes {\"texts\": [...]}. Mistakes get status 400 "
+                    "and {\"error\": ...}; requests never change the model. There is no "
+                    "authentication: keep the default --host unless a proxy guards the server.")
+    v.add_argument("model", type=Path, help="a model directory")
+    v.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (0.0.0.0: every network interface)")
+    v.add_argument("--port", type=int, default=8000, help="port to listen on (0: any free one)")
+    v.add_argument("--quiet", action="store_true", help="no line per request")
+    v.set_defaults(handler=cmd_serve)
+
     s = sub.add_parser("summary", help="print a saved model's layers and parameter counts")
     s.add_argument("model", type=Path, help="a model directory")
     s.set_defaults(handler=cmd_summary)
@@ -898,6 +915,20 @@ def _gradient_flow(args: argparse.Namespace) -> int:
         _say(f"{name:>22}: gradient norm {near[name]:.3g} at the last step, "
              f"{far[name]:.3g} {steps - 1} steps back (ratio {far[name] / near[name]:.2g})")
     _say(f"Figure: {png}\nTable: {out / 'gradient_flow.csv'}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from rnnkit.serve import make_server
+
+    server = make_server(args.model, args.host, args.port, quiet=args.quiet)
+    # flushed at once: a script that starts the server waits for this line to learn the port
+    print(f"serving {server.model.model_name} from {args.model} at {server.url} "
+          f"(GET / for an example request; Ctrl+C stops)", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
     return 0
 
 

@@ -330,6 +330,20 @@ class Forecaster(Estimator):
         shortest, the rest padded) plus the transform's lags."""
         return (min(self._windows) if self.multi_ else self._window) + state.chain.lost
 
+    def min_history(self, series: Any = None) -> int:
+        """The fewest recent values :meth:`update` and ``forecast(y=...)`` accept for a series
+        (its window plus the transform's lags); the least over all series if none is named.
+
+        >>> from rnnkit import datasets
+        >>> fc = Forecaster(units=[4], dense=(), window=12, transform="log,diff12", epochs=1,
+        ...                 verbose=False).fit(datasets.airline())
+        >>> fc.min_history()
+        24
+        """
+        self._check_fitted()
+        states = self.series_ if series is None else [self._state(series)]
+        return min(self._needed(state) for state in states)
+
     @classmethod
     def _n_members(cls, params: dict[str, Any]) -> int:
         windows = cls._parameter_constraints["window"].check("window", params.get("window", 1))

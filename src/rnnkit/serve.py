@@ -1,0 +1,224 @@
+"""``rnnkit serve``: a saved model behind a small JSON-over-HTTP API (standard library only).
+
+* ``GET /`` — what the model is, and an example request.
+* ``GET /health`` — ``{"status": "ok"}`` while the server runs.
+* ``POST /predict`` — a JSON body in, forecasts or class probabilities out: the same numbers
+  and columns as ``rnnkit predict`` (both go through :mod:`rnnkit.inference`).
+
+A forecaster takes ``{"horizon": 12, "level": 0.9, "rows": [...]}``, every field optional:
+``rows`` are the latest observations, one object per row with the columns the model was
+trained on (``id``, ``target`` and ``time`` rename them); without them the forecast continues
+from the data the model was saved with. A classifier takes ``{"texts": ["...", ...]}``.
+Mistakes get status 400 and ``{"error": "..."}`` naming the field or row; requests never change
+the model.
+
+>>> from rnnkit import Forecaster, datasets
+>>> fc = Forecaster(cell="gru", units=[4], dense=(), window=12, epochs=1, verbose=False)
+>>> body = answer(fc.fit(datasets.airline()[:-12]), {"horizon": 2})
+>>> body["target"], [row["month"][:7] for row in body["forecasts"]]
+('passengers', ['1960-01', '1960-02'])
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from rnnkit.data.series import long_from_frame, require_columns, series_from_frame
+from rnnkit.errors import RnnkitError
+from rnnkit.inference import classify, forecast, to_records
+
+__all__ = ["ModelServer", "answer", "describe", "make_server"]
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 32 * 2**20  # a JSON body larger than this is refused before it is read
+FORECAST_FIELDS = ("horizon", "level", "rows", "id", "target", "time", "fill")
+TEXT_FIELDS = ("texts",)
+
+
+def _is_forecaster(model: Any) -> bool:
+    return hasattr(model, "multi_")
+
+
+def _columns(model: Any) -> dict[str, Any]:
+    """The column names a forecaster's rows carry by default: those it was trained on."""
+    if model.multi_:
+        return {"id": "unique_id", "target": model.series_[0].recent.target_name,
+                "time": model.time_column_}
+    return {"target": model.target_name_, "time": model.time_column_,
+            "features": list(model.feature_names_)}
+
+
+def describe(model: Any) -> dict[str, Any]:
+    """What ``GET /`` answers: the model, its inputs and an example ``POST /predict`` body."""
+    import rnnkit
+
+    about: dict[str, Any] = {"rnnkit": rnnkit.__version__, "estimator": type(model).__name__,
+                             "model": model.model_name}
+    if not _is_forecaster(model):
+        return about | {"classes": list(model.classes_),
+                        "predict": {"texts": ["A wonderful, moving film."]}}
+    columns = _columns(model)
+    example: dict[str, Any] = {"horizon": 12, "level": 0.9}
+    if model.multi_:
+        about["series"] = [state.key for state in model.series_]
+    else:
+        recent = model.series_[0].recent
+        example["rows"] = to_records(pd.DataFrame(
+            {**({columns["time"]: recent.index} if columns["time"] else {}),
+             columns["target"]: recent.target}
+            | {n: recent.features[:, i] for i, n in enumerate(columns["features"])}))
+    return about | {"columns": columns, "rows_needed": model.min_history(),
+                    "fields": list(FORECAST_FIELDS), "predict": example}
+
+
+def answer(model: Any, body: Any) -> dict[str, Any]:
+    """The answer to a ``POST /predict`` body (already parsed from JSON); a mistake in it
+    raises :class:`~rnnkit.errors.RnnkitError` naming the field or row."""
+    if not isinstance(body, dict):
+        raise RnnkitError(f"the body must be a JSON object; got a JSON {type(body).__name__}.")
+    allowed = FORECAST_FIELDS if _is_forecaster(model) else TEXT_FIELDS
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise RnnkitError(f"unknown field {unknown[0]!r}; this {type(model).__name__} takes "
+                          f"{', '.join(allowed)}.")
+    if not _is_forecaster(model):
+        texts = body.get("texts")
+        if not isinstance(texts, list):
+            raise RnnkitError("`texts` must be a list of strings, e.g. {\"texts\": [\"A "
+                              "wonderful, moving film.\"]}.")
+        return {"predictions": classify(model, texts)}
+    columns = _columns(model) | {k: body[k] for k in ("id", "target", "time") if k in body}
+    recent = future_x = None
+    if body.get("rows") is not None:
+        recent, future_x = _read_rows(model, body["rows"], columns, body.get("fill"))
+    result = forecast(model, recent, future_x, body.get("horizon"), body.get("level"),
+                      columns.get("id"), columns["time"])
+    return result.about | {"forecasts": to_records(result.frame), "warnings": result.warnings}
+
+
+def _read_rows(model: Any, rows: Any, columns: dict[str, Any], fill: Any) -> tuple[Any, Any]:
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+        raise RnnkitError("`rows` must be a non-empty list of objects, one per observation, "
+                          "e.g. [{\"" + str(columns["time"] or columns["target"]) + "\": ...}].")
+    if fill not in (None, "ffill", "interpolate"):
+        raise RnnkitError(f"`fill` must be null, 'ffill' or 'interpolate'; got {fill!r}.")
+    frame = pd.DataFrame(rows)
+    time = columns["time"]
+    wanted = {"target": [columns["target"]], "time": [time] if time else []}
+    if model.multi_:
+        require_columns(frame, {"id": [columns["id"]]} | wanted, "`rows`")
+        return long_from_frame(frame, columns["id"], columns["target"], time, fill,
+                               line=lambda row: f"rows[{row}]"), None
+    require_columns(frame, wanted | {"features": columns["features"]}, "`rows`")
+    return series_from_frame(frame, columns["target"], time, columns["features"], fill,
+                             line=lambda row: f"rows[{row}]", where="`rows`")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: ModelServer
+    server_version = "rnnkit"
+
+    def do_GET(self) -> None:  # the names http.server dispatches to
+        if self.path in ("/", "/info"):
+            self._send(HTTPStatus.OK, describe(self.server.model))
+        elif self.path == "/health":
+            self._send(HTTPStatus.OK, {"status": "ok"})
+        elif self.path == "/predict":
+            self._send(HTTPStatus.METHOD_NOT_ALLOWED, {"error": "POST a JSON body to /predict "
+                                                                "(GET / shows an example)."})
+        else:
+            self._not_found()
+
+    def do_POST(self) -> None:
+        if self.path != "/predict":
+            self._not_found()
+            return
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length <= 0 or length > MAX_BODY_BYTES:
+            self._send(HTTPStatus.BAD_REQUEST if length <= MAX_BODY_BYTES
+                       else HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                       {"error": f"send a JSON body of 1 byte to {MAX_BODY_BYTES // 2**20} MiB "
+                                 "with its Content-Length."})
+            self.close_connection = True
+            return
+        try:
+            body = json.loads(self.rfile.read(length))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            self._send(HTTPStatus.BAD_REQUEST, {"error": f"the body is not valid JSON: {exc}"})
+            return
+        try:
+            with self.server.lock:  # one prediction at a time: torch already uses every core
+                payload = answer(self.server.model, body)
+        except RnnkitError as exc:
+            self._send(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
+        except Exception:  # a bug, not a user mistake: log it whole, answer briefly
+            log.exception("POST /predict failed")
+            self._send(HTTPStatus.INTERNAL_SERVER_ERROR,
+                       {"error": "the server failed on this request; its log has the details."})
+        else:
+            self._send(HTTPStatus.OK, payload)
+
+    def _not_found(self) -> None:
+        self._send(HTTPStatus.NOT_FOUND, {"error": f"no {self.path!r} here; try GET /, "
+                                                   "GET /health or POST /predict."})
+
+    def _send(self, status: HTTPStatus, payload: dict[str, Any]) -> None:
+        data = (json.dumps(payload, indent=1) + "\n").encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if not self.server.quiet:
+            super().log_message(format, *args)
+
+
+class ModelServer(ThreadingHTTPServer):
+    """An HTTP server holding one loaded model; ``serve_forever()`` runs it.
+
+    >>> from rnnkit import Forecaster, datasets
+    >>> fc = Forecaster(cell="gru", units=[4], dense=(), window=12, epochs=1, verbose=False)
+    >>> server = ModelServer(fc.fit(datasets.airline()), ("127.0.0.1", 0), quiet=True)
+    >>> server.url.startswith("http://127.0.0.1:")
+    True
+    >>> server.server_close()
+    """
+
+    daemon_threads = True
+
+    def __init__(self, model: Any, address: tuple[str, int], quiet: bool = False) -> None:
+        super().__init__(address, _Handler)
+        self.model, self.quiet, self.lock = model, quiet, threading.Lock()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+
+def make_server(model_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,
+                quiet: bool = False) -> ModelServer:
+    """Load the model in ``model_dir`` and bind a server to ``host:port`` (port 0: any free
+    one); errors name the directory or the address."""
+    import rnnkit
+
+    model = rnnkit.load(str(model_dir))
+    try:
+        return ModelServer(model, (host, port), quiet)
+    except OSError as exc:
+        raise RnnkitError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose "
+                          "another --port (0 picks a free one) or --host.") from None
