@@ -438,7 +438,7 @@ def _say_outputs(out: Path, backtest: bool) -> None:
     _say(f"Plots: {out / 'test.png'}, {out / 'forecast.png'}, {out / 'loss.png'}")
     tables = ["metrics.csv", "test_predictions.csv", "history.csv"] + ["backtest.csv"] * backtest
     _say("Tables: " + ", ".join(str(out / t) for t in tables))
-    _say(f"Forecast again later: rnnkit predict {out}")
+    _say(f"Forecast again later: rnnkit predict {out}; serve it over HTTP: rnnkit serve {out}")
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:
@@ -655,7 +655,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
     _say(f"Saved model: {out}/ (config.json, weights.safetensors, preprocessing.json)")
     _say(f"Plots: {out / 'loss.png'}, {out / 'confusion.png'}; tables: {out / 'metrics.csv'}, "
          f"{out / 'confusion.csv'}, {out / 'history.csv'}")
-    _say(f"Try: rnnkit predict {out} \"A wonderful, moving film.\"")
+    _say(f"Try: rnnkit predict {out} \"A wonderful, moving film.\"; serve it over HTTP: "
+         f"rnnkit serve {out}")
     return 0
 
 
