@@ -1,5 +1,7 @@
 """Transforms, ensembles, intervals, backtests and global models."""
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,8 +9,10 @@ import torch
 
 from rnnkit import Forecaster
 from rnnkit.backtest import backtest
+from rnnkit.data.series import series_from_frame
 from rnnkit.data.transforms import TransformChain
 from rnnkit.errors import RnnkitError
+from rnnkit.inference import forecast
 
 
 @pytest.mark.parametrize("spec", ["log", "log1p", "boxcox", "diff", "diff12", "log,diff12",
@@ -119,6 +123,19 @@ def test_transform_errors_name_the_problem():
         TransformChain.parse("log").fit(np.array([1.0, -1.0, 2.0]))
 
 
+def test_values_outside_the_transform_domain_are_refused_by_row_not_forecast_as_nan(
+        seasonal_series, tiny_params):
+    bad = seasonal_series.copy()
+    bad.iloc[80] = 0.0
+    fc = Forecaster(transform="log", **tiny_params).fit(seasonal_series[:72])
+    message = r"transform 'log' needs a positive series; got 0 at row 80 \(2006-09-01\)"
+    for use in (fc.predict, fc.evaluate, fc.update, lambda y: fc.forecast(2, y=y)):
+        with pytest.raises(RnnkitError, match=message):
+            use(bad)
+    with pytest.raises(RnnkitError, match=message):  # in the validation part: not fitted on
+        Forecaster(transform="log", **tiny_params).fit(bad[:84])
+
+
 def test_log_transform_lets_a_trending_series_be_forecast(seasonal_series):
     """The tutorials' trap: test values above the training range. Log + window normalisation
     keeps the network in familiar territory; plain scaling does not."""
@@ -142,6 +159,11 @@ def test_seasonal_forecaster_places_any_slice_of_dated_data_in_the_seasonal_cycl
     # a slice that starts mid-cycle, before or after the training end, gives the same forecasts
     np.testing.assert_allclose(fc.predict(y[17:]), whole[whole.index >= y.index[17 + 6]])
     np.testing.assert_allclose(fc.predict(y[70:]), whole[whole.index >= y.index[76]])
+    # so is data parsed from a file or a request, as `rnnkit predict --csv` and `rnnkit serve`
+    # pass it (it once started at position 0 whatever its dates: half a cycle off here)
+    parsed, _ = series_from_frame(y[17:60].rename_axis("date").reset_index(), "sales", "date")
+    np.testing.assert_allclose(forecast(fc, parsed, horizon=3).frame["forecast"],
+                               copy.deepcopy(fc).forecast(3, y=y[17:60]), rtol=1e-12)
     fc.evaluate(y)
     ahead = fc.forecast(12)
     fc.save(tmp_path / "seasonal")

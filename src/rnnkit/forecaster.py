@@ -36,6 +36,7 @@ from rnnkit.data.series import (
     SeriesData,
     as_collection,
     as_series,
+    describe_rows,
     holds_many,
     infer_frequency,
     season_length_for,
@@ -451,6 +452,7 @@ class Forecaster(Estimator):
             season = p["season_length"] or season_length_for(freq)
             try:
                 chain = self._chain(self.transform, data.target, season)
+                chain.check(data.target, describe_rows(data.index))
                 n_train = (self._global_split(len(data), p, chain.lost) if multi else
                            self._check_length(len(data), p, lost=chain.lost))
             except RnnkitError as exc:
@@ -689,7 +691,10 @@ class Forecaster(Estimator):
 
     def _locate(self, state: _Series, data: SeriesData) -> SeriesData:
         """``data`` with ``start`` set to its first value's position in the series ``fit`` saw:
-        found from the dates, or (undated) the start of that series."""
+        found from the dates, or (undated) the start of that series. Values outside the
+        transform's domain (a log's non-positive ones) are refused here, where all new data
+        comes in."""
+        state.chain.check(data.target, describe_rows(data.index))
         if not state.chain.positional or not isinstance(data.index, pd.DatetimeIndex) or not \
                 isinstance(state.fit_end, pd.Timestamp):
             return data
@@ -731,8 +736,9 @@ class Forecaster(Estimator):
         (a long ``unique_id``/``ds``/``y`` DataFrame or a dict of Series, as for :meth:`fit`).
         """
         self._check_fitted()
-        if isinstance(y, SeriesData):
-            self._remember(self._state(series), y)
+        if isinstance(y, SeriesData):  # parsed already (CLI, server, evaluate): not located
+            state = self._state(series)
+            self._remember(state, self._locate(state, y))
             return self
         if not holds_many(y):
             state = self._state(series)

@@ -97,7 +97,12 @@ def _numeric_column(column: pd.Series, name: str, fill: str | None,
     return numeric.to_numpy(dtype=np.float64)
 
 
-def _default_describe(index: pd.Index) -> Callable[[int], str]:
+def describe_rows(index: pd.Index) -> Callable[[int], str]:
+    """How errors name row ``i`` of data with ``index``: its position, and its date or label.
+
+    >>> describe_rows(pd.date_range("2020-01-01", periods=3, freq="MS"))(2)
+    'row 2 (2020-03-01)'
+    """
     if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
         return lambda row: f"row {row}"
 
@@ -139,7 +144,7 @@ def as_series(y: Any, X: Any = None, *, fill: str | None = None,
     if len(series) == 0:
         raise RnnkitError("`y` is empty; a forecaster needs a series of observations.")
     index = series.index
-    describe = describe_row or _default_describe(index)
+    describe = describe_row or describe_rows(index)
     target_name = str(series.name) if series.name is not None else "y"
     target = _numeric_column(series.reset_index(drop=True), target_name, fill, describe)
 

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,18 +91,23 @@ class _Step:
         inside = (positions >= 0) & (positions < n)
         return np.where(inside, seasonal[np.clip(positions, 0, n - 1)], outside)
 
+    @property
+    def floor(self) -> float | None:
+        """The value this step's input must stay above (``None``: any value will do)."""
+        return {"log": 0.0, "boxcox": 0.0, "log1p": -1.0}.get(self.kind)
+
+    @property
+    def domain_text(self) -> str:
+        return (f"transform {self.name!r} needs "
+                + ("a positive series" if self.floor == 0 else "values above -1"))
+
     def fit(self, x: np.ndarray) -> None:
-        if self.kind in ("log", "boxcox"):
+        if self.floor is not None:
             finite = x[np.isfinite(x)]
-            if (finite <= 0).any():
-                raise RnnkitError(f"transform {self.name!r} needs a positive series; got a "
-                                  f"minimum of {finite.min():g}. Use 'log1p' for counts with "
-                                  "zeros, 'diff' or no transform.")
-        if self.kind == "log1p":
-            finite = x[np.isfinite(x)]
-            if (finite <= -1).any():
-                raise RnnkitError(f"transform 'log1p' needs values above -1; got a minimum of "
-                                  f"{finite.min():g}. Use 'diff' or no transform.")
+            if (finite <= self.floor).any():
+                instead = "'log1p' for counts with zeros, 'diff'" if self.floor == 0 else "'diff'"
+                raise RnnkitError(f"{self.domain_text}; got a minimum of {finite.min():g}. Use "
+                                  f"{instead} or no transform.")
         if self.kind == "boxcox":
             from scipy import stats
 
@@ -328,6 +334,27 @@ class TransformChain:
             step.fit(x)
             x = step.forward(x)
         return self
+
+    def check(self, y: np.ndarray, describe: Callable[[int], str] = lambda i: f"row {i}"
+              ) -> None:
+        """Refuse values of ``y`` outside the leading steps' domain (a log needs positive
+        values), naming the first by ``describe``: a silent NaN forecast would follow.
+
+        >>> TransformChain.parse("log,diff").check(np.array([3.0, 0.0]))
+        Traceback (most recent call last):
+        rnnkit.errors.RnnkitError: transform 'log' needs a positive series; got 0 at row 1.
+        """
+        x = np.asarray(y, dtype=np.float64)
+        for step in self.steps:
+            if step.floor is None:
+                return  # later steps' inputs depend on what they are fitted on
+            bad = np.flatnonzero(np.isfinite(x) & (x <= step.floor))
+            if len(bad):
+                raise RnnkitError(f"{step.domain_text}; got {x[bad[0]]:g} at "
+                                  f"{describe(int(bad[0]))}.")
+            if step.kind == "boxcox" and step.lmbda is None:
+                return  # not fitted yet: its output is unknown
+            x = step.forward(x)
 
     def extend(self, y: np.ndarray, start: int = 0) -> TransformChain:
         """Let stateful steps (``es``) take in the values of ``y`` after those they have seen
