@@ -136,6 +136,32 @@ def test_values_outside_the_transform_domain_are_refused_by_row_not_forecast_as_
         Forecaster(transform="log", **tiny_params).fit(bad[:84])
 
 
+def test_new_data_off_the_models_frequency_is_refused_not_misread(seasonal_series,
+                                                                   tiny_params):
+    y = seasonal_series
+    fc = Forecaster(**tiny_params).fit(y[:72])
+    gap = y[60:].drop(y.index[70])
+    with pytest.raises(RnnkitError, match=r"row 10 \(2005-12-01\) comes after 2005-10-01, whose "
+                                          r"next date is 2005-11-01\. Add the missing rows"):
+        fc.forecast(2, y=gap)
+    weekly = pd.Series(y[:20].to_numpy(), index=pd.date_range("2006-01-01", periods=20,
+                                                               freq="W"))
+    with pytest.raises(RnnkitError, match=r"frequency 'MS', as in training: row 1 \(2006-01-08\) "
+                                          r"comes after 2006-01-01, whose next date is 2006-02"):
+        fc.predict(weekly)
+    with pytest.raises(RnnkitError, match=r"the dates must fall on the model's frequency 'MS', "
+                                          r"as in training; row 0 \(2005-01-15\) does not"):
+        fc.predict(y[60:].set_axis(y.index[60:] + pd.Timedelta(days=14)))
+    np.testing.assert_array_equal(fc.predict(y[60:]), fc.predict(y)[-(36 - 6):])
+
+
+def test_fitting_unevenly_spaced_dates_warns_that_rows_are_read_as_steps(seasonal_series,
+                                                                         tiny_params):
+    with pytest.warns(UserWarning, match="the dates are not evenly spaced"):
+        fc = Forecaster(**tiny_params).fit(seasonal_series.drop(seasonal_series.index[30]))
+    assert fc.season_length_ == 1
+
+
 def test_log_transform_lets_a_trending_series_be_forecast(seasonal_series):
     """The tutorials' trap: test values above the training range. Log + window normalisation
     keeps the network in familiar territory; plain scaling does not."""

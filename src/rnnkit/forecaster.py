@@ -36,6 +36,7 @@ from rnnkit.data.series import (
     SeriesData,
     as_collection,
     as_series,
+    check_consecutive,
     describe_rows,
     holds_many,
     infer_frequency,
@@ -449,6 +450,14 @@ class Forecaster(Estimator):
         full_x, full_y = [], []  # every window, validation part included (for `refit`)
         for key, data in collection:
             freq = infer_frequency(data.index)
+            if freq is None and isinstance(data.index, pd.DatetimeIndex) and len(data) >= 3:
+                warnings.warn(
+                    (f"series {key!r}: " if multi else "") + "the dates are not evenly spaced "
+                    "(no frequency can be inferred from them), so rows are read as consecutive "
+                    "steps" + ("" if p["season_length"] else " and the seasonal period is 1 "
+                               "(pass season_length to set one)") + ". Missing dates? Add "
+                    "their rows with empty values and fill='ffill' or 'interpolate'.",
+                    UserWarning, stacklevel=2)
             season = p["season_length"] or season_length_for(freq)
             try:
                 chain = self._chain(self.transform, data.target, season)
@@ -694,7 +703,9 @@ class Forecaster(Estimator):
         found from the dates, or (undated) the start of that series. Values outside the
         transform's domain (a log's non-positive ones) are refused here, where all new data
         comes in."""
-        state.chain.check(data.target, describe_rows(data.index))
+        describe = describe_rows(data.index)
+        check_consecutive(data.index, state.freq, describe)
+        state.chain.check(data.target, describe)
         if not state.chain.positional or not isinstance(data.index, pd.DatetimeIndex) or not \
                 isinstance(state.fit_end, pd.Timestamp):
             return data

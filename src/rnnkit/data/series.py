@@ -332,6 +332,43 @@ _SEASONS = {"Y": 1, "A": 1, "Q": 4, "M": 12, "W": 52, "D": 7, "B": 5, "H": 24, "
             "T": 60, "min": 60}
 
 
+def check_consecutive(index: pd.Index, freq: str | None,
+                      describe: Callable[[int], str] | None = None) -> None:
+    """Refuse dates that do not follow each other at ``freq`` (a missing month, weekly data
+    for a monthly model): a network reads rows as consecutive steps, so a gap would silently
+    shift everything after it. Undated data, or no ``freq``, passes.
+
+    >>> dates = pd.to_datetime(["2020-01-01", "2020-02-01", "2020-04-01"])
+    >>> check_consecutive(dates, "MS")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    rnnkit.errors.RnnkitError: ... row 2 (2020-04-01) comes after 2020-02-01, whose next date \
+is 2020-03-01. ...
+    """
+    if not freq or not isinstance(index, pd.DatetimeIndex) or len(index) < 2:
+        return
+    expected = pd.date_range(index[0], periods=len(index), freq=freq)
+    if expected[0] != index[0]:  # a date off the frequency's grid (mid-month for "MS")
+        row = 0
+    else:
+        off = np.flatnonzero(expected.to_numpy() != index.to_numpy())
+        if not len(off):
+            return
+        row = int(off[0])
+    describe = describe or describe_rows(index)
+    day = "%Y-%m-%d %H:%M:%S"
+    if row == 0:
+        raise RnnkitError(f"the dates must fall on the model's frequency {freq!r}, as in "
+                          f"training; {describe(0)} does not (the next date on it is "
+                          f"{expected[0].strftime(day).removesuffix(' 00:00:00')}).")
+    raise RnnkitError(
+        f"the dates must follow each other at the model's frequency {freq!r}, as in training: "
+        f"{describe(row)} comes after "
+        f"{index[row - 1].strftime(day).removesuffix(' 00:00:00')}, whose next date is "
+        f"{expected[row].strftime(day).removesuffix(' 00:00:00')}. Add the missing rows (empty "
+        "values are filled with fill='ffill' or 'interpolate', CLI --fill) or resample the "
+        "data to this frequency.")
+
+
 def season_length_for(freq: str | None) -> int:
     """Length of the main seasonal cycle for a pandas frequency; 1 when there is none.
 
