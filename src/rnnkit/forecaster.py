@@ -700,9 +700,9 @@ class Forecaster(Estimator):
 
     def _locate(self, state: _Series, data: SeriesData) -> SeriesData:
         """``data`` with ``start`` set to its first value's position in the series ``fit`` saw:
-        found from the dates, or (undated) the start of that series. Values outside the
-        transform's domain (a log's non-positive ones) are refused here, where all new data
-        comes in."""
+        found from the dates, or (undated) the start of that series. All new data comes in
+        here, so here dates off the model's frequency and values outside the transform's domain
+        (a log's non-positive ones) are refused: either would give a silently wrong forecast."""
         describe = describe_rows(data.index)
         check_consecutive(data.index, state.freq, describe)
         state.chain.check(data.target, describe)
@@ -747,7 +747,7 @@ class Forecaster(Estimator):
         (a long ``unique_id``/``ds``/``y`` DataFrame or a dict of Series, as for :meth:`fit`).
         """
         self._check_fitted()
-        if isinstance(y, SeriesData):  # parsed already (CLI, server, evaluate): not located
+        if isinstance(y, SeriesData):  # parsed by the CLI or server (or located by evaluate)
             state = self._state(series)
             self._remember(state, self._locate(state, y))
             return self
