@@ -212,3 +212,16 @@ def test_the_cli_serves_a_saved_model_until_stopped(forecaster, tmp_path):
 def test_the_cli_names_a_missing_model_directory(tmp_path, capsys):
     assert main(["serve", str(tmp_path / "none")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_missing_intervals_are_json_null_with_a_warning_not_nan(seasonal_series, serve):
+    fc = Forecaster(**TINY, validation=3).fit(seasonal_series)  # too few errors for intervals
+    with pytest.warns(UserWarning, match="no prediction intervals: they need at least 5"):
+        assert fc.forecast(2, level=0.9)["lower"].isna().all()
+    request = urllib.request.Request(serve(fc) + "/predict", data=b'{"horizon": 2, "level": 0.9}')
+    with urllib.request.urlopen(request, timeout=30) as response:
+        text = response.read().decode()
+    # NaN is not JSON: strict parsers (browsers, jq) refuse it
+    body = json.loads(text, parse_constant=lambda word: pytest.fail(f"{word} in the answer"))
+    assert [r["lower"] for r in body["forecasts"]] == [None, None]
+    assert "no prediction intervals" in body["warnings"][0]

@@ -916,6 +916,10 @@ class Forecaster(Estimator):
         if level is None:
             return forecast
         widths = np.array([self.interval_width(state, k + 1, level) for k in range(steps)])
+        if np.isnan(widths).all():
+            warnings.warn("no prediction intervals: they need at least 5 validation errors per "
+                          "step, and this model kept fewer (give it a longer `validation` "
+                          "part); `lower` and `upper` are NaN.", UserWarning, stacklevel=3)
         return pd.DataFrame({"forecast": values, "lower": values - widths,
                              "upper": values + widths}, index=index)
 

@@ -14,6 +14,7 @@ numbers in the same columns.
 from __future__ import annotations
 
 import copy
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,13 +123,16 @@ def _forecast_many(model: Any, recent: Any, horizon: int | None, level: float | 
 
 
 def to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """The rows of ``frame`` as JSON-ready dicts (dates as ISO text, NumPy numbers as Python's).
+    """The rows of ``frame`` as JSON-ready dicts: dates as ISO text, NumPy numbers as Python's,
+    NaN as ``None`` (JSON has no NaN; ``json.dumps`` would write one no parser accepts).
 
-    >>> to_records(pd.DataFrame({"ds": pd.to_datetime(["2020-01-01"]), "forecast": [1.5]}))
-    [{'ds': '2020-01-01T00:00:00', 'forecast': 1.5}]
+    >>> to_records(pd.DataFrame({"ds": pd.to_datetime(["2020-01-01"]), "lower": [float("nan")]}))
+    [{'ds': '2020-01-01T00:00:00', 'lower': None}]
     """
     def plain(value: Any) -> Any:
-        return value.isoformat() if hasattr(value, "isoformat") else (
-            value.item() if hasattr(value, "item") else value)
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        value = value.item() if hasattr(value, "item") else value
+        return None if isinstance(value, float) and math.isnan(value) else value
 
     return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
