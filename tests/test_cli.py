@@ -371,3 +371,13 @@ def test_forecast_backtest_scores_windows_before_the_test_part(tmp_path, sales_c
     assert windows["from_end"].unique().tolist() == [6, 3]  # before each store's test part
     assert main(["forecast", "--backtest", "40", "--out", str(tmp_path / "x"), *FAST]) == 2
     assert "is too short for 40 windows of 12 steps 12 apart" in capsys.readouterr().err
+
+
+def test_warnings_print_as_one_line_not_python_s_format(tmp_path, sales_csv, capsys):
+    gap = tmp_path / "gap.csv"
+    pd.read_csv(sales_csv).drop(index=30).to_csv(gap, index=False)  # one month missing
+    assert main(["forecast", "--csv", str(gap), "--target", "sales", "--time", "date",
+                 "--out", str(tmp_path / "m"), *FAST]) == 0
+    err = capsys.readouterr().err
+    assert "warning: the dates are not evenly spaced" in err
+    assert "UserWarning" not in err and ".py:" not in err

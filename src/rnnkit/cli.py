@@ -941,6 +941,13 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """Warnings the commands do not print themselves, as one line like the errors (not
+    Python's ``path:line: UserWarning: ...``)."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rnnkit`` command."""
     parser = build_parser()
@@ -949,7 +956,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rnnkit.errors import RnnkitError
 
     try:
-        return args.handler(args)
+        with warnings.catch_warnings():  # restores Python's own display when main returns
+            warnings.showwarning = _show_warning
+            return args.handler(args)
     except RnnkitError as exc:
         print(f"rnnkit: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
