@@ -33,10 +33,12 @@ def test_forecast_csv_with_features_writes_model_plots_and_tables(tmp_path, sale
                  "--features", "temp,price", "--cell", "gru", "--window", "12", "--horizon", "6",
                  "--out", str(out), *FAST])
     assert code == 0
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
     assert "test 12 (2019-01 .. 2019-12)" in printed
     assert "seasonal naive" in printed and "Total params" in printed
-    assert "held at their last observed values" in printed
+    assert "warning: the future of the feature columns is unknown, so they are held at their " \
+           "last observed values" in captured.err
     for name in ("config.json", "weights.safetensors", "preprocessing.json", "metrics.csv",
                  "forecast.csv", "history.csv", "test.png", "forecast.png", "loss.png"):
         assert (out / name).is_file(), name
@@ -55,7 +57,7 @@ def test_trailing_rows_give_the_features_future(tmp_path, sales_csv, capsys):
     out = tmp_path / "m"
     assert main(["forecast", "--csv", str(path), "--target", "sales", "--time", "date",
                  "--features", "temp,price", "--horizon", "2", "--out", str(out), *FAST]) == 0
-    assert "held at their last observed values" not in capsys.readouterr().out
+    assert "held at their last observed values" not in capsys.readouterr().err
 
 
 def test_predict_csv_and_json(tmp_path, sales_csv, capsys):
