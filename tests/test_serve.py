@@ -225,3 +225,14 @@ def test_missing_intervals_are_json_null_with_a_warning_not_nan(seasonal_series,
     body = json.loads(text, parse_constant=lambda word: pytest.fail(f"{word} in the answer"))
     assert [r["lower"] for r in body["forecasts"]] == [None, None]
     assert "no prediction intervals" in body["warnings"][0]
+
+
+@pytest.mark.parametrize("host, warned", [("127.0.0.1", False), ("0.0.0.0", True)])
+def test_the_cli_warns_when_listening_beyond_this_machine(forecaster, tmp_path, capsys,
+                                                          monkeypatch, host, warned):
+    forecaster.save(tmp_path / "m")
+    monkeypatch.setattr(ModelServer, "serve_forever", lambda self: None)  # return at once
+    assert main(["serve", str(tmp_path / "m"), "--host", host, "--port", "0"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("serving GRU from ")
+    assert ("no authentication" in captured.err) is warned

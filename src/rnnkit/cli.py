@@ -915,6 +915,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from rnnkit.serve import make_server
 
     server = make_server(args.model, args.host, args.port, quiet=args.quiet)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: listening on {args.host}, beyond this machine, with no "
+              "authentication: anyone who can reach it can query the model.", file=sys.stderr)
     # flushed at once: a script that starts the server waits for this line to learn the port
     print(f"serving {server.model.model_name} from {args.model} at {server.url} "
           f"(GET / for an example request; Ctrl+C stops)", flush=True)
