@@ -321,6 +321,12 @@ def test_forecast_many_series_from_a_long_csv_then_predict(tmp_path, stores_csv,
     assert [(r["store"], r["month"][:7]) for r in payload["forecasts"]] == [
         ("s2", "2019-01"), ("s2", "2019-02")]
 
+    assert main(["explain", str(out)]) == 2
+    assert "name the one to explain with --series" in capsys.readouterr().err
+    assert main(["explain", str(out), "--series", "s9"]) == 2
+    assert "--series: " in capsys.readouterr().err
+    assert main(["explain", str(out), "--series", "s2", "--out", str(tmp_path / "s2")]) == 0
+    assert pd.read_csv(tmp_path / "s2" / "trace.csv")["label"].max() == "2018-12-01"
     assert main(["explain", str(out), "--csv", str(stores_csv), "--time", "month"]) == 2
     assert "the series to explain with --series" in capsys.readouterr().err
     assert main(["explain", str(out), "--csv", str(stores_csv), "--id", "store", "--time",

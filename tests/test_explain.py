@@ -48,7 +48,7 @@ def test_prefix_outputs_end_with_the_whole_text(bi_stacked_classifier):
 
 
 def test_explain_text_and_series_figures_headless(tmp_path, bi_stacked_classifier,
-                                                  seasonal_series, tiny_params):
+                                                  seasonal_series, tiny_params, capsys):
     clf = bi_stacked_classifier
     clf.save(tmp_path / "clf")
     assert main(["explain", str(tmp_path / "clf"), "the film was good but dull",
@@ -69,6 +69,16 @@ def test_explain_text_and_series_figures_headless(tmp_path, bi_stacked_classifie
     trace = pd.read_csv(tmp_path / "e2" / "trace.csv")
     assert set(trace["name"]) == {"reset", "update", "candidate", "hidden"}
     assert trace["step"].max() == len(seasonal_series) - 1
+    assert "<th>one-step forecast</th>" in (tmp_path / "e2" / "explain.html").read_text()
+
+    # without --csv: the values the model remembers, which its next forecast reads
+    assert main(["explain", str(tmp_path / "fc"), "--out", str(tmp_path / "e3")]) == 0
+    assert "the last 6 values the model remembers" in capsys.readouterr().out
+    trace = pd.read_csv(tmp_path / "e3" / "trace.csv")
+    assert trace["label"].unique().tolist() == [
+        d.strftime("%Y-%m-%d") for d in seasonal_series.index[-6:]]
+    # none of them has a window before it, so there is no one-step forecast row to show
+    assert "one-step forecast" not in (tmp_path / "e3" / "explain.html").read_text()
 
 
 def test_gradient_flow_vanishes_for_a_saturated_simple_rnn():

@@ -294,7 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("model", type=Path, nargs="?", help="a model directory")
     e.add_argument("text", nargs="?", help="the text to explain (classifiers)")
     e.add_argument("--csv", type=Path, help="series to explain (forecasters; same columns as "
-                                            "in training)")
+                                            "in training; default: the last values the model "
+                                            "remembers, which its next forecast reads)")
     e.add_argument("--time", help="date column in --csv (default: the one used in training)")
     e.add_argument("--id", help="forecaster of several series: the series column of --csv")
     e.add_argument("--target", help="forecaster of several series: the values column of --csv")
@@ -836,15 +837,25 @@ def cmd_explain(args: argparse.Namespace) -> int:
         if args.text:
             raise RnnkitError(f"{str(args.model)!r} is a forecaster; explain a series with "
                               "--csv, not a text.")
-        if args.csv is None:
-            raise RnnkitError("give the series to explain with --csv (same columns as in "
-                              "training).")
         import pandas as pd
 
         from rnnkit.data.series import load_csv, load_long_csv
 
         key = None
-        if model.multi_:
+        if args.csv is None:  # what the model remembers: the input of its next forecast
+            if model.multi_ and not args.series:
+                raise RnnkitError(f"{str(args.model)!r} forecasts several series: name the one "
+                                  "to explain with --series (and give more of it with --csv).")
+            states = {str(s.key): s for s in model.series_}
+            if args.series is not None and args.series not in states:
+                raise RnnkitError(f"--series: {str(args.model)!r} has no series "
+                                  f"{args.series!r}; it has {', '.join(list(states)[:10])}"
+                                  + (" …" if len(states) > 10 else "") + ".")
+            state = states[args.series] if model.multi_ else model.series_[0]
+            key, data = state.key, state.recent
+            _say(f"Explaining the last {len(data)} values the model remembers, which its next "
+                 f"forecast reads ({_span(data.index)}); --csv explains more of the series.")
+        elif model.multi_:
             if not (args.id and args.target and args.series):
                 raise RnnkitError(f"{str(args.model)!r} forecasts several series: name the "
                                   "columns of --csv with --id and --target (and --time), and "

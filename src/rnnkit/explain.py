@@ -166,20 +166,24 @@ def plot_explanation(trace: Trace, evolving: np.ndarray, path: str | Path, *, ti
     labels = trace.labels[0]
     steps = len(labels)
     rows = _heat_rows(trace)
-    top = 2 if series is not None else 1
+    shown = bool(np.isfinite(evolving[:steps]).any())  # no panel of nothing but gaps
+    top = int(series is not None) + int(shown)
     width = min(max(8.0, 0.28 * steps + 3), 40.0)
     fig, axes = plt.subplots(top + 1, 1, figsize=(width, 2.2 * top + 0.45 * len(rows) + 1.6),
                              dpi=110, sharex=True,
-                             gridspec_kw={"height_ratios": [2.2] * top + [0.45 * len(rows)]})
+                             gridspec_kw={"height_ratios": [2.2] * top + [0.45 * len(rows)]},
+                             squeeze=False)
+    axes = axes[:, 0]
     x = np.arange(steps)
     if series is not None:
         axes[0].plot(x, series[:steps], color="black")
         axes[0].set_ylabel("series")
         axes[0].grid(alpha=0.3)
-    ax = axes[top - 1]
-    ax.plot(x, evolving[:steps], color="tab:red", marker=".")
-    ax.set_ylabel(evolving_label)
-    ax.grid(alpha=0.3)
+    if shown:
+        ax = axes[top - 1]
+        ax.plot(x, evolving[:steps], color="tab:red", marker=".")
+        ax.set_ylabel(evolving_label)
+        ax.grid(alpha=0.3)
     heat = np.vstack([values[:steps] for _, values in rows])
     image = axes[top].imshow(heat, aspect="auto", cmap="viridis", interpolation="nearest")
     axes[top].set_yticks(range(len(rows)), [name for name, _ in rows])
@@ -221,7 +225,8 @@ def html_explanation(trace: Trace, evolving: np.ndarray, png: Path, path: str | 
         return f"<tr><th>{html.escape(name)}</th>{''.join(cells)}</tr>"
 
     head = "".join(f"<th>{html.escape(lab)}</th>" for lab in labels)
-    body = [row(evolving_label, evolving)] + [row(name, values) for name, values in rows]
+    body = ([row(evolving_label, evolving)] if np.isfinite(evolving).any() else []) + [
+        row(name, values) for name, values in rows]
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:1.5em}} table{{border-collapse:collapse;font-size:11px}}
@@ -328,8 +333,10 @@ def explain_series(model: Any, y: Any, X: Any, out: str | Path,
     trace = model.trace(y, X, series=series)
     data = model._as_data(y, X)
     steps = len(trace.labels[0])  # the series after the transform's lags
-    # the forecast of each point from its window
-    one_step = model.predict(y, X, series=series).to_numpy()
+    # the forecast of each point from its window (none when only one window's worth is given,
+    # as the values a model remembers are)
+    one_step = (model.predict(y, X, series=series).to_numpy()
+                if len(data) > model.min_history(series) else np.empty(0))
     evolving = np.concatenate([np.full(steps - len(one_step), np.nan), one_step])
     name = data.target_name if series is None else series
     return _write(trace, evolving, out, "one-step forecast",
