@@ -42,6 +42,12 @@ def test_non_numeric_values_name_rows_and_example():
         as_series([1, 2, "abc", 4])
 
 
+def test_infinite_values_are_called_infinite_with_a_plain_example():
+    with pytest.raises(RnnkitError, match=r"column 'y' has infinite values at row 1 "
+                                          r"\(e.g. -inf\)\. Only finite numbers"):
+        as_series(np.array([1.0, -np.inf, 3.0]))
+
+
 def test_long_frame_without_ds_names_the_missing_column():
     frame = pd.DataFrame({"unique_id": ["a"] * 30, "y": np.arange(30.0)})
     with pytest.raises(RnnkitError, match=r"needs the columns unique_id, ds and y; missing: ds"):

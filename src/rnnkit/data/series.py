@@ -73,14 +73,17 @@ def _numeric_column(column: pd.Series, name: str, fill: str | None,
     numeric = pd.to_numeric(column, errors="coerce")
     if pd.api.types.is_numeric_dtype(column.dtype):
         numeric = numeric.astype("float64")
+    infinite = np.flatnonzero(np.isinf(numeric.to_numpy(dtype=np.float64, na_value=np.nan)))
     numeric = numeric.replace([np.inf, -np.inf], np.nan)
     present = column.notna().to_numpy()
     bad = np.flatnonzero(present & numeric.isna().to_numpy())
     if len(bad):
         example = column.iloc[bad[0]]
+        example = example.item() if isinstance(example, np.generic) else example
+        what = "infinite" if np.isin(bad, infinite).all() else "non-numeric"
         raise RnnkitError(
-            f"column {name!r} has non-numeric values at {_rows_text(bad.tolist(), describe)} "
-            f"(e.g. {example!r}). Only numbers are allowed; fix or remove those rows.")
+            f"column {name!r} has {what} values at {_rows_text(bad.tolist(), describe)} "
+            f"(e.g. {example!r}). Only finite numbers are allowed; fix or remove those rows.")
     missing = np.flatnonzero(~present)
     if len(missing) and fill is None:
         raise RnnkitError(
