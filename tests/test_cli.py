@@ -381,6 +381,21 @@ def test_forecast_backtest_scores_windows_before_the_test_part(tmp_path, sales_c
     assert "is too short for 40 windows of 12 steps 12 apart" in capsys.readouterr().err
 
 
+def test_predict_names_the_csv_line_a_model_refuses(tmp_path, sales_csv, capsys):
+    out = tmp_path / "m"
+    assert main(["forecast", "--csv", str(sales_csv), "--target", "sales", "--time", "date",
+                 "--out", str(out), *FAST]) == 0
+    frame = pd.read_csv(sales_csv)
+    zero, gap = tmp_path / "zero.csv", tmp_path / "gap.csv"
+    frame.assign(sales=frame["sales"].mask(frame.index == 40, 0.0)).to_csv(zero, index=False)
+    frame.drop(index=40).to_csv(gap, index=False)
+    assert main(["predict", str(out), "--csv", str(zero)]) == 2  # the model forecasts logs
+    assert "needs a positive series; got 0 at CSV line 42 (2018-05-01)" in capsys.readouterr().err
+    assert main(["predict", str(out), "--csv", str(gap)]) == 2
+    assert "CSV line 42 (2018-06-01) comes after 2018-04-01, whose next date is 2018-05-01" in (
+        capsys.readouterr().err)
+
+
 def test_warnings_print_as_one_line_not_python_s_format(tmp_path, sales_csv, capsys):
     gap = tmp_path / "gap.csv"
     pd.read_csv(sales_csv).drop(index=30).to_csv(gap, index=False)  # one month missing

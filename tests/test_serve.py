@@ -115,7 +115,7 @@ def test_a_bad_row_is_named_by_its_position_and_date(forecaster, seasonal_series
         got["error"])
     rows[3]["sales"] = 0.0  # the model forecasts the log of sales
     status, got = call(url + "/predict", {"rows": rows})
-    assert status == 400 and "'log' needs a positive series; got 0 at row 3 (2006-08-01)" in (
+    assert status == 400 and "'log' needs a positive series; got 0 at rows[3] (2006-08-01)" in (
         got["error"])
     status, got = call(url + "/predict", {"rows": rows_of(seasonal_series[-2:])})
     assert status == 400 and "needs at least the last 6 values" in got["error"]

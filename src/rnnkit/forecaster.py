@@ -37,7 +37,6 @@ from rnnkit.data.series import (
     as_collection,
     as_series,
     check_consecutive,
-    describe_rows,
     holds_many,
     infer_frequency,
     season_length_for,
@@ -461,7 +460,7 @@ class Forecaster(Estimator):
             season = p["season_length"] or season_length_for(freq)
             try:
                 chain = self._chain(self.transform, data.target, season)
-                chain.check(data.target, describe_rows(data.index))
+                chain.check(data.target, data.describe)
                 n_train = (self._global_split(len(data), p, chain.lost) if multi else
                            self._check_length(len(data), p, lost=chain.lost))
             except RnnkitError as exc:
@@ -703,9 +702,8 @@ class Forecaster(Estimator):
         found from the dates, or (undated) the start of that series. All new data comes in
         here, so here dates off the model's frequency and values outside the transform's domain
         (a log's non-positive ones) are refused: either would give a silently wrong forecast."""
-        describe = describe_rows(data.index)
-        check_consecutive(data.index, state.freq, describe)
-        state.chain.check(data.target, describe)
+        check_consecutive(data.index, state.freq, data.describe)
+        state.chain.check(data.target, data.describe)
         if not state.chain.positional or not isinstance(data.index, pd.DatetimeIndex) or not \
                 isinstance(state.fit_end, pd.Timestamp):
             return data

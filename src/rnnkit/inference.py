@@ -114,8 +114,7 @@ def _forecast_many(model: Any, recent: Any, horizon: int | None, level: float | 
             recent[0][1].index, pd.DatetimeIndex):
         raise RnnkitError("this model was trained on dated series: the recent values need "
                           "their dates.")
-    by_key = None if recent is None else {key: pd.Series(data.target, index=data.index)
-                                          for key, data in recent}
+    by_key = None if recent is None else dict(recent)  # parsed: errors name their rows
     frame = model.forecast(horizon or DEFAULT_HORIZON, y=by_key, level=level)
     names = {"unique_id": id_column or "unique_id",
              "ds": time or ("ds" if model.time_column_ else "step")}

@@ -14,7 +14,7 @@ rnnkit.errors.RnnkitError: column 'y' has missing values at row 1. Fix the data,
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,8 @@ class SeriesData:
     ``target`` ``(T,)`` float64, ``features`` ``(T, F)`` float64, ``index`` the time stamps (a
     ``DatetimeIndex``) or positions (a ``RangeIndex``). ``start``: the position of the first
     value in the series a model was fitted on (for position-dependent transforms).
+    ``row_names``: how the source names row ``i`` (a CSV line, a request's ``rows[i]``), so
+    that errors found later, by a model, name the row as the user knows it.
     """
 
     target: np.ndarray
@@ -45,9 +47,15 @@ class SeriesData:
     target_name: str
     feature_names: tuple[str, ...]
     start: int = 0
+    row_names: Callable[[int], str] | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.target)
+
+    def describe(self, row: int) -> str:
+        """Row ``row`` as errors name it, e.g. ``"CSV line 7 (1958-12)"`` or
+        ``"row 5 (1958-12-01)"``."""
+        return (self.row_names or describe_rows(self.index))(row)
 
     @property
     def values(self) -> np.ndarray:
@@ -55,9 +63,12 @@ class SeriesData:
         return np.column_stack([self.target, self.features])
 
     def slice(self, start: int, stop: int | None = None) -> SeriesData:
+        first = range(len(self.target))[start:stop].start
+        names = self.row_names
         return SeriesData(self.target[start:stop], self.features[start:stop],
                           self.index[start:stop], self.target_name, self.feature_names,
-                          self.start + range(len(self.target))[start:stop].start)
+                          self.start + first,
+                          None if names is None else lambda row: names(first + row))
 
 
 def _rows_text(rows: Sequence[int], describe: Callable[[int], str]) -> str:
@@ -124,8 +135,11 @@ def as_series(y: Any, X: Any = None, *, fill: str | None = None,
 
     ``X`` is a DataFrame, 2-D array or Series of the same length (and, for pandas, the same index)
     as ``y``. Missing values are refused by row unless ``fill`` is ``"ffill"`` or
-    ``"interpolate"``. A ``DatetimeIndex`` must increase strictly.
+    ``"interpolate"``. A ``DatetimeIndex`` must increase strictly. A :class:`SeriesData`
+    (validated already, e.g. read from a CSV) is returned as it is.
     """
+    if isinstance(y, SeriesData) and X is None:
+        return y
     if fill is not None and fill not in FILL_METHODS:
         raise RnnkitError(f"`fill` must be None or one of {FILL_METHODS}; got {fill!r}.")
     if isinstance(y, pd.DataFrame):
@@ -174,7 +188,7 @@ def as_series(y: Any, X: Any = None, *, fill: str | None = None,
         _check_time_order(index, describe)
     else:
         index = pd.RangeIndex(len(series))
-    return SeriesData(target, features, index, target_name, names)
+    return SeriesData(target, features, index, target_name, names, row_names=describe_row)
 
 
 def long_series(frame: pd.DataFrame, fill: str | None = None,
