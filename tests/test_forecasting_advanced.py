@@ -419,6 +419,28 @@ def test_global_model_with_a_seasonal_transform_gives_each_series_its_own_season
         assert np.corrcoef(part["forecast"], expected)[0, 1] > 0.95, key
 
 
+def test_a_detached_copy_updates_only_its_own_memory_of_the_named_series(tiny_params):
+    dates = pd.date_range("2010-01-01", periods=48, freq="MS")
+    shape = 1 + 0.2 * np.sin(2 * np.pi * np.arange(48) / 12)
+    frame = pd.concat([pd.DataFrame({"unique_id": k, "ds": dates, "y": level * shape})
+                       for k, level in (("a", 10.0), ("b", 500.0))])
+    fc = Forecaster(transform="log,es", **tiny_params).fit(frame[frame["ds"] < "2013-01-01"])
+    reference = copy.deepcopy(fc)
+    saved = fc.forecast(2)
+    clone = fc.detached(["b"])
+    assert clone.series_[0] is fc.series_[0]  # a is shared, not copied
+    newer = frame[frame["unique_id"] == "b"].set_index("ds")["y"]
+    # a request with made-up values for 2013: the es season filters them in, on the copy only
+    moved = clone.forecast(2, y=newer * np.linspace(1, 3, 48), series="b")
+    assert moved.index[0] == pd.Timestamp("2014-01-01")
+    pd.testing.assert_frame_equal(fc.forecast(2), saved)  # the original did not move
+    # and the real 2013 later gives what it gives a model that never saw the made-up one
+    np.testing.assert_allclose(fc.forecast(12, y=newer, series="b"),
+                               reference.forecast(12, y=newer, series="b"), rtol=1e-12)
+    with pytest.raises(RnnkitError, match="unknown series 'c'"):
+        fc.detached(["c"])
+
+
 def test_global_model_takes_series_too_short_for_validation_or_training():
     # like M1: some series barely longer than the window; the network learns from the others
     t = np.arange(120)

@@ -186,6 +186,10 @@ def test_a_model_of_several_series_forecasts_those_in_rows(serve):
     np.testing.assert_allclose([r["forecast"] for r in body["forecasts"]], alone, rtol=1e-12)
     status, body = call(url + "/predict", {"horizon": 1})
     assert [r["unique_id"] for r in body["forecasts"]] == ["a", "b"]
+    # the rows of b did not stay: b still continues from its saved end
+    assert [r["ds"][:7] for r in body["forecasts"]] == ["2014-01", "2014-01"]
+    np.testing.assert_allclose([r["forecast"] for r in body["forecasts"]],
+                               fc.forecast(1)["forecast"], rtol=1e-12)
     status, got = call(url + "/predict", {"rows": [{"series": "a", "ds": "2020-01", "y": 1}]})
     assert status == 400 and "id: no column 'unique_id' in `rows`" in got["error"]
 

@@ -20,8 +20,10 @@ points, with conformal prediction intervals.
 
 from __future__ import annotations
 
+import copy
 import logging
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -737,6 +739,28 @@ class Forecaster(Estimator):
     time_column_ = property(lambda self: self.series_[0].recent.index.name
                             if isinstance(self.series_[0].recent.index, pd.DatetimeIndex)
                             else None)
+
+    def detached(self, series: Sequence[Any] | None = None) -> Forecaster:
+        """A copy whose memory of the named series (all if ``None``) is its own, sharing the
+        trained network: :meth:`update` and ``forecast(y=...)`` on it leave this model as it
+        was. Copying only those series keeps it cheap for one series of a large global model
+        (a server answering each request from the saved state).
+
+        >>> from rnnkit import datasets
+        >>> y = datasets.airline()
+        >>> fc = Forecaster(units=[4], dense=(), window=12, epochs=1, verbose=False).fit(y[:-12])
+        >>> _ = fc.detached().update(y)
+        >>> str(fc.fit_end_.date()), str(fc.forecast(1).index[0].date())
+        ('1959-12-01', '1960-01-01')
+        """
+        self._check_fitted()
+        keys = None if series is None else {self._state(key).key for key in series}
+        clone = copy.copy(self)
+        # update reassigns a state's recent values and extends its transform chain in place
+        clone.series_ = [replace(state, chain=copy.deepcopy(state.chain))
+                         if keys is None or state.key in keys else state
+                         for state in self.series_]
+        return clone
 
     def update(self, y: Any, X: Any = None, series: Any = None) -> Forecaster:
         """Remember the most recent data: :meth:`forecast` continues from its end.

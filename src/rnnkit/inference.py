@@ -13,7 +13,6 @@ numbers in the same columns.
 
 from __future__ import annotations
 
-import copy
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -76,7 +75,8 @@ def forecast(model: Any, recent: SeriesData | list[tuple[Any, SeriesData]] | Non
     if level is not None:
         level = Number(0.0, 1.0, low_open=True, high_open=True).check("level", level)
     if recent is not None:
-        model = copy.deepcopy(model)
+        several = model.multi_ and isinstance(recent, list)
+        model = model.detached([key for key, _ in recent] if several else None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if model.multi_:
