@@ -240,3 +240,15 @@ def test_the_cli_warns_when_listening_beyond_this_machine(forecaster, tmp_path, 
     captured = capsys.readouterr()
     assert captured.out.startswith("serving GRU from ")
     assert ("no authentication" in captured.err) is warned
+
+
+def test_a_warning_every_series_raises_is_answered_once():
+    from rnnkit.serve import answer
+
+    dates = pd.date_range("2010-01-01", periods=36, freq="MS")
+    frame = pd.concat([pd.DataFrame({"unique_id": k, "ds": dates, "y": v + np.arange(36.0)})
+                       for k, v in (("a", 10.0), ("b", 50.0), ("c", 90.0))])
+    fc = Forecaster(**TINY, validation=1).fit(frame)  # 3 pooled errors: too few for intervals
+    body = answer(fc, {"horizon": 2, "level": 0.9})
+    assert len(body["forecasts"]) == 6
+    assert len(body["warnings"]) == 1 and "no prediction intervals" in body["warnings"][0]

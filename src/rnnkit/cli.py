@@ -837,8 +837,6 @@ def cmd_explain(args: argparse.Namespace) -> int:
         if args.text:
             raise RnnkitError(f"{str(args.model)!r} is a forecaster; explain a series with "
                               "--csv, not a text.")
-        import pandas as pd
-
         from rnnkit.data.series import load_csv, load_long_csv
 
         key = None
@@ -846,12 +844,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
             if model.multi_ and not args.series:
                 raise RnnkitError(f"{str(args.model)!r} forecasts several series: name the one "
                                   "to explain with --series (and give more of it with --csv).")
-            states = {str(s.key): s for s in model.series_}
-            if args.series is not None and args.series not in states:
-                raise RnnkitError(f"--series: {str(args.model)!r} has no series "
-                                  f"{args.series!r}; it has {', '.join(list(states)[:10])}"
-                                  + (" …" if len(states) > 10 else "") + ".")
-            state = states[args.series] if model.multi_ else model.series_[0]
+            state = (_named_series({str(s.key): s for s in model.series_}, args.series,
+                                   repr(str(args.model))) if model.multi_ else model.series_[0])
             key, data = state.key, state.recent
             _say(f"Explaining the last {len(data)} values the model remembers, which its next "
                  f"forecast reads ({_span(data.index)}); --csv explains more of the series.")
@@ -862,20 +856,26 @@ def cmd_explain(args: argparse.Namespace) -> int:
                                   "the series to explain with --series.")
             found = {str(k): (k, d) for k, d in load_long_csv(args.csv, args.id, args.target,
                                                                args.time, model.fill)}
-            if args.series not in found:
-                raise RnnkitError(f"--series: no series {args.series!r} in --csv; it has "
-                                  f"{', '.join(list(found)[:10])}" + (" …" if len(found) > 10
-                                                                      else "") + ".")
-            key, data = found[args.series]
+            key, data = _named_series(found, args.series, "--csv")
         else:
             data, _ = load_csv(args.csv, model.target_name_, args.time or model.time_column_,
                                list(model.feature_names_), model.fill)
-        y = pd.Series(data.target, index=data.index, name=data.target_name)
-        X = (pd.DataFrame(data.features, index=data.index, columns=list(data.feature_names))
-             if data.feature_names else None)
-        files = explain_series(model, y, X, out, series=key)
+        # the parsed series itself: it keeps its position in the season and its row names
+        files = explain_series(model, data, None, out, series=key)
     _say(f"Figure: {files['png']}\nPage: {files['html']}\nTrace: {files['csv']}")
     return 0
+
+
+def _named_series(found: dict[str, Any], name: str, where: str) -> Any:
+    """The series ``--series`` names among ``found`` (by their keys as text), or an error that
+    lists some of those there are."""
+    from rnnkit.errors import RnnkitError
+
+    if name not in found:
+        raise RnnkitError(f"--series: no series {name!r} in {where}; it has "
+                          f"{', '.join(list(found)[:10])}" + (" …" if len(found) > 10 else "")
+                          + ".")
+    return found[name]
 
 
 def _gradient_flow(args: argparse.Namespace) -> int:

@@ -769,10 +769,6 @@ class Forecaster(Estimator):
         (a long ``unique_id``/``ds``/``y`` DataFrame or a dict of Series, as for :meth:`fit`).
         """
         self._check_fitted()
-        if isinstance(y, SeriesData):  # parsed by the CLI or server (or located by evaluate)
-            state = self._state(series)
-            self._remember(state, self._locate(state, y))
-            return self
         if not holds_many(y):
             state = self._state(series)
             self._remember(state, self._locate(state, self._as_data(y, X)))

@@ -83,7 +83,8 @@ def forecast(model: Any, recent: SeriesData | list[tuple[Any, SeriesData]] | Non
             result = _forecast_many(model, recent, horizon, level, id_column, time)
         else:
             result = _forecast_one(model, recent, future_x, horizon, level)
-    result.warnings = [str(w.message) for w in caught]
+    # once each: a global model without intervals says so for every one of its series
+    result.warnings = list(dict.fromkeys(str(w.message) for w in caught))
     return result
 
 
