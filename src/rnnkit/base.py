@@ -58,6 +58,14 @@ class Estimator:
                                  f"(or load a saved model with {type(self).__name__}.load).")
 
     # ---------------------------------------------------------------- shared plumbing
+    def _threads_for(self, config: Any, batch_size: int) -> Any:
+        """A context that runs a network of ``config`` on ``batch_size`` sequences with the
+        thread count of :mod:`rnnkit.threads` (``threads`` when set), restoring it after."""
+        from rnnkit.threads import choose_threads, limit_threads
+
+        threads = self.get_params().get("threads")
+        return limit_threads(choose_threads(threads, config.work_per_step(batch_size)))
+
     def _train_config(self, p: dict[str, Any], description: str):
         """The :class:`~rnnkit.training.TrainConfig` for validated parameters ``p``."""
         from rnnkit.training import TrainConfig
@@ -78,6 +86,8 @@ class Estimator:
                   for k, v in self._validated_params().items()}
         if "checkpoint" in params:
             params["checkpoint"] = None  # a path on the machine that trained it
+        if "threads" in params:
+            params["threads"] = None  # the cores of the machine that trained it
         return write_model_dir(path, estimator=type(self).__name__, params=params,
                                network=self.network_.config.to_dict(),
                                state_dict=self.network_.state_dict(),

@@ -112,7 +112,8 @@ class TextClassifier(Estimator):
         token_pattern: a regular expression for tokens instead of whitespace splitting.
         validation: stratified fraction of the training texts held out for early stopping.
         epochs, batch_size, learning_rate, patience, reduce_lr_patience, clip_norm, seed,
-            device, verbose, checkpoint: training settings, as for :class:`~rnnkit.Forecaster`.
+            device, verbose, checkpoint, threads: training settings, as for
+            :class:`~rnnkit.Forecaster`.
 
     Two classes get one sigmoid output; more get a softmax. Labels may be strings or integers;
     predictions come back in the same values.
@@ -138,6 +139,7 @@ class TextClassifier(Estimator):
         "clip_norm": Optional(Number(0.0, low_open=True)),
         "seed": PositiveInt(minimum=0),
         "device": Choice(("auto", "cpu", "cuda", "mps")),
+        "threads": Optional(PositiveInt()),
         "verbose": Boolean(),
     }
 
@@ -148,7 +150,8 @@ class TextClassifier(Estimator):
                  epochs: int = 20, batch_size: int = 64, learning_rate: float = 1e-3,
                  patience: int | None = 3, reduce_lr_patience: int | None = 2,
                  clip_norm: float | None = 1.0, seed: int = 0, device: str = "auto",
-                 verbose: bool = True, checkpoint: str | None = None):
+                 verbose: bool = True, checkpoint: str | None = None,
+                 threads: int | None = None):
         self.cell = cell
         self.num_words = num_words
         self.maxlen = maxlen
@@ -171,6 +174,7 @@ class TextClassifier(Estimator):
         self.device = device
         self.verbose = verbose
         self.checkpoint = checkpoint
+        self.threads = threads
 
     @classmethod
     def from_preset(cls, name: str, **overrides: Any) -> TextClassifier:
@@ -307,8 +311,9 @@ class TextClassifier(Estimator):
             def metrics(out: torch.Tensor, target: torch.Tensor) -> dict[str, float]:
                 return {"val_accuracy": (out.argmax(1) == target).float().mean().item()}
 
-        self.history_ = train(network, loss_fn, to_tensors(train_idx), to_tensors(val_idx),
-                              self._train_config(p, f"{self.model_name} training"), metrics)
+        with self._threads_for(network.config, p["batch_size"]):
+            self.history_ = train(network, loss_fn, to_tensors(train_idx), to_tensors(val_idx),
+                                  self._train_config(p, f"{self.model_name} training"), metrics)
         self.network_ = network
         return self
 
@@ -322,7 +327,7 @@ class TextClassifier(Estimator):
         device = next(self.network_.parameters()).device
         self.network_.eval()
         outs = []
-        with torch.no_grad():
+        with torch.no_grad(), self._threads_for(self.network_.config, min(len(ids), 1024)):
             for start in range(0, len(ids), 1024):
                 x = torch.as_tensor(ids[start:start + 1024], device=device)
                 out = self.network_(x)

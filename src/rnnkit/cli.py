@@ -335,7 +335,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(handler=cmd_summary)
     for command in sub.choices.values():
         command.formatter_class = _HelpFormatter
+        command.add_argument(
+            "--threads", type=_positive_int, metavar="N",
+            help="CPU threads for the networks (default: one for small networks, more for "
+                 "large ones while cores are idle; see rnnkit.threads)")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
+    return value
 
 
 def _say(message: str = "") -> None:
@@ -958,6 +972,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rnnkit`` command."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.threads is not None:
+        import os
+
+        # the estimators' thread policy reads it wherever `threads` is left unset
+        os.environ["RNNKIT_THREADS"] = str(args.threads)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     from rnnkit.errors import RnnkitError
 

@@ -227,6 +227,8 @@ class Forecaster(Estimator):
         seed: seeds initialisation, dropout and shuffling; the same seed gives the same numbers
             on the same machine (CPU).
         device: ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``.
+        threads: CPU threads for training and prediction; None chooses by the network's size
+            and the idle cores (one for small networks; see :mod:`rnnkit.threads`).
         verbose: show a progress bar while training.
         checkpoint: path of a ``.safetensors`` file that receives the best weights as training
             improves; in an ensemble, member ``k`` writes ``<name>.member<k>.safetensors``.
@@ -269,6 +271,7 @@ class Forecaster(Estimator):
         "fill": Optional(Choice(FILL_METHODS)),
         "seed": PositiveInt(minimum=0),
         "device": Choice(("auto", "cpu", "cuda", "mps")),
+        "threads": Optional(PositiveInt()),
         "verbose": Boolean(),
         "refit": Boolean(),
     }
@@ -283,7 +286,8 @@ class Forecaster(Estimator):
                  patience: int | None = 20, reduce_lr_patience: int | None = 10,
                  clip_norm: float | None = 1.0, season_length: int | None = None,
                  fill: str | None = None, seed: int = 0, device: str = "auto",
-                 verbose: bool = True, checkpoint: str | None = None, refit: bool = False):
+                 verbose: bool = True, checkpoint: str | None = None, refit: bool = False,
+                 threads: int | None = None):
         self.cell = cell
         self.units = units
         self.window = window
@@ -312,6 +316,7 @@ class Forecaster(Estimator):
         self.verbose = verbose
         self.checkpoint = checkpoint
         self.refit = refit
+        self.threads = threads
 
     # ------------------------------------------------------------------ building
     @property
@@ -564,7 +569,8 @@ class Forecaster(Estimator):
                 | ({"epochs": epochs[k], "patience": None} if epochs else {}),
                 f"{self.model_name} {what}"
                 + (f" ({k + 1}/{len(member_windows)})" if len(member_windows) > 1 else ""))
-            histories.append(train(network, loss_fn, tensors, val_tensors, config))
+            with self._threads_for(network.config, p["batch_size"]):
+                histories.append(train(network, loss_fn, tensors, val_tensors, config))
             members.append(network)
         return members, histories
 
@@ -609,7 +615,7 @@ class Forecaster(Estimator):
         device = next(network.parameters()).device
         network.eval()
         outs = []
-        with torch.no_grad():
+        with torch.no_grad(), self._threads_for(network.config, min(len(windows), 4096)):
             for start in range(0, len(windows), 4096):
                 x = torch.as_tensor(windows[start:start + 4096], dtype=torch.float32,
                                     device=device)

@@ -59,6 +59,18 @@ class NetworkConfig:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def work_per_step(self, batch_size: int) -> int:
+        """Multiply-adds of the recurrent stack per time step for ``batch_size`` sequences,
+        what :mod:`rnnkit.threads` sizes the thread count by.
+
+        >>> NetworkConfig("lstm", 500, (8,), 1, tokens=True, embedding_dim=16).work_per_step(64)
+        49152
+        """
+        from rnnkit.threads import recurrent_work
+
+        first = self.embedding_dim if self.tokens and self.embedding_dim else self.input_size
+        return recurrent_work(self.cell, first, self.units, self.bidirectional, batch_size)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> NetworkConfig:
         known = {f.name for f in dataclasses.fields(cls)}
