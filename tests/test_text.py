@@ -7,6 +7,7 @@ from rnnkit.data.text import (
     START_ID,
     Tokenizer,
     Vocabulary,
+    encode_padded,
     pad_sequences,
     tokenize,
 )
@@ -47,3 +48,45 @@ def test_pad_sequences_keras_semantics(padding, truncating, long, short):
 
 def test_pad_sequences_empty_and_exact():
     assert pad_sequences([[], [1, 2]], maxlen=2).tolist() == [[0, 0], [1, 2]]
+
+
+def _messy_corpus(n: int, seed: int = 0) -> list[str]:
+    """Texts mixing HTML breaks, punctuation, apostrophes, odd whitespace and Unicode
+    (a final sigma changes form with its neighbours when lower-cased)."""
+    rng = np.random.default_rng(seed)
+    pieces = ["Great", "movie", "<br />", "<BR/>", "<br\n/>", "don't", "'quoted'", "''", "a''b",
+              "ΟΔΟΣ", "Σ", "Straße", "naïve", "İstanbul", "!!", "(really)", "...", "x,y", "42",
+              "\u00a0", "\u2003", "\x1c", "\t", "\n", " ", "  ", "é", "日本語", "-", "'"]
+    texts = []
+    for _ in range(n):
+        k = int(rng.integers(1, 400))
+        texts.append("".join(pieces[i] + (" " if rng.random() < 0.6 else "")
+                             for i in rng.integers(0, len(pieces), k)))
+    return texts
+
+
+@pytest.mark.parametrize("side", ["pre", "post"])
+def test_tokenizing_the_kept_end_gives_the_whole_texts_tokens(side):
+    texts = _messy_corpus(300)
+    whole = Tokenizer()(texts)
+    for keep in (1, 3, 10, 40):
+        kept = Tokenizer().kept(texts, keep, side)
+        for full, part in zip(whole, kept, strict=True):
+            if side == "pre":
+                assert part[-keep:] == full[-keep:]
+            else:
+                assert part[:keep] == full[:keep]
+
+
+@pytest.mark.parametrize("padding", ["pre", "post"])
+@pytest.mark.parametrize("truncating", ["pre", "post"])
+def test_encode_padded_equals_encode_then_pad_sequences(padding, truncating):
+    texts = _messy_corpus(200, seed=1) + ["x"]
+    tokens = Tokenizer()(texts)
+    vocab = Vocabulary.fit(tokens, 12)
+    for maxlen in (2, 5, 50, 500):
+        expected = pad_sequences([vocab.encode(t) for t in tokens], maxlen, padding, truncating)
+        got = encode_padded(tokens, vocab, maxlen, padding, truncating)
+        np.testing.assert_array_equal(got, expected)
+    empty = encode_padded([[]], vocab, 4, padding, truncating)
+    np.testing.assert_array_equal(empty, pad_sequences([[START_ID]], 4, padding, truncating))

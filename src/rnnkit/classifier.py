@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from rnnkit.base import Estimator
-from rnnkit.data.text import Tokenizer, Vocabulary, pad_sequences
+from rnnkit.data.text import Tokenizer, Vocabulary, encode_padded
 from rnnkit.errors import ModelFormatError, RnnkitError
 from rnnkit.evaluation import classification_table, confusion_matrix, verdict
 from rnnkit.models.layers import CELLS
@@ -222,10 +222,12 @@ class TextClassifier(Estimator):
                     UserWarning, stacklevel=3)
 
     # ---------------------------------------------------------------- data
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        tokens = Tokenizer(self.token_pattern)(texts)
-        ids = [self.vocabulary_.encode(t) for t in tokens]
-        return pad_sequences(ids, int(self.maxlen), self.padding, self.truncating)
+    def _encode(self, texts: list[str], tokens: list[list[str]] | None = None) -> np.ndarray:
+        """Padded ids ``(n, maxlen)``; ``tokens`` when the texts were tokenized already."""
+        maxlen = int(self.maxlen)
+        if tokens is None:  # the model reads at most maxlen - 1 tokens after START
+            tokens = Tokenizer(self.token_pattern).kept(texts, maxlen, self.truncating)
+        return encode_padded(tokens, self.vocabulary_, maxlen, self.padding, self.truncating)
 
     def _label_indices(self, labels: Any, n: int, name: str = "labels") -> np.ndarray:
         labels = list(labels)
@@ -284,9 +286,9 @@ class TextClassifier(Estimator):
             raise RnnkitError(f"`validation`={p['validation']} leaves no text for validation: "
                               "every class needs at least two texts.")
 
-        tokens = Tokenizer(self.token_pattern)([texts[i] for i in train_idx])
-        self.vocabulary_ = Vocabulary.fit(tokens, p["num_words"])
-        ids = self._encode(texts)
+        tokens = Tokenizer(self.token_pattern)(texts)  # once: for the vocabulary and the ids
+        self.vocabulary_ = Vocabulary.fit([tokens[i] for i in train_idx], p["num_words"])
+        ids = self._encode(texts, tokens)
         counts = np.bincount(y[train_idx], minlength=len(classes))
         self.majority_class_ = int(counts.argmax())
 
