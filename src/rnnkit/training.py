@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 from rnnkit.errors import RnnkitError
+from rnnkit.optim import Adam, ReduceOnPlateau
 
 __all__ = ["History", "TrainConfig", "resolve_device", "train"]
 
@@ -154,12 +155,11 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
     device = next(model.parameters()).device
     train_data = [t.to(device) for t in train_data]
     val_data = [t.to(device) for t in val_data] if val_data is not None else None
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    optimizer = Adam(model.parameters(), lr=config.learning_rate)
     plateau = None
     if config.reduce_lr_patience is not None:
-        plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
-            optimizer, factor=config.reduce_lr_factor, patience=config.reduce_lr_patience,
-            min_lr=config.min_lr)
+        plateau = ReduceOnPlateau(optimizer, factor=config.reduce_lr_factor,
+                                  patience=config.reduce_lr_patience, min_lr=config.min_lr)
     stopper = EarlyStopping(config.patience, config.min_delta)
     generator = torch.Generator().manual_seed(config.seed) if config.shuffle else None
     history = History()
