@@ -81,7 +81,7 @@ def test_tokenizing_the_kept_end_gives_the_whole_texts_tokens(side):
 @pytest.mark.parametrize("padding", ["pre", "post"])
 @pytest.mark.parametrize("truncating", ["pre", "post"])
 def test_encode_padded_equals_encode_then_pad_sequences(padding, truncating):
-    texts = _messy_corpus(200, seed=1) + ["x"]
+    texts = [*_messy_corpus(200, seed=1), "x"]
     tokens = Tokenizer()(texts)
     vocab = Vocabulary.fit(tokens, 12)
     for maxlen in (2, 5, 50, 500):
