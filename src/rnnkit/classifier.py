@@ -31,6 +31,7 @@ from rnnkit.data.text import Tokenizer, Vocabulary, encode_padded
 from rnnkit.errors import ModelFormatError, RnnkitError
 from rnnkit.evaluation import classification_table, confusion_matrix, verdict
 from rnnkit.models.layers import CELLS
+from rnnkit.presets import PRESETS
 from rnnkit.validation import (
     Boolean,
     Choice,
@@ -44,20 +45,6 @@ from rnnkit.validation import (
 __all__ = ["PRESETS", "TextClassifier", "TextEvaluation", "stratified_split"]
 
 log = logging.getLogger(__name__)
-
-# The classic tutorial set-ups, one name each.
-PRESETS: dict[str, dict[str, Any]] = {
-    # Embedding(500, 16) → LSTM(8) → Dense(1): the small-vocabulary IMDB tutorial (≈0.80)
-    "imdb-lstm8": dict(cell="lstm", num_words=500, maxlen=100, embedding_dim=16, units=[8],
-                       dense=[], dropout=0.2, batch_size=64),
-    # the same with a GRU(8)
-    "imdb-gru8": dict(cell="gru", num_words=500, maxlen=100, embedding_dim=16, units=[8],
-                      dense=[], dropout=0.2, batch_size=64),
-    # Embedding(10000, 128) → BiLSTM(64) → BiLSTM(32) → Dense(32, relu) → Dense(1) (≈0.87)
-    "imdb-bilstm": dict(cell="lstm", num_words=10_000, maxlen=200, embedding_dim=128,
-                        units=[64, 32], bidirectional=True, dense=[32], dropout=0.2,
-                        batch_size=64),
-}
 
 _ONE_HOT_WARN_BYTES = 512 * 2**20
 

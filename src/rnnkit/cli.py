@@ -188,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--test", type=float, default=0.2,
                    help="stratified held-out fraction for --csv/--folder (default: 0.2)")
     m = c.add_argument_group("text and network")
-    from rnnkit.classifier import PRESETS
+    from rnnkit.presets import PRESETS
 
     m.add_argument("--preset", choices=list(PRESETS),
                    help="a classic tutorial set-up: " + "; ".join(
