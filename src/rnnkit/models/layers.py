@@ -126,9 +126,13 @@ class Recurrent(nn.Module):
                 getattr(self, f"bias_{direction}"), second]
 
     def _run(self, x: torch.Tensor, direction: str) -> torch.Tensor:
+        from rnnkit.models import fused
+
         n = x.shape[0]
-        h0 = x.new_zeros(1, n, self.hidden_size)
         params = self.direction_weights(direction)
+        if fused.available(self.cell, x, self.hidden_size):  # GRU, SimpleRNN on the CPU
+            return fused.fused_recurrence(self.cell, x, *params)
+        h0 = x.new_zeros(1, n, self.hidden_size)
         # Positional args: has_biases, num_layers, dropout, train, bidirectional, batch_first.
         if self.cell == "lstm":
             out, _, _ = torch.lstm(x, (h0, h0), params, True, 1, 0.0, self.training, False, True)
