@@ -162,3 +162,30 @@ def test_unknown_label_at_scoring(binary_model):
     with pytest.raises(RnnkitError, match=r"label 'maybe' \(text 1\) was never seen in training; "
                                           r"known labels: neg, pos"):
         binary_model.score(["good film", "so so"], ["pos", "maybe"])
+
+
+def test_predictions_do_not_depend_on_the_batch_a_text_lands_in():
+    rng = np.random.default_rng(0)
+    words = ["good", "bad", "fine", "plot", "awful", "great", "film", "the"]
+    texts = [" ".join(rng.choice(words, int(rng.integers(1, 30)))) for _ in range(300)]
+    labels = [int("good" in t or "great" in t) for t in texts]
+    clf = TextClassifier(num_words=12, maxlen=20, embedding_dim=4, units=[4],
+                         bidirectional=True, epochs=2, verbose=False).fit(texts, labels)
+    together = clf.predict_proba(texts)  # sorted by length into batches of similar texts
+    alone = np.concatenate([clf.predict_proba([t]) for t in texts[:40]])
+    np.testing.assert_allclose(together[:40], alone, rtol=1e-5, atol=1e-6)
+    assert clf.history_.records[0]["tokens_per_s"] > 0
+
+
+def test_bucketed_batches_cover_every_sample_once_with_similar_lengths():
+    import torch
+
+    from rnnkit.training import bucketed_batches
+
+    lengths = torch.as_tensor(np.random.default_rng(0).integers(1, 500, 10_000))
+    batches = bucketed_batches(lengths, 64, torch.Generator().manual_seed(0))
+    assert sorted(torch.cat(batches).tolist()) == list(range(10_000))
+    spread = np.mean([float(lengths[b].max() - lengths[b].min()) for b in batches])
+    assert spread < 30  # a random batch spans nearly the whole range (about 480)
+    sizes = [len(b) for b in batches]
+    assert max(sizes) == 64 and sizes.count(64) >= len(sizes) - 4

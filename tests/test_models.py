@@ -129,3 +129,25 @@ def test_linear_skip_starts_at_zero_and_reads_the_last_target_values():
         skipped(x, torch.full((5,), 10))
     with pytest.raises(ValueError, match="float inputs"):
         RecurrentNetwork(NetworkConfig("gru", 50, (8,), 1, tokens=True, embedding_dim=4, skip=3))
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_one_call_bidirectional_equals_two_directions(cell, monkeypatch):
+    monkeypatch.setenv("RNNKIT_KERNELS", "0")  # the one-call path is PyTorch's kernels'
+    torch.manual_seed(0)
+    layer = Recurrent(cell, 3, 6, bidirectional=True)
+    x = torch.randn(4, 7, 3, requires_grad=True)
+    out, last = layer(x)  # no padding: one bidirectional kernel call
+    forward = layer._run(x, "forward")
+    backward = layer._run(x.flip(1), "backward").flip(1)
+    torch.testing.assert_close(out, torch.cat([forward, backward], dim=2))
+    torch.testing.assert_close(last, torch.cat([forward[:, -1], backward[:, 0]], dim=1))
+    grads = torch.autograd.grad(out.sum() + last.sum(), [x, *layer.parameters()])
+    x2 = x.detach().requires_grad_()
+    f2, b2 = layer._run(x2, "forward"), layer._run(x2.flip(1), "backward").flip(1)
+    ref = torch.autograd.grad(torch.cat([f2, b2], 2).sum() + f2[:, -1].sum() + b2[:, 0].sum(),
+                              [x2, *layer.parameters()])
+    for a, b in zip(grads, ref, strict=True):
+        torch.testing.assert_close(a, b)
+    full = torch.full((4,), 7)  # lengths that pad nothing take the same path
+    torch.testing.assert_close(layer(x, full)[0], out)

@@ -300,9 +300,11 @@ class TextClassifier(Estimator):
             def metrics(out: torch.Tensor, target: torch.Tensor) -> dict[str, float]:
                 return {"val_accuracy": (out.argmax(1) == target).float().mean().item()}
 
+        real = torch.as_tensor((ids != 0).sum(axis=1))  # tokens per text, START included
         with self._threads_for(network.config, p["batch_size"]):
             self.history_ = train(network, loss_fn, to_tensors(train_idx), to_tensors(val_idx),
-                                  self._train_config(p, f"{self.model_name} training"), metrics)
+                                  self._train_config(p, f"{self.model_name} training"), metrics,
+                                  lengths=(real[train_idx], real[val_idx]))
         self.network_ = network
         return self
 
@@ -316,9 +318,12 @@ class TextClassifier(Estimator):
         device = next(self.network_.parameters()).device
         self.network_.eval()
         outs = []
+        # texts of similar length together, so a batch is little padding; answers do not
+        # depend on the batch (the network reads each text up to its own length)
+        order = np.argsort((ids != 0).sum(axis=1), kind="stable")
         with torch.no_grad(), self._threads_for(self.network_.config, min(len(ids), 1024)):
             for start in range(0, len(ids), 1024):
-                x = torch.as_tensor(ids[start:start + 1024], device=device)
+                x = torch.as_tensor(ids[order[start:start + 1024]], device=device)
                 out = self.network_(x)
                 if out.shape[1] == 1:
                     p1 = torch.sigmoid(out)
@@ -326,7 +331,9 @@ class TextClassifier(Estimator):
                 else:
                     out = torch.softmax(out, dim=1)
                 outs.append(out.cpu().numpy().astype(np.float64))
-        return np.concatenate(outs)
+        proba = np.empty((len(ids), outs[0].shape[1]))
+        proba[order] = np.concatenate(outs)
+        return proba
 
     def predict(self, texts: Any) -> list[Any]:
         """The most probable label of each text, in the training labels' values."""

@@ -30,7 +30,7 @@ from torch import nn
 from rnnkit.errors import RnnkitError
 from rnnkit.optim import Adam, ReduceOnPlateau
 
-__all__ = ["History", "TrainConfig", "resolve_device", "train"]
+__all__ = ["History", "TrainConfig", "bucketed_batches", "resolve_device", "train"]
 
 Batch = Sequence[torch.Tensor]
 
@@ -57,7 +57,9 @@ class TrainConfig:
 
 @dataclass
 class History:
-    """Per-epoch records (epoch, loss, val_loss, lr, seconds and any validation metrics)."""
+    """Per-epoch records: epoch, loss, val_loss, lr, seconds (wall), cpu_seconds (the
+    process's CPU time), tokens_per_s for sequences of varying length, and any validation
+    metrics."""
 
     records: list[dict[str, float]] = field(default_factory=list)
     best_epoch: int | None = None
@@ -127,30 +129,66 @@ def _batches(n: int, batch_size: int, generator: torch.Generator | None) -> list
     return list(order.split(batch_size))
 
 
+# Samples sorted together: enough that a batch finds neighbours of its length, few enough that
+# the epoch stays shuffled.
+BUCKET_CHUNK = 50
+
+
+def bucketed_batches(lengths: torch.Tensor, batch_size: int,
+                     generator: torch.Generator | None) -> list[torch.Tensor]:
+    """Batches of samples of similar ``lengths``: shuffle, sort within chunks of
+    :data:`BUCKET_CHUNK` batches, cut into batches, shuffle the batches. Padding a batch to its
+    longest sample then costs little, and each epoch still mixes the data. Without a
+    ``generator`` the order is by length alone (for evaluation).
+
+    >>> lengths = torch.tensor([5, 1, 4, 2, 3, 6])
+    >>> [lengths[b].tolist() for b in bucketed_batches(lengths, 2, None)]
+    [[1, 2], [3, 4], [5, 6]]
+    """
+    if generator is None:
+        return list(torch.argsort(lengths, stable=True).split(batch_size))
+    order = torch.randperm(len(lengths), generator=generator)
+    batches: list[torch.Tensor] = []
+    for chunk in order.split(batch_size * BUCKET_CHUNK):
+        batches += chunk[torch.argsort(lengths[chunk], stable=True)].split(batch_size)
+    return [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
+
+
 @torch.no_grad()
 def evaluate_loss(model: nn.Module, loss_fn: Callable, data: Batch, batch_size: int = 1024,
-                  metrics: Callable | None = None) -> dict[str, float]:
-    """Mean loss over ``data`` in eval mode (plus ``metrics(outputs, target)`` if given)."""
+                  metrics: Callable | None = None,
+                  lengths: torch.Tensor | None = None) -> dict[str, float]:
+    """Mean loss over ``data`` in eval mode (plus ``metrics(outputs, target)`` if given);
+    with ``lengths``, batches group samples of similar length."""
     model.eval()
     n = len(data[-1])
     total, outputs = 0.0, []
-    for idx in _batches(n, batch_size, None):
+    batches = (_batches(n, batch_size, None) if lengths is None
+               else bucketed_batches(lengths, batch_size, None))
+    for idx in batches:
         batch = [t[idx] for t in data]
         out = model(*batch[:-1])
         total += loss_fn(out, batch[-1]).item() * len(idx)
         outputs.append(out)
     logs = {"val_loss": total / n}
     if metrics is not None:
-        logs |= metrics(torch.cat(outputs), data[-1])
+        outputs = torch.cat(outputs)
+        if lengths is not None:  # back in the data's order
+            outputs = outputs[torch.argsort(torch.cat(batches))]
+        logs |= metrics(outputs, data[-1])
     return logs
 
 
 def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batch | None,
-          config: TrainConfig, metrics: Callable | None = None) -> History:
+          config: TrainConfig, metrics: Callable | None = None,
+          lengths: tuple[torch.Tensor, torch.Tensor | None] | None = None) -> History:
     """Train ``model`` in place and return its :class:`History`.
 
     With ``val_data``, early stopping and LR reduction watch the validation loss and the best
-    weights are restored at the end; without it they watch the training loss.
+    weights are restored at the end; without it they watch the training loss. ``lengths``
+    (training, validation) are the samples' real lengths, for sequences of varying length:
+    batches then group similar lengths (:func:`bucketed_batches`), so that little of a batch
+    is padding, and the log reports tokens per second.
     """
     device = next(model.parameters()).device
     train_data = [t.to(device) for t in train_data]
@@ -171,11 +209,13 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
     bar = tqdm(range(1, config.epochs + 1), desc=config.description, unit="epoch",
                disable=not config.verbose, leave=True, dynamic_ncols=True)
     for epoch in bar:
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         model.train()
         total = 0.0
         # Long epochs (text) get an inner bar per batch; short ones (series) would only flicker.
-        batches = tqdm(_batches(n, config.batch_size, generator), leave=False, unit="batch",
+        order = (_batches(n, config.batch_size, generator) if lengths is None
+                 else bucketed_batches(lengths[0], config.batch_size, generator))
+        batches = tqdm(order, leave=False, unit="batch",
                        disable=not config.verbose or n_batches < 50, desc=f"epoch {epoch}")
         for idx in batches:
             batch = [t[idx] for t in train_data]
@@ -187,8 +227,11 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
             optimizer.step()
             total += loss.item() * len(idx)
         logs = {"epoch": epoch, "loss": total / n}
+        if lengths is not None:
+            logs["tokens_per_s"] = float(lengths[0].sum()) / (time.perf_counter() - start)
         if val_data is not None:
-            logs |= evaluate_loss(model, loss_fn, val_data, metrics=metrics)
+            logs |= evaluate_loss(model, loss_fn, val_data, metrics=metrics,
+                                  lengths=None if lengths is None else lengths[1])
         monitored = logs.get("val_loss", logs["loss"])
         logs["lr"] = optimizer.param_groups[0]["lr"]
         if not math.isfinite(monitored):
@@ -204,8 +247,10 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
         if plateau is not None:
             plateau.step(monitored)
         logs["seconds"] = time.perf_counter() - start
+        logs["cpu_seconds"] = time.process_time() - cpu_start  # all threads of the process
         history.records.append(logs)
-        bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if k not in ("epoch", "seconds")})
+        bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()
+                         if k not in ("epoch", "seconds", "cpu_seconds")})
         if stop:
             history.stopped_early = True
             break

@@ -142,9 +142,30 @@ class Recurrent(nn.Module):
             out, _ = torch.rnn_tanh(x, h0, params, True, 1, 0.0, self.training, False, True)
         return out  # (N, L, H)
 
+    def _run_both(self, x: torch.Tensor) -> torch.Tensor:
+        """Both directions over unpadded ``x`` in one kernel call: ``(N, L, 2H)``."""
+        h0 = x.new_zeros(2, x.shape[0], self.hidden_size)
+        params = self.direction_weights("forward") + self.direction_weights("backward")
+        if self.cell == "lstm":
+            out, _, _ = torch.lstm(x, (h0, h0), params, True, 1, 0.0, self.training, True, True)
+        elif self.cell == "gru":
+            out, _ = torch.gru(x, h0, params, True, 1, 0.0, self.training, True, True)
+        else:
+            out, _ = torch.rnn_tanh(x, h0, params, True, 1, 0.0, self.training, True, True)
+        return out
+
     def forward(
         self, x: torch.Tensor, lengths: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
+        from rnnkit.models import fused
+
+        if lengths is not None and bool((lengths >= x.shape[1]).all()):
+            lengths = None  # no padding: no gathers
+        if (self.bidirectional and lengths is None
+                and not fused.available(self.cell, x, self.hidden_size)):
+            out = self._run_both(x)  # (N, L, 2H), one call instead of two and two flips
+            h = self.hidden_size
+            return out, torch.cat([out[:, -1, :h], out[:, 0, h:]], dim=1)
         out = self._run(x, "forward")  # (N, L, H)
         if lengths is None:
             last = out[:, -1]

@@ -106,6 +106,8 @@ def left_align(ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """
     real = ids != 0
     lengths = real.sum(dim=1)
+    if bool(real.all()):  # nothing to move
+        return ids, lengths.clamp(min=1)
     order = torch.argsort((~real).to(torch.int8), dim=1, stable=True)  # real steps first
     width = max(int(lengths.max()), 1) if len(ids) else 1
     return ids.gather(1, order)[:, :width], lengths.clamp(min=1)
