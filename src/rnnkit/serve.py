@@ -159,7 +159,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.BAD_REQUEST, {"error": f"the body is not valid JSON: {exc}"})
             return
         try:
-            with self.server.lock:  # one prediction at a time: torch already uses every core
+            with self.server.lock:  # one prediction at a time, on the thread policy's count
                 payload = answer(self.server.model, body)
         except RnnkitError as exc:
             self._send(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
