@@ -22,10 +22,17 @@ def mean_sd(values: list[float], digits: int = 1) -> str:
 
 
 def machine() -> str:
+    """The machine, the torch thread count outside rnnkit (rnnkit's own follows its thread
+    policy, rnnkit.threads), the versions and the date: absolute times mean little without."""
+    import os
+    from datetime import date
+
     import torch
 
-    return (f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} torch "
-            f"threads, Python {platform.python_version()}, torch {torch.__version__}")
+    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+            f"{torch.get_num_threads()} torch threads outside rnnkit (rnnkit: its thread "
+            f"policy), Python {platform.python_version()}, torch {torch.__version__}, "
+            f"{date.today():%Y-%m-%d}")
 
 
 def write_section(name: str, body: str, path: Path = RESULTS) -> None:
