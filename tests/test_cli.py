@@ -180,6 +180,11 @@ def test_classify_preset_flags_override(tmp_path, reviews_csv, capsys):
     (["--label-column", "review"], "--test 0.2 leaves no text for testing"),
     (["--maxlen", "1"], "`maxlen` must be an integer >= 2; got 1."),
     (["--num-words", "2"], "`num_words` must be an integer >= 4; got 2."),
+    (["--pooling", "max,median"], "`pooling` must be one or more of 'last', 'max', 'mean', "
+                                  "'attention' joined by commas (e.g. 'last,max'); "
+                                  "got 'max,median'."),
+    (["--embedding-dropout", "1"], "`embedding_dropout` must be"),
+    (["--weight-decay", "-0.1"], "`weight_decay` must be"),
 ])
 def test_classify_user_errors(tmp_path, reviews_csv, capsys, args, message):
     out = tmp_path / "o"
@@ -404,3 +409,17 @@ def test_warnings_print_as_one_line_not_python_s_format(tmp_path, sales_csv, cap
     err = capsys.readouterr().err
     assert "warning: the dates are not evenly spaced" in err
     assert "UserWarning" not in err and ".py:" not in err
+
+
+def test_classify_pooling_and_regularisation_options(tmp_path, reviews_csv, capsys):
+    out = tmp_path / "pool"
+    assert main(["classify", "--csv", str(reviews_csv), "--text-column", "review",
+                 "--label-column", "sentiment", "--pooling", "max,mean",
+                 "--embedding-dropout", "0.1", "--weight-decay", "0.01",
+                 "--schedule", "warmup-cosine", "--out", str(out), *TEXT_FAST]) == 0
+    assert "Pooling (max,mean)" in capsys.readouterr().out
+    config = json.loads((out / "config.json").read_text())
+    assert config["params"]["pooling"] == "max,mean"
+    assert config["network"]["pooling"] == "max,mean"
+    assert config["params"]["schedule"] == "warmup-cosine"
+    assert main(["predict", str(out), "the film was good"]) == 0

@@ -151,3 +151,43 @@ def test_one_call_bidirectional_equals_two_directions(cell, monkeypatch):
         torch.testing.assert_close(a, b)
     full = torch.full((4,), 7)  # lengths that pad nothing take the same path
     torch.testing.assert_close(layer(x, full)[0], out)
+
+
+@pytest.mark.parametrize("pooling", ["last", "max", "mean", "attention", "max,mean"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_pooling_ignores_padding_on_either_side(pooling, bidirectional):
+    torch.manual_seed(0)
+    net = RecurrentNetwork(NetworkConfig("gru", 20, (5, 4), 3, bidirectional, tokens=True,
+                                         embedding_dim=6, pooling=pooling)).eval()
+    texts = [[3, 7, 9, 4, 12], [5, 6], [8]]
+    width = 8
+    pre = torch.tensor([[0] * (width - len(t)) + t for t in texts])
+    post = torch.tensor([t + [0] * (width - len(t)) for t in texts])
+    alone = torch.cat([net(torch.tensor([t])) for t in texts])
+    torch.testing.assert_close(net(pre), alone)
+    torch.testing.assert_close(net(post), alone)
+
+
+def test_pooling_summary_rows_and_sizes():
+    net = RecurrentNetwork(NetworkConfig("lstm", 100, (8,), 1, True, 0.2, tokens=True,
+                                         embedding_dim=4, pooling="max,attention",
+                                         embedding_dropout=0.1))
+    rows = {r[1]: r for r in net.layer_table(timesteps=10)}
+    assert rows["Pooling (max,attention)"][2:] == ("(None, 32)", 17)  # attention: 16 + 1
+    assert "SpatialDropout1D (words)" in rows
+    assert net.head.in_features == 32
+    with pytest.raises(ValueError, match="`pooling` must be one of last, max, mean"):
+        RecurrentNetwork(NetworkConfig("lstm", 1, (2,), 1, pooling="max,max"))
+
+
+def test_embedding_dropout_drops_whole_word_vectors():
+    torch.manual_seed(0)
+    net = RecurrentNetwork(NetworkConfig("rnn", 50, (3,), 1, tokens=True, embedding_dim=8,
+                                         embedding_dropout=0.5))
+    seen = {}
+    net.recurrent[0].register_forward_hook(lambda m, args, out: seen.update(x=args[0]))
+    net.train()(torch.randint(1, 50, (16, 30)))
+    zero_rows = (seen["x"] == 0).all(dim=2)
+    some_zero = (seen["x"] == 0).any(dim=2)
+    assert torch.equal(zero_rows, some_zero)  # a word is dropped whole or not at all
+    assert 0.3 < zero_rows.float().mean() < 0.7

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import pytest
 import torch
 
 from rnnkit.optim import Adam, ReduceOnPlateau
@@ -56,3 +59,31 @@ def test_training_does_not_import_the_compiler_stack():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "False"
+
+
+def test_weight_decay_matches_torch_adamw_bit_for_bit():
+    ours, theirs = _model(), _model()
+    opt_a = Adam(ours.parameters(), lr=0.01, weight_decay=0.05)
+    opt_b = torch.optim.AdamW(theirs.parameters(), lr=0.01, weight_decay=0.05)
+    x, y = torch.randn(32, 3), torch.randn(32, 1)
+    for _ in range(30):
+        for model, opt in ((ours, opt_a), (theirs, opt_b)):
+            opt.zero_grad(set_to_none=True)
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            opt.step()
+    for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
+        assert torch.equal(a, b)
+
+
+def test_warmup_cosine_schedule_in_training():
+    from rnnkit.training import TrainConfig, train
+
+    torch.manual_seed(0)
+    model = torch.nn.Linear(2, 1)
+    data = (torch.randn(40, 2), torch.randn(40, 1))
+    history = train(model, torch.nn.functional.mse_loss, data, data, TrainConfig(
+        epochs=10, batch_size=10, learning_rate=0.1, schedule="warmup-cosine",
+        patience=None, verbose=False))
+    rates = [r["lr"] for r in history.records]  # after each epoch's 4 batches
+    assert rates[0] == pytest.approx(0.1 * 0.5 * (1 + math.cos(math.pi * 1 / 37)))
+    assert rates == sorted(rates, reverse=True) and rates[-1] < 1e-3

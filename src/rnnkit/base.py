@@ -74,6 +74,7 @@ class Estimator:
             epochs=p["epochs"], batch_size=p["batch_size"], learning_rate=p["learning_rate"],
             patience=p["patience"], reduce_lr_patience=p["reduce_lr_patience"],
             clip_norm=p["clip_norm"], seed=p["seed"], verbose=p["verbose"],
+            weight_decay=p.get("weight_decay", 0.0), schedule=p.get("schedule", "plateau"),
             checkpoint=p.get("checkpoint", getattr(self, "checkpoint", None)),
             description=description)
 

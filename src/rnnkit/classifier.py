@@ -35,6 +35,7 @@ from rnnkit.presets import PRESETS
 from rnnkit.validation import (
     Boolean,
     Choice,
+    Choices,
     Constraint,
     IntList,
     Number,
@@ -97,6 +98,17 @@ class TextClassifier(Estimator):
         units, bidirectional, dropout, dense: the recurrent stack and head, as for
             :class:`~rnnkit.Forecaster`.
         token_pattern: a regular expression for tokens instead of whitespace splitting.
+        pooling: what the head reads of the last recurrent layer over each text's real
+            tokens: ``"last"`` (the state after the last token), ``"max"``, ``"mean"``,
+            ``"attention"`` (a learned softmax weighting of the steps), or several joined by
+            commas, e.g. ``"max,mean"`` (concatenated). Padding never counts.
+        embedding_dropout: fraction of word occurrences whose whole vector is dropped in
+            training (Keras's ``SpatialDropout1D``).
+        weight_decay: AdamW's decoupled weight decay (0: Adam).
+        schedule: ``"plateau"`` (halve the learning rate after ``reduce_lr_patience`` epochs
+            without improvement), ``"warmup-cosine"`` (per batch: a linear warm-up over the
+            first 10 % of the planned ``epochs``, then cosine decay to zero) or
+            ``"constant"``.
         validation: stratified fraction of the training texts held out for early stopping.
         epochs, batch_size, learning_rate, patience, reduce_lr_patience, clip_norm, seed,
             device, verbose, checkpoint, threads: training settings, as for
@@ -116,6 +128,8 @@ class TextClassifier(Estimator):
         "units": IntList(),
         "bidirectional": Boolean(),
         "dropout": Number(0.0, 1.0, high_open=True),
+        "embedding_dropout": Number(0.0, 1.0, high_open=True),
+        "pooling": Choices(("last", "max", "mean", "attention")),
         "dense": IntList(allow_empty=True),
         "validation": Number(0.0, 1.0, low_open=True, high_open=True),
         "epochs": PositiveInt(),
@@ -124,6 +138,8 @@ class TextClassifier(Estimator):
         "patience": Optional(PositiveInt()),
         "reduce_lr_patience": Optional(PositiveInt()),
         "clip_norm": Optional(Number(0.0, low_open=True)),
+        "weight_decay": Number(0.0),
+        "schedule": Choice(("plateau", "warmup-cosine", "constant")),
         "seed": PositiveInt(minimum=0),
         "device": Choice(("auto", "cpu", "cuda", "mps")),
         "threads": Optional(PositiveInt()),
@@ -138,7 +154,9 @@ class TextClassifier(Estimator):
                  patience: int | None = 3, reduce_lr_patience: int | None = 2,
                  clip_norm: float | None = 1.0, seed: int = 0, device: str = "auto",
                  verbose: bool = True, checkpoint: str | None = None,
-                 threads: int | None = None):
+                 threads: int | None = None, pooling: str = "last",
+                 embedding_dropout: float = 0.0, weight_decay: float = 0.0,
+                 schedule: str = "plateau"):
         self.cell = cell
         self.num_words = num_words
         self.maxlen = maxlen
@@ -162,6 +180,10 @@ class TextClassifier(Estimator):
         self.verbose = verbose
         self.checkpoint = checkpoint
         self.threads = threads
+        self.pooling = pooling
+        self.embedding_dropout = embedding_dropout
+        self.weight_decay = weight_decay
+        self.schedule = schedule
 
     @classmethod
     def from_preset(cls, name: str, **overrides: Any) -> TextClassifier:
@@ -185,7 +207,8 @@ class TextClassifier(Estimator):
         return NetworkConfig(cell=p["cell"], input_size=p["num_words"], units=p["units"],
                              output_size=1 if n_classes == 2 else n_classes,
                              bidirectional=p["bidirectional"], dropout=p["dropout"],
-                             dense=p["dense"], tokens=True, embedding_dim=p["embedding_dim"])
+                             dense=p["dense"], tokens=True, embedding_dim=p["embedding_dim"],
+                             pooling=p["pooling"], embedding_dropout=p["embedding_dropout"])
 
     def summary(self, n_classes: int = 2) -> str:
         """Keras-like summary (before ``fit``, for ``n_classes`` classes)."""

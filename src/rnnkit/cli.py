@@ -207,6 +207,19 @@ def build_parser() -> argparse.ArgumentParser:
                                            "split on whitespace after dropping punctuation)")
     m.add_argument("--validation", type=float, help="stratified validation fraction "
                                                     "(default: 0.2)")
+    m.add_argument("--pooling", help="what the head reads over each text's real tokens: last, "
+                                     "max, mean, attention, or several joined by commas, e.g. "
+                                     "max,mean (default: last)")
+    m.add_argument("--embedding-dropout", type=float,
+                   help="fraction of words whose whole vector is dropped in training "
+                        "(default: 0)")
+    m.add_argument("--weight-decay", type=float,
+                   help="AdamW's decoupled weight decay (default: 0, plain Adam)")
+    m.add_argument("--schedule", choices=["plateau", "warmup-cosine", "constant"],
+                   help="learning-rate schedule: plateau (halve after --reduce-lr epochs "
+                        "without improvement), warmup-cosine (warm-up over the first 10%% of "
+                        "the planned epochs' batches, then cosine decay) or constant "
+                        "(default: plateau)")
     _add_training_options(c, epochs=None, batch_size=None, patience=None,
                           reduce_lr=None)
     c.add_argument("--out", type=Path, default=Path("runs/classify"),
@@ -614,7 +627,9 @@ def cmd_classify(args: argparse.Namespace) -> int:
         "patience": None if args.patience is None else (args.patience or None),
         "reduce_lr_patience": None if args.reduce_lr is None else (args.reduce_lr or None),
         "clip_norm": args.clip_norm or None, "seed": args.seed, "device": args.device,
-        "verbose": not args.quiet,
+        "verbose": not args.quiet, "pooling": args.pooling,
+        "embedding_dropout": args.embedding_dropout, "weight_decay": args.weight_decay,
+        "schedule": args.schedule,
     }
     settings |= {k: v for k, v in given.items() if v is not None}
     if args.patience == 0:

@@ -27,19 +27,22 @@ from collections.abc import Iterable
 
 import torch
 
-__all__ = ["Adam", "ReduceOnPlateau"]
+__all__ = ["Adam", "ReduceOnPlateau", "WarmupCosine"]
 
 
 class Adam:
     """Adam over ``params`` with one learning rate, read and set as ``param_groups[0]["lr"]``
-    like a ``torch.optim`` optimizer's."""
+    like a ``torch.optim`` optimizer's. ``weight_decay`` > 0 is AdamW's decoupled decay
+    (``θ ← θ·(1 − lr·λ)`` before the step), as ``torch.optim.AdamW`` applies it."""
 
     def __init__(self, params: Iterable[torch.nn.Parameter], lr: float = 1e-3,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0):
         self.params = [p for p in params if p.requires_grad]
         self.param_groups = [{"lr": lr}]
         self.betas = betas
         self.eps = eps
+        self.weight_decay = weight_decay
         self.steps = 0
         self.state: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
 
@@ -65,6 +68,8 @@ class Adam:
                 self.state[i] = (torch.zeros_like(p), torch.zeros_like(p))
             exp_avg, exp_avg_sq = self.state[i]
             grad = p.grad
+            if self.weight_decay:
+                p.mul_(1 - lr * self.weight_decay)
             exp_avg.lerp_(grad, 1 - beta1)
             exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
             denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(self.eps)
@@ -98,3 +103,35 @@ class ReduceOnPlateau:
             if group["lr"] - new > self.eps:
                 group["lr"] = new
             self.bad_epochs = 0
+
+
+class WarmupCosine:
+    """Per-batch learning rate: a linear warm-up from ``lr/steps·1`` to ``lr`` over the first
+    ``warmup`` fraction of ``steps``, then a cosine decay to zero at the last step (the shape
+    of BERT's and ULMFiT-like schedules). Call :meth:`step` after every optimizer step.
+
+    >>> opt = Adam([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    >>> schedule = WarmupCosine(opt, steps=10, warmup=0.2)
+    >>> rates = [opt.param_groups[0]["lr"]] + [schedule.step() for _ in range(9)]
+    >>> [round(r, 2) for r in rates]
+    [0.5, 1.0, 0.97, 0.88, 0.75, 0.59, 0.41, 0.25, 0.12, 0.03]
+    """
+
+    def __init__(self, optimizer: Adam, steps: int, warmup: float = 0.1):
+        self.optimizer = optimizer
+        self.peak = optimizer.param_groups[0]["lr"]
+        self.steps = max(int(steps), 1)
+        self.warmup = max(1, round(self.steps * warmup))
+        self.done = 0
+        optimizer.param_groups[0]["lr"] = self.rate(0)
+
+    def rate(self, step: int) -> float:
+        if step < self.warmup:
+            return self.peak * (step + 1) / self.warmup
+        progress = (step - self.warmup + 1) / max(self.steps - self.warmup + 1, 1)
+        return self.peak * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+
+    def step(self) -> float:
+        self.done += 1
+        self.optimizer.param_groups[0]["lr"] = self.rate(self.done)
+        return self.optimizer.param_groups[0]["lr"]

@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from rnnkit.errors import RnnkitError
-from rnnkit.optim import Adam, ReduceOnPlateau
+from rnnkit.optim import Adam, ReduceOnPlateau, WarmupCosine
 
 __all__ = ["History", "TrainConfig", "bucketed_batches", "resolve_device", "train"]
 
@@ -48,6 +48,12 @@ class TrainConfig:
     reduce_lr_factor: float = 0.5
     min_lr: float = 1e-5
     clip_norm: float | None = 1.0  # global gradient-norm clipping; None: off
+    weight_decay: float = 0.0  # AdamW's decoupled weight decay; 0: plain Adam
+    # "plateau": cut the LR on a validation plateau (reduce_lr_*); "warmup-cosine": per batch,
+    # a linear warm-up over the first `warmup` of all planned steps, then cosine decay to 0;
+    # "constant": neither
+    schedule: str = "plateau"
+    warmup: float = 0.1
     shuffle: bool = True
     seed: int = 0  # shuffling order; the caller seeds initialisation and dropout
     checkpoint: str | None = None  # write the best weights here (safetensors) as they improve
@@ -193,16 +199,20 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
     device = next(model.parameters()).device
     train_data = [t.to(device) for t in train_data]
     val_data = [t.to(device) for t in val_data] if val_data is not None else None
-    optimizer = Adam(model.parameters(), lr=config.learning_rate)
+    optimizer = Adam(model.parameters(), lr=config.learning_rate,
+                     weight_decay=config.weight_decay)
+    n = len(train_data[-1])
+    n_batches = math.ceil(n / config.batch_size)
+    per_batch = None
+    if config.schedule == "warmup-cosine":
+        per_batch = WarmupCosine(optimizer, config.epochs * n_batches, config.warmup)
     plateau = None
-    if config.reduce_lr_patience is not None:
+    if config.schedule == "plateau" and config.reduce_lr_patience is not None:
         plateau = ReduceOnPlateau(optimizer, factor=config.reduce_lr_factor,
                                   patience=config.reduce_lr_patience, min_lr=config.min_lr)
     stopper = EarlyStopping(config.patience, config.min_delta)
     generator = torch.Generator().manual_seed(config.seed) if config.shuffle else None
     history = History()
-    n = len(train_data[-1])
-    n_batches = math.ceil(n / config.batch_size)
 
     from tqdm.auto import tqdm
 
@@ -225,6 +235,8 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
             if config.clip_norm is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm)
             optimizer.step()
+            if per_batch is not None:
+                per_batch.step()
             total += loss.item() * len(idx)
         logs = {"epoch": epoch, "loss": total / n}
         if lengths is not None:

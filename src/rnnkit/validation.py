@@ -27,6 +27,7 @@ from rnnkit.errors import RnnkitError
 __all__ = [
     "Boolean",
     "Choice",
+    "Choices",
     "Constraint",
     "IntList",
     "Number",
@@ -111,6 +112,30 @@ class Choice(Constraint):
     def check(self, name: str, value: Any) -> str:
         if isinstance(value, str) and value.lower() in self.options:
             return value.lower()
+        raise _fail(name, self.description, value)
+
+
+@dataclass(frozen=True)
+class Choices(Constraint):
+    """One or more of a fixed set of strings, joined by commas, each once (returned
+    normalised: lower-case, no spaces).
+
+    >>> Choices(("max", "mean", "last")).check("pooling", "Max, mean")
+    'max,mean'
+    """
+
+    options: tuple[str, ...]
+
+    @property
+    def description(self) -> str:
+        return ("one or more of " + ", ".join(repr(o) for o in self.options)
+                + " joined by commas (e.g. " + repr(",".join(self.options[:2])) + ")")
+
+    def check(self, name: str, value: Any) -> str:
+        if isinstance(value, str):
+            parts = [p.strip().lower() for p in value.split(",") if p.strip()]
+            if parts and all(p in self.options for p in parts) and len(set(parts)) == len(parts):
+                return ",".join(parts)
         raise _fail(name, self.description, value)
 
 

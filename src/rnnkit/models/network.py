@@ -32,7 +32,8 @@ from torch import nn
 
 from rnnkit.models.layers import CELLS, Recurrent
 
-__all__ = ["MedianEnsemble", "NetworkConfig", "RecurrentNetwork", "left_align"]
+__all__ = ["POOLINGS", "MedianEnsemble", "NetworkConfig", "RecurrentNetwork", "left_align",
+           "parse_pooling"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,15 @@ class NetworkConfig:
     # > 0: a linear map from the last `skip` values of the first input feature to the outputs,
     # added to the head's (LSTNet's autoregressive "highway"); see RecurrentNetwork
     skip: int = 0
+    # what the head reads of the last recurrent layer, over each sequence's real steps: "last"
+    # (the state after the last step), "max", "mean", "attention", or several joined by commas
+    # (their results concatenated), e.g. "max,mean"
+    pooling: str = "last"
+    embedding_dropout: float = 0.0  # with tokens: drop whole word vectors (a step's all inputs)
+
+    @property
+    def poolings(self) -> tuple[str, ...]:
+        return parse_pooling(self.pooling)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -81,6 +91,22 @@ class NetworkConfig:
         data["units"] = tuple(data["units"])
         data["dense"] = tuple(data.get("dense", ()))
         return cls(**data)
+
+
+POOLINGS = ("last", "max", "mean", "attention")
+
+
+def parse_pooling(spec: str) -> tuple[str, ...]:
+    """``"max, mean"`` → ``("max", "mean")``; unknown or repeated names are an error.
+
+    >>> parse_pooling("max,mean")
+    ('max', 'mean')
+    """
+    kinds = tuple(k.strip() for k in str(spec).split(",") if k.strip())
+    if not kinds or any(k not in POOLINGS for k in kinds) or len(set(kinds)) < len(kinds):
+        raise ValueError(f"`pooling` must be one of {', '.join(POOLINGS)} or several of them "
+                         f"joined by commas (e.g. 'max,mean'); got {spec!r}.")
+    return kinds
 
 
 class OneHot(nn.Module):
@@ -138,6 +164,10 @@ class RecurrentNetwork(nn.Module):
         for units in c.units:
             self.recurrent.append(Recurrent(c.cell, size, units, c.bidirectional))
             size = units * (2 if c.bidirectional else 1)
+        self.attention = None
+        if "attention" in c.poolings:
+            self.attention = nn.Linear(size, 1)  # a score per step: w · h_t + b
+        size *= len(c.poolings)
         self.dropout = nn.Dropout(c.dropout)
         self.dense = nn.ModuleList()
         for units in c.dense:
@@ -158,7 +188,8 @@ class RecurrentNetwork(nn.Module):
     def features(
         self, x: torch.Tensor, lengths: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Run the inputs and the recurrent stack: ``(sequence (N, L, D·H), last (N, D·H))``.
+        """Run the inputs and the recurrent stack: ``(sequence (N, L, D·H), summary (N, P))``,
+        the summary being what the head reads (:attr:`NetworkConfig.pooling`).
 
         Token input may be padded before or after the text (id 0): it is moved to the front and
         read up to its length, so the padding side never changes the answer.
@@ -166,19 +197,49 @@ class RecurrentNetwork(nn.Module):
         if self.config.tokens:
             x, lengths = left_align(x)  # (N, L') ids, (N,) real lengths
         h = self.embedding(x) if self.embedding is not None else x  # (N, L, F)
+        p = self.config.embedding_dropout
+        if self.training and p > 0:  # a dropped word loses its whole vector
+            keep = torch.empty((*h.shape[:2], 1), device=h.device).bernoulli_(1 - p)
+            h = h * keep / (1 - p)  # (N, L, F)
         return self.recurrent_features(h, lengths)
 
     def recurrent_features(
         self, h: torch.Tensor, lengths: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The recurrent stack on already-embedded input ``h`` ``(N, L, F)`` (real steps
-        first); used where gradients with respect to the embedded inputs are wanted."""
+        """The recurrent stack and pooling on already-embedded input ``h`` ``(N, L, F)`` (real
+        steps first); used where gradients with respect to the embedded inputs are wanted."""
         last = h[:, -1]
         for i, layer in enumerate(self.recurrent):
             h, last = layer(h, lengths)  # (N, L, D·H), (N, D·H)
             if i < len(self.recurrent) - 1:  # the head reads `last`; it drops out there
                 h = self.dropout(h)
-        return h, last
+        return h, self.pool(h, last, lengths)
+
+    def pool(self, h: torch.Tensor, last: torch.Tensor,
+             lengths: torch.Tensor | None) -> torch.Tensor:
+        """The summary of each sequence's real steps of ``h`` ``(N, L, C)`` → ``(N, P·C)``,
+        one block per pooling; padding (steps at and after ``lengths``) never counts."""
+        kinds = self.config.poolings
+        if kinds == ("last",):
+            return last
+        if lengths is None:
+            real = torch.ones(h.shape[:2], dtype=torch.bool, device=h.device)
+        else:
+            steps = torch.arange(h.shape[1], device=h.device)
+            real = steps.unsqueeze(0) < lengths.to(h.device).unsqueeze(1)  # (N, L)
+        mask = real.unsqueeze(2)  # (N, L, 1)
+        parts = []
+        for kind in kinds:
+            if kind == "last":
+                parts.append(last)
+            elif kind == "max":
+                parts.append(h.masked_fill(~mask, float("-inf")).amax(dim=1))  # (N, C)
+            elif kind == "mean":
+                parts.append((h * mask).sum(1) / mask.sum(1).clamp(min=1))  # (N, C)
+            else:  # attention: softmax over the real steps of w · h_t + b
+                score = self.attention(h).masked_fill(~mask, float("-inf"))  # (N, L, 1)
+                parts.append((torch.softmax(score, dim=1) * h).sum(1))  # (N, C)
+        return torch.cat(parts, dim=1)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """``x`` ``(N, L, F)`` floats or ``(N, L)`` token ids → ``(N, output_size)``."""
@@ -222,9 +283,14 @@ class RecurrentNetwork(nn.Module):
                          count(self.embedding)))
         elif self.embedding is not None:
             rows.append((name("one_hot"), "OneHot", f"(None, {t}, {c.input_size})", 0))
+        if self.embedding is not None and c.embedding_dropout > 0:
+            width = c.embedding_dim or c.input_size
+            rows.append((name("spatial_dropout1d"), "SpatialDropout1D (words)",
+                         f"(None, {t}, {width})", 0))
+        pooled = c.poolings != ("last",)
         for i, layer in enumerate(self.recurrent):
             width = layer.hidden_size * (2 if c.bidirectional else 1)
-            is_last = i == len(self.recurrent) - 1
+            is_last = i == len(self.recurrent) - 1 and not pooled
             shape = f"(None, {width})" if is_last else f"(None, {t}, {width})"
             kind = CELLS[c.cell]
             if c.bidirectional:
@@ -232,8 +298,15 @@ class RecurrentNetwork(nn.Module):
             else:
                 rows.append((name(kind.lower().replace("simplernn", "simple_rnn")), kind, shape,
                              count(layer)))
-            if c.dropout > 0:
+            if c.dropout > 0 and not (pooled and i == len(self.recurrent) - 1):
                 rows.append((name("dropout"), "Dropout", shape, 0))
+        if pooled:
+            width = self.recurrent[-1].hidden_size * (2 if c.bidirectional else 1)
+            size = width * len(c.poolings)
+            rows.append((name("pooling"), f"Pooling ({c.pooling.replace(' ', '')})",
+                         f"(None, {size})", count(self.attention) if self.attention else 0))
+            if c.dropout > 0:
+                rows.append((name("dropout"), "Dropout", f"(None, {size})", 0))
         for layer in self.dense:
             rows.append((name("dense"), "Dense (relu)", f"(None, {layer.out_features})",
                          count(layer)))
