@@ -61,11 +61,17 @@ def test_multiclass_rule_is_learnt_with_integer_labels(cell):
 def test_evaluation_has_majority_baseline(binary_model):
     texts, labels = synthetic(100, seed=3)
     ev = binary_model.evaluate(texts, labels)
-    assert ev.metrics.index.tolist() == ["GRU", "majority class"]
+    assert ev.metrics.index.tolist() == ["GRU", "majority class",
+                                         "TF-IDF + logistic regression"]
     majority = binary_model.classes_[binary_model.majority_class_]
     assert ev.metrics.loc["majority class", "accuracy"] == pytest.approx(
         np.mean(np.array(labels) == majority))
-    assert "beats the best baseline" in ev.verdict
+    accuracy = ev.metrics["accuracy"]
+    best = accuracy.iloc[1:].idxmax()
+    if accuracy.iloc[0] > accuracy[best]:
+        assert ev.verdict.startswith(f"GRU beats the best baseline ({best})")
+    else:
+        assert ev.verdict.startswith(f"GRU LOSES to {best}")
 
 
 @pytest.mark.parametrize("bidirectional", [False, True])
@@ -189,3 +195,36 @@ def test_bucketed_batches_cover_every_sample_once_with_similar_lengths():
     assert spread < 30  # a random batch spans nearly the whole range (about 480)
     sizes = [len(b) for b in batches]
     assert max(sizes) == 64 and sizes.count(64) >= len(sizes) - 4
+
+
+def test_validation_data_and_the_tfidf_baseline_in_evaluate():
+    texts, labels = synthetic(200)
+    dev_texts, dev_labels = synthetic(60, seed=5)
+    clf = TextClassifier(num_words=40, maxlen=12, embedding_dim=4, units=[4], epochs=1,
+                         verbose=False).fit(texts, labels, validation_data=(dev_texts,
+                                                                           dev_labels))
+    # every training text trained; the validation loss is the development texts'
+    assert clf._baseline_source[0] == texts
+    ev = clf.evaluate(dev_texts, dev_labels)
+    assert list(ev.metrics.index) == [clf.model_name, "majority class",
+                                      "TF-IDF + logistic regression"]
+    bag = ev.metrics.loc["TF-IDF + logistic regression", "accuracy"]
+    net = ev.metrics.iloc[0]["accuracy"]
+    if bag > net:
+        assert "LOSES to TF-IDF + logistic regression" in ev.verdict
+    assert "TF-IDF" not in str(clf.evaluate(dev_texts, dev_labels, baseline=False).metrics)
+    with pytest.raises(RnnkitError, match=r"label 'maybe' .* never seen in training"):
+        TextClassifier(epochs=1, verbose=False).fit(texts, labels,
+                                                    validation_data=(["x"], ["maybe"]))
+    with pytest.raises(RnnkitError, match="`validation_data` must be a pair"):
+        TextClassifier(epochs=1, verbose=False).fit(texts, labels, validation_data=dev_texts)
+
+
+def test_a_loaded_classifier_is_judged_against_the_majority_class(tmp_path):
+    texts, labels = synthetic(120)
+    clf = TextClassifier(num_words=40, maxlen=12, embedding_dim=4, units=[4], epochs=1,
+                         verbose=False).fit(texts, labels)
+    clf.save(tmp_path / "m")
+    loaded = TextClassifier.load(tmp_path / "m")
+    assert loaded.tfidf_baseline() is None
+    assert len(loaded.evaluate(texts, labels).metrics) == 2

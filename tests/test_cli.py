@@ -423,3 +423,30 @@ def test_classify_pooling_and_regularisation_options(tmp_path, reviews_csv, caps
     assert config["network"]["pooling"] == "max,mean"
     assert config["params"]["schedule"] == "warmup-cosine"
     assert main(["predict", str(out), "the film was good"]) == 0
+
+
+def test_classify_with_validation_and_test_files_then_predict_scores_labels(tmp_path, capsys):
+    from test_classifier import synthetic
+
+    paths = {}
+    for name, seed in (("train", 0), ("dev", 1), ("test", 2)):
+        texts, labels = synthetic(120, seed=seed)
+        paths[name] = tmp_path / f"{name}.csv"
+        pd.DataFrame({"text": texts, "label": labels}).to_csv(paths[name], index=False)
+    out = tmp_path / "m"
+    assert main(["classify", "--csv", str(paths["train"]), "--validation-data",
+                 str(paths["dev"]), "--test-data", str(paths["test"]), "--out", str(out),
+                 *TEXT_FAST]) == 0
+    printed = capsys.readouterr().out
+    assert "120 training texts, 120 test texts" in printed
+    assert "validation: 120 texts" in printed
+    assert "TF-IDF + logistic regression" in printed
+    assert main(["predict", str(out), "--csv", str(paths["test"]),
+                 "--label-column", "label"]) == 0
+    captured = capsys.readouterr()
+    assert len(captured.out.strip().splitlines()) == 121
+    assert "On the 120 labelled texts" in captured.err and "majority class" in captured.err
+    assert main(["predict", str(out), "nice", "--label-column", "label"]) == 2
+    assert "--label-column scores the texts of --csv" in capsys.readouterr().err
+    assert main(["classify", "--data", "imdb", "--test-data", str(paths["test"])]) == 2
+    assert "go with --csv" in capsys.readouterr().err

@@ -18,7 +18,7 @@ import pandas as pd
 
 from rnnkit.errors import RnnkitError
 
-__all__ = ["STATISTICAL_MODELS", "statistical_one_step", "tfidf_logistic"]
+__all__ = ["STATISTICAL_MODELS", "TfidfLogistic", "statistical_one_step", "tfidf_logistic"]
 
 STATISTICAL_MODELS = ("ETS", "Theta", "ARIMA")
 
@@ -63,23 +63,50 @@ def statistical_one_step(y: pd.Series, n_test: int, season_length: int, freq: st
     return out
 
 
+class TfidfLogistic:
+    """TF-IDF of words and word pairs (rnnkit's tokens, terms in at least two texts, sublinear
+    term frequency) + logistic regression: the bag-of-words baseline every text report shows.
+
+    >>> texts = ["good fun", "great film", "bad plot", "awful acting"] * 5
+    >>> baseline = TfidfLogistic().fit(texts, np.array([1, 1, 0, 0] * 5))
+    >>> baseline.predict_proba(["good film"]).argmax(axis=1).tolist()
+    [1]
+    """
+
+    name = "TF-IDF + logistic regression"
+
+    def __init__(self, seed: int = 0):
+        self.seed = seed
+
+    def fit(self, texts: list[str], y: np.ndarray) -> TfidfLogistic:
+        _require("sklearn")
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        from rnnkit.data.text import tokenize
+
+        start = time.perf_counter()
+        self.vectorizer_ = TfidfVectorizer(tokenizer=tokenize, lowercase=False,
+                                           token_pattern=None, ngram_range=(1, 2), min_df=2,
+                                           sublinear_tf=True)
+        features = self.vectorizer_.fit_transform(texts)
+        self.model_ = LogisticRegression(max_iter=2000, C=4.0, random_state=self.seed)
+        self.model_.fit(features, y)
+        self.n_classes_ = int(np.max(y)) + 1
+        self.seconds_ = time.perf_counter() - start
+        self.n_parameters_ = int(self.model_.coef_.size + self.model_.intercept_.size)
+        return self
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        """``(n_texts, n_classes)``, a zero column for a class absent from training."""
+        proba = self.model_.predict_proba(self.vectorizer_.transform(texts))
+        full = np.zeros((len(texts), self.n_classes_))
+        full[:, self.model_.classes_] = proba
+        return full
+
+
 def tfidf_logistic(train_texts: list[str], train_y: np.ndarray, test_texts: list[str],
                    seed: int = 0) -> tuple[np.ndarray, float, int]:
-    """Class probabilities of TF-IDF + logistic regression, fit seconds and feature count."""
-    _require("sklearn")
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
-    from rnnkit.data.text import tokenize
-
-    start = time.perf_counter()
-    vectorizer = TfidfVectorizer(tokenizer=tokenize, lowercase=False, token_pattern=None,
-                                 ngram_range=(1, 2), min_df=2, sublinear_tf=True)
-    features = vectorizer.fit_transform(train_texts)
-    model = LogisticRegression(max_iter=2000, C=4.0, random_state=seed)
-    model.fit(features, train_y)
-    seconds = time.perf_counter() - start
-    proba = model.predict_proba(vectorizer.transform(test_texts))
-    full = np.zeros((len(test_texts), int(train_y.max()) + 1))
-    full[:, model.classes_] = proba
-    return full, seconds, int(model.coef_.size + model.intercept_.size)
+    """Class probabilities of :class:`TfidfLogistic`, fit seconds and parameter count."""
+    baseline = TfidfLogistic(seed).fit(train_texts, train_y)
+    return baseline.predict_proba(test_texts), baseline.seconds_, baseline.n_parameters_

@@ -256,20 +256,50 @@ class TextClassifier(Estimator):
         return out
 
     # ---------------------------------------------------------------- fitting
-    def fit(self, texts: Any, labels: Any) -> TextClassifier:
-        """Build the vocabulary on the training texts, train with early stopping; returns self."""
-        import torch
+    def fit(self, texts: Any, labels: Any,
+            validation_data: tuple[Any, Any] | None = None) -> TextClassifier:
+        """Build the vocabulary on the training texts, train with early stopping; returns self.
 
-        from rnnkit.models.network import RecurrentNetwork
-        from rnnkit.training import resolve_device, train
-
+        Early stopping watches ``validation_data`` ``(texts, labels)`` when given (an official
+        development split, say), else a stratified ``validation`` fraction of ``texts``.
+        """
         p = self._validated_params()
         self._warn_one_hot(p)
         texts = _check_texts(texts)
+        y = self._learn_classes(labels, len(texts))
+        if validation_data is None:
+            train_idx, val_idx = stratified_split(y, p["validation"], p["seed"])
+            if len(val_idx) == 0:
+                raise RnnkitError(f"`validation`={p['validation']} leaves no text for "
+                                  "validation: every class needs at least two texts.")
+        else:
+            if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
+                raise RnnkitError("`validation_data` must be a pair (texts, labels); got "
+                                  f"{type(validation_data).__name__}.")
+            val_texts = _check_texts(validation_data[0], "validation_data texts")
+            val_y = self._label_indices(validation_data[1], len(val_texts),
+                                        "validation_data labels")
+            train_idx = np.arange(len(texts))
+            val_idx = np.arange(len(texts), len(texts) + len(val_texts))
+            texts, y = texts + val_texts, np.concatenate([y, val_y])
+
+        tokens = Tokenizer(self.token_pattern)(texts)  # once: for the vocabulary and the ids
+        self.vocabulary_ = Vocabulary.fit([tokens[i] for i in train_idx], p["num_words"])
+        ids = self._encode(texts, tokens)
+        counts = np.bincount(y[train_idx], minlength=len(self.classes_))
+        self.majority_class_ = int(counts.argmax())
+        self._train_network(p, ids, y, train_idx, val_idx)
+        # what evaluate() fits its TF-IDF baseline on, if asked (references, not copies)
+        self._baseline_source = ([texts[i] for i in train_idx], y[train_idx])
+        self._baseline = None
+        return self
+
+    def _learn_classes(self, labels: Any, n: int) -> np.ndarray:
+        """Check ``labels``, set :attr:`classes_` (sorted) and return each label's index."""
         labels = list(labels)
-        if len(labels) != len(texts):
+        if len(labels) != n:
             raise RnnkitError(f"`labels` must have one label per text; got {len(labels)} labels "
-                              f"for {len(texts)} texts.")
+                              f"for {n} texts.")
         missing = [i for i, v in enumerate(labels) if v is None or (
             isinstance(v, float) and np.isnan(v))]
         if missing:
@@ -284,28 +314,25 @@ class TextClassifier(Estimator):
         if len(classes) < 2:
             raise RnnkitError(f"`labels` has a single class ({classes[0]!r}); a classifier "
                               "needs at least two.")
-        if len(classes) > 20 and len(classes) > len(texts) / 2:
-            raise RnnkitError(f"`labels` has {len(classes):,} different values for "
-                              f"{len(texts):,} texts; a classifier needs several texts per "
-                              "class. Is the label column the right one?")
+        if len(classes) > 20 and len(classes) > n / 2:
+            raise RnnkitError(f"`labels` has {len(classes):,} different values for {n:,} "
+                              "texts; a classifier needs several texts per class. Is the "
+                              "label column the right one?")
         self.classes_ = classes
-        y = np.array([classes.index(v) for v in plain]) if len(classes) < 64 else \
-            np.array(pd.Series(plain).map({c: i for i, c in enumerate(classes)}))
-        train_idx, val_idx = stratified_split(y, p["validation"], p["seed"])
-        if len(val_idx) == 0:
-            raise RnnkitError(f"`validation`={p['validation']} leaves no text for validation: "
-                              "every class needs at least two texts.")
+        lookup = {c: i for i, c in enumerate(classes)}
+        return np.array([lookup[v] for v in plain], dtype=np.int64)
 
-        tokens = Tokenizer(self.token_pattern)(texts)  # once: for the vocabulary and the ids
-        self.vocabulary_ = Vocabulary.fit([tokens[i] for i in train_idx], p["num_words"])
-        ids = self._encode(texts, tokens)
-        counts = np.bincount(y[train_idx], minlength=len(classes))
-        self.majority_class_ = int(counts.argmax())
+    def _train_network(self, p: dict[str, Any], ids: np.ndarray, y: np.ndarray,
+                       train_idx: np.ndarray, val_idx: np.ndarray) -> None:
+        import torch
+
+        from rnnkit.models.network import RecurrentNetwork
+        from rnnkit.training import resolve_device, train
 
         torch.manual_seed(p["seed"])
         device = resolve_device(p["device"])
-        network = RecurrentNetwork(self._network_config(p, len(classes))).to(device)
-        binary = len(classes) == 2
+        network = RecurrentNetwork(self._network_config(p, len(self.classes_))).to(device)
+        binary = len(self.classes_) == 2
         target_dtype = torch.float32 if binary else torch.int64
 
         def to_tensors(idx: np.ndarray) -> tuple:
@@ -329,7 +356,6 @@ class TextClassifier(Estimator):
                                   self._train_config(p, f"{self.model_name} training"), metrics,
                                   lengths=(real[train_idx], real[val_idx]))
         self.network_ = network
-        return self
 
     # ---------------------------------------------------------------- predicting
     def predict_proba(self, texts: Any) -> np.ndarray:
@@ -363,22 +389,45 @@ class TextClassifier(Estimator):
         proba = self.predict_proba(texts)
         return [self.classes_[i] for i in proba.argmax(axis=1)]
 
-    def evaluate(self, texts: Any, labels: Any) -> TextEvaluation:
+    def evaluate(self, texts: Any, labels: Any, baseline: bool = True) -> TextEvaluation:
         """Accuracy, precision, recall, F1 (+ ROC AUC for two classes) next to the majority-class
-        baseline, and the confusion matrix."""
+        baseline and, with ``baseline`` (and scikit-learn installed), TF-IDF + logistic
+        regression fitted on the same training texts, on the same test texts; the confusion
+        matrix; and a verdict against the best baseline. A loaded model has no training texts,
+        so it is compared with the majority class alone."""
         self._check_fitted()
         texts = _check_texts(texts)
         true = self._label_indices(labels, len(texts))
         proba = self.predict_proba(texts)
         table = classification_table(true, proba, self.model_name, self.majority_class_)
+        bag = self.tfidf_baseline() if baseline else None
+        if bag is not None:
+            from rnnkit.evaluation import classification_metrics
+
+            table.loc[bag.name] = classification_metrics(true, bag.predict_proba(texts))
         names = [str(c) for c in self.classes_]
         matrix = confusion_matrix(true, proba.argmax(1), len(self.classes_))
         confusion = pd.DataFrame(matrix, index=names, columns=names)
         return TextEvaluation(table, confusion, verdict(table, "accuracy", higher_is_better=True))
 
+    def tfidf_baseline(self) -> Any:
+        """TF-IDF + logistic regression fitted on this model's training texts (once, on first
+        use), or None after :meth:`load` or without scikit-learn."""
+        self._check_fitted()
+        if getattr(self, "_baseline", None) is None and getattr(
+                self, "_baseline_source", None) is not None:
+            try:
+                import sklearn  # noqa: F401
+            except ImportError:
+                return None
+            from rnnkit.baselines import TfidfLogistic
+
+            self._baseline = TfidfLogistic(int(self.seed)).fit(*self._baseline_source)
+        return getattr(self, "_baseline", None)
+
     def score(self, texts: Any, labels: Any) -> dict[str, Any]:
         """The model's metrics and confusion matrix (a list of rows: true × predicted)."""
-        ev = self.evaluate(texts, labels)
+        ev = self.evaluate(texts, labels, baseline=False)
         return ev.metrics.iloc[0].to_dict() | {"confusion_matrix": ev.confusion.to_numpy().tolist()}
 
     def trace(self, texts: Any):

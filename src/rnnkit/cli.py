@@ -187,6 +187,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="label column of --csv (default: label)")
     d.add_argument("--test", type=float, default=0.2,
                    help="stratified held-out fraction for --csv/--folder (default: 0.2)")
+    d.add_argument("--test-data", type=Path,
+                   help="with --csv: a file of test texts and labels (same columns) instead of "
+                        "holding out --test of --csv")
+    d.add_argument("--validation-data", type=Path,
+                   help="with --csv: a file of validation texts and labels (same columns) for "
+                        "early stopping, instead of a --validation fraction of the training "
+                        "texts")
     m = c.add_argument_group("text and network")
     from rnnkit.presets import PRESETS
 
@@ -234,6 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", type=Path, help="the model directory (--out of forecast/classify)")
     p.add_argument("texts", nargs="*", help="texts to classify (text classifiers)")
     p.add_argument("--text-column", default="text", help="text column of --csv (classifiers)")
+    p.add_argument("--label-column",
+                   help="classifiers: a column of --csv with the true labels; the scores "
+                        "(accuracy, F1, ... next to the majority class) go to stderr")
     p.add_argument("--csv", type=Path, help="forecaster: recent data to forecast from (default: "
                                             "the data the model saw last); classifier: texts")
     p.add_argument("--time", help="date column in --csv (default: the one used in training)")
@@ -600,9 +610,20 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from rnnkit.errors import RnnkitError
     from rnnkit.plots import plot_confusion, plot_history
 
+    if (args.test_data or args.validation_data) and args.csv is None:
+        raise RnnkitError("--test-data and --validation-data go with --csv (files with the "
+                          "same --text-column and --label-column).")
+    validation = None
+    if args.validation_data:
+        dev = load_texts(args.validation_data, args.text_column, args.label_column)
+        validation = (dev.texts, dev.labels)
     if args.data == "imdb":
         train, test = imdb(args.data_path)
         source = "IMDB movie reviews (official 25,000/25,000 split)"
+    elif args.test_data:
+        train = load_texts(args.csv, args.text_column, args.label_column)
+        test = load_texts(args.test_data, args.text_column, args.label_column)
+        source = f"{args.csv} (test: {args.test_data})"
     else:
         data = (load_texts(args.csv, args.text_column, args.label_column) if args.csv
                 else load_texts(args.folder))
@@ -645,8 +666,10 @@ def cmd_classify(args: argparse.Namespace) -> int:
     counts = train.class_counts()
     shown = counts if len(counts) <= 10 else f"{len(counts)} classes"
     _say(f"  classes (training): {shown}")
+    if validation is not None:
+        _say(f"  validation: {len(validation[0]):,} texts of {args.validation_data}")
     _say()
-    clf.fit(train.texts, train.labels)
+    clf.fit(train.texts, train.labels, validation_data=validation)
     _say(clf.summary())
     h = clf.history_
     stop = "early stopping" if h.stopped_early else "all epochs"
@@ -686,13 +709,25 @@ def _predict_texts(model: Any, args: argparse.Namespace) -> int:
     from rnnkit.errors import RnnkitError
     from rnnkit.inference import classify
 
-    texts = list(args.texts)
-    if args.csv is not None:
+    texts, labels = list(args.texts), None
+    if args.label_column is not None:
+        if args.csv is None or texts:
+            raise RnnkitError("--label-column scores the texts of --csv; give --csv FILE and "
+                              "no texts on the command line.")
+        from rnnkit.data.text_datasets import load_texts
+
+        data = load_texts(args.csv, args.text_column, args.label_column)
+        texts, labels = list(data.texts), list(data.labels)
+    elif args.csv is not None:
         texts += load_texts_column(args.csv, args.text_column)
     if not texts:
         raise RnnkitError("give texts to classify: rnnkit predict MODEL \"some text\" ... "
                           "or --csv FILE --text-column COLUMN.")
     rows = classify(model, texts)
+    if labels is not None:
+        evaluation = model.evaluate(texts, labels)
+        print(f"On the {len(texts):,} labelled texts of {args.csv}:\n{evaluation}",
+              file=sys.stderr)
     if args.format == "json":
         text_out = json.dumps(rows, indent=2) + "\n"
     else:
