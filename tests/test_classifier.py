@@ -155,8 +155,8 @@ def test_bad_training_input(texts, labels, message):
 
 
 @pytest.mark.parametrize("params, message", [
-    ({"num_words": 3}, "`num_words` must be an integer >= 4; got 3."),
-    ({"maxlen": 0}, "`maxlen` must be an integer >= 2; got 0."),
+    ({"num_words": 3}, "`num_words` must be 'auto' or an integer >= 4; got 3."),
+    ({"maxlen": 0}, "`maxlen` must be 'auto' or None or an integer >= 2; got 0."),
     ({"padding": "middle"}, "`padding` must be one of 'pre', 'post'; got 'middle'."),
 ])
 def test_out_of_range_arguments(params, message):
@@ -228,3 +228,41 @@ def test_a_loaded_classifier_is_judged_against_the_majority_class(tmp_path):
     loaded = TextClassifier.load(tmp_path / "m")
     assert loaded.tfidf_baseline() is None
     assert len(loaded.evaluate(texts, labels).metrics) == 2
+
+
+def test_whole_texts_and_automatic_sizes(tmp_path):
+    texts, labels = synthetic(200)
+    texts = [t + " filler" * (i % 40) for i, t in enumerate(texts)]  # lengths up to ~50
+    clf = TextClassifier(maxlen=None, embedding_dim=4, units=[4], epochs=1,
+                         verbose=False).fit(texts, labels)
+    assert clf.maxlen_ is None and clf.num_words_ == clf.vocabulary_.size
+    longest = max(len(t.split()) for t in texts) + 1
+    assert clf._encode(texts).shape == (len(texts), longest)  # nothing cut
+    auto = TextClassifier(embedding_dim=4, units=[4], epochs=1, verbose=False)
+    auto.fit(texts, labels)
+    lengths = sorted(len(t.split()) + 1 for t in texts)
+    assert auto.maxlen == "auto" and lengths[int(0.9 * len(lengths))] <= auto.maxlen_ \
+        <= lengths[-1]
+    clf.save(tmp_path / "whole")
+    loaded = TextClassifier.load(tmp_path / "whole")
+    assert loaded.maxlen_ is None
+    np.testing.assert_array_equal(loaded.predict_proba(texts), clf.predict_proba(texts))
+
+
+def test_cli_maxlen_none_and_auto_choice_printed(tmp_path, capsys):
+    import pandas as pd
+
+    from rnnkit.cli import main
+
+    texts, labels = synthetic(150)
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"text": texts, "label": labels}).to_csv(path, index=False)
+    assert main(["classify", "--csv", str(path), "--maxlen", "none", "--epochs", "1",
+                 "--units", "4", "--quiet", "--out", str(tmp_path / "m")]) == 0
+    out = capsys.readouterr().out
+    assert "Chosen from the training texts: num_words" in out and "maxlen" not in \
+        out.split("Chosen from the training texts:")[1].split("\n")[0]
+    with pytest.raises(SystemExit) as exit_:
+        main(["classify", "--csv", str(path), "--maxlen", "ten"])
+    assert exit_.value.code == 2
+    assert "--maxlen: must be an integer, auto or none; got 'ten'" in capsys.readouterr().err

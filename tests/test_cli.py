@@ -178,8 +178,8 @@ def test_classify_preset_flags_override(tmp_path, reviews_csv, capsys):
 @pytest.mark.parametrize("args, message", [
     (["--label-column", "label"], "--label-column: no column 'label'"),
     (["--label-column", "review"], "--test 0.2 leaves no text for testing"),
-    (["--maxlen", "1"], "`maxlen` must be an integer >= 2; got 1."),
-    (["--num-words", "2"], "`num_words` must be an integer >= 4; got 2."),
+    (["--maxlen", "1"], "`maxlen` must be 'auto' or None or an integer >= 2; got 1."),
+    (["--num-words", "2"], "`num_words` must be 'auto' or an integer >= 4; got 2."),
     (["--pooling", "max,median"], "`pooling` must be one or more of 'last', 'max', 'mean', "
                                   "'attention' joined by commas (e.g. 'last,max'); "
                                   "got 'max,median'."),

@@ -27,7 +27,14 @@ import numpy as np
 import pandas as pd
 
 from rnnkit.base import Estimator
-from rnnkit.data.text import Tokenizer, Vocabulary, encode_padded
+from rnnkit.data.text import (
+    RaggedIds,
+    Tokenizer,
+    Vocabulary,
+    choose_maxlen,
+    choose_num_words,
+    encode_ragged,
+)
 from rnnkit.errors import ModelFormatError, RnnkitError
 from rnnkit.evaluation import classification_table, confusion_matrix, verdict
 from rnnkit.models.layers import CELLS
@@ -40,6 +47,7 @@ from rnnkit.validation import (
     IntList,
     Number,
     Optional,
+    OrAuto,
     PositiveInt,
 )
 
@@ -91,7 +99,13 @@ class TextClassifier(Estimator):
         cell: ``"rnn"``, ``"lstm"`` or ``"gru"``.
         num_words: vocabulary size including the 3 reserved ids (padding, start, unknown): the
             ``num_words - 3`` most frequent words of the training texts get their own id.
-        maxlen: tokens kept per text (after the start token is added).
+            ``"auto"``: the most frequent words seen at least twice that together make up
+            95 % of the training tokens, at most 50,000 (:func:`choose_num_words`); the
+            choice is ``num_words_``.
+        maxlen: ids kept per text (the start token included); ``None`` keeps whole texts
+            (batches of similar length keep that affordable); ``"auto"``: the 95th
+            percentile of the training texts' lengths (:func:`choose_maxlen`), as
+            ``maxlen_``.
         padding, truncating: ``"pre"`` or ``"post"``, as Keras's ``pad_sequences``. Truncating
             changes what the model reads; padding does not change its answers.
         embedding_dim: size of the learned word vectors; ``None`` feeds one-hot vectors.
@@ -120,8 +134,8 @@ class TextClassifier(Estimator):
 
     _parameter_constraints: ClassVar[dict[str, Constraint]] = {
         "cell": Choice(tuple(CELLS)),
-        "num_words": PositiveInt(minimum=4),
-        "maxlen": PositiveInt(minimum=2),
+        "num_words": OrAuto(PositiveInt(minimum=4)),
+        "maxlen": OrAuto(Optional(PositiveInt(minimum=2))),
         "padding": Choice(("pre", "post")),
         "truncating": Choice(("pre", "post")),
         "embedding_dim": Optional(PositiveInt()),
@@ -146,7 +160,8 @@ class TextClassifier(Estimator):
         "verbose": Boolean(),
     }
 
-    def __init__(self, cell: str = "lstm", num_words: int = 10_000, maxlen: int = 200,
+    def __init__(self, cell: str = "lstm", num_words: int | str = "auto",
+                 maxlen: int | str | None = "auto",
                  padding: str = "pre", truncating: str = "pre", embedding_dim: int | None = 32,
                  units: Any = (32,), bidirectional: bool = False, dropout: float = 0.2,
                  dense: Any = (), token_pattern: str | None = None, validation: float = 0.2,
@@ -204,7 +219,7 @@ class TextClassifier(Estimator):
     def _network_config(self, p: dict[str, Any], n_classes: int):
         from rnnkit.models.network import NetworkConfig
 
-        return NetworkConfig(cell=p["cell"], input_size=p["num_words"], units=p["units"],
+        return NetworkConfig(cell=p["cell"], input_size=int(p["num_words"]), units=p["units"],
                              output_size=1 if n_classes == 2 else n_classes,
                              bidirectional=p["bidirectional"], dropout=p["dropout"],
                              dense=p["dense"], tokens=True, embedding_dim=p["embedding_dim"],
@@ -215,13 +230,18 @@ class TextClassifier(Estimator):
         from rnnkit.models.network import RecurrentNetwork
 
         if hasattr(self, "network_"):
-            net = self.network_
+            net, timesteps = self.network_, self.maxlen_
         else:
-            net = RecurrentNetwork(self._network_config(self._validated_params(), n_classes))
-        return net.summary(timesteps=int(self.maxlen), title=self.model_name.lower())
+            p = self._validated_params()
+            if p["num_words"] == "auto":
+                raise RnnkitError("summary() before fit needs `num_words` set: 'auto' is "
+                                  "chosen from the training texts by fit.")
+            net = RecurrentNetwork(self._network_config(p, n_classes))
+            timesteps = p["maxlen"] if isinstance(p["maxlen"], int) else None
+        return net.summary(timesteps=timesteps, title=self.model_name.lower())
 
     def _warn_one_hot(self, p: dict[str, Any]) -> None:
-        if p["embedding_dim"] is None:
+        if p["embedding_dim"] is None and p["maxlen"] is not None:
             # the one-hot batch, its copy in the first layer's input gradient path, and float32
             need = p["batch_size"] * p["maxlen"] * p["num_words"] * 4 * 2
             if need > _ONE_HOT_WARN_BYTES:
@@ -232,12 +252,20 @@ class TextClassifier(Estimator):
                     UserWarning, stacklevel=3)
 
     # ---------------------------------------------------------------- data
-    def _encode(self, texts: list[str], tokens: list[list[str]] | None = None) -> np.ndarray:
-        """Padded ids ``(n, maxlen)``; ``tokens`` when the texts were tokenized already."""
-        maxlen = int(self.maxlen)
+    def _ids(self, texts: list[str], tokens: list[list[str]] | None = None) -> RaggedIds:
+        """Each text's ids, cut to ``maxlen_``; ``tokens`` when tokenized already."""
         if tokens is None:  # the model reads at most maxlen - 1 tokens after START
-            tokens = Tokenizer(self.token_pattern).kept(texts, maxlen, self.truncating)
-        return encode_padded(tokens, self.vocabulary_, maxlen, self.padding, self.truncating)
+            tokenizer = Tokenizer(self.token_pattern)
+            tokens = (tokenizer(texts) if self.maxlen_ is None
+                      else tokenizer.kept(texts, self.maxlen_, self.truncating))
+        return encode_ragged(tokens, self.vocabulary_, self.maxlen_, self.truncating)
+
+    def _encode(self, texts: list[str], tokens: list[list[str]] | None = None) -> np.ndarray:
+        """Padded ids ``(n, maxlen)`` as Keras's ``pad_sequences`` gives them (``maxlen=None``:
+        padded to the longest text)."""
+        ids = self._ids(texts, tokens)
+        width = self.maxlen_ or max(int(ids.lengths.max()), 1)
+        return ids.padded(width, self.padding)
 
     def _label_indices(self, labels: Any, n: int, name: str = "labels") -> np.ndarray:
         labels = list(labels)
@@ -264,7 +292,9 @@ class TextClassifier(Estimator):
         development split, say), else a stratified ``validation`` fraction of ``texts``.
         """
         p = self._validated_params()
-        self._warn_one_hot(p)
+        automatic = "auto" in (p["num_words"], p["maxlen"])
+        if not automatic:
+            self._warn_one_hot(p)  # before any data work
         texts = _check_texts(texts)
         y = self._learn_classes(labels, len(texts))
         if validation_data is None:
@@ -284,8 +314,16 @@ class TextClassifier(Estimator):
             texts, y = texts + val_texts, np.concatenate([y, val_y])
 
         tokens = Tokenizer(self.token_pattern)(texts)  # once: for the vocabulary and the ids
-        self.vocabulary_ = Vocabulary.fit([tokens[i] for i in train_idx], p["num_words"])
-        ids = self._encode(texts, tokens)
+        train_tokens = [tokens[i] for i in train_idx]
+        if p["num_words"] == "auto":
+            p["num_words"] = choose_num_words(train_tokens)
+        if p["maxlen"] == "auto":
+            p["maxlen"] = choose_maxlen(train_tokens)
+        self.num_words_, self.maxlen_ = p["num_words"], p["maxlen"]
+        if automatic:
+            self._warn_one_hot(p)
+        self.vocabulary_ = Vocabulary.fit(train_tokens, p["num_words"])
+        ids = self._ids(texts, tokens)
         counts = np.bincount(y[train_idx], minlength=len(self.classes_))
         self.majority_class_ = int(counts.argmax())
         self._train_network(p, ids, y, train_idx, val_idx)
@@ -322,7 +360,7 @@ class TextClassifier(Estimator):
         lookup = {c: i for i, c in enumerate(classes)}
         return np.array([lookup[v] for v in plain], dtype=np.int64)
 
-    def _train_network(self, p: dict[str, Any], ids: np.ndarray, y: np.ndarray,
+    def _train_network(self, p: dict[str, Any], ids: RaggedIds, y: np.ndarray,
                        train_idx: np.ndarray, val_idx: np.ndarray) -> None:
         import torch
 
@@ -337,7 +375,7 @@ class TextClassifier(Estimator):
 
         def to_tensors(idx: np.ndarray) -> tuple:
             target = torch.as_tensor(y[idx], dtype=target_dtype)
-            return torch.as_tensor(ids[idx]), target.unsqueeze(1) if binary else target
+            return ids.take(idx), target.unsqueeze(1) if binary else target
 
         if binary:
             loss_fn = torch.nn.functional.binary_cross_entropy_with_logits
@@ -350,7 +388,7 @@ class TextClassifier(Estimator):
             def metrics(out: torch.Tensor, target: torch.Tensor) -> dict[str, float]:
                 return {"val_accuracy": (out.argmax(1) == target).float().mean().item()}
 
-        real = torch.as_tensor((ids != 0).sum(axis=1))  # tokens per text, START included
+        real = ids.lengths  # ids per text, START included
         with self._threads_for(network.config, p["batch_size"]):
             self.history_ = train(network, loss_fn, to_tensors(train_idx), to_tensors(val_idx),
                                   self._train_config(p, f"{self.model_name} training"), metrics,
@@ -363,16 +401,16 @@ class TextClassifier(Estimator):
         import torch
 
         self._check_fitted()
-        ids = self._encode(_check_texts(texts))
+        ids = self._ids(_check_texts(texts))
         device = next(self.network_.parameters()).device
         self.network_.eval()
         outs = []
         # texts of similar length together, so a batch is little padding; answers do not
         # depend on the batch (the network reads each text up to its own length)
-        order = np.argsort((ids != 0).sum(axis=1), kind="stable")
+        order = np.argsort(ids.lengths.numpy(), kind="stable")
         with torch.no_grad(), self._threads_for(self.network_.config, min(len(ids), 1024)):
             for start in range(0, len(ids), 1024):
-                x = torch.as_tensor(ids[order[start:start + 1024]], device=device)
+                x = ids[order[start:start + 1024]].to(device)
                 out = self.network_(x)
                 if out.shape[1] == 1:
                     p1 = torch.sigmoid(out)
@@ -447,7 +485,7 @@ class TextClassifier(Estimator):
         self._check_fitted()
         return self._save_dir(path, {
             "classes": self.classes_, "majority_class": self.majority_class_,
-            "vocabulary": self.vocabulary_.to_list(), "maxlen": int(self.maxlen),
+            "vocabulary": self.vocabulary_.to_list(), "maxlen": self.maxlen_,
             "padding": self.padding, "truncating": self.truncating,
             "token_pattern": self.token_pattern,
             "reserved_ids": {"padding": 0, "start": 1, "out_of_vocabulary": 2, "first_word": 3},
@@ -461,7 +499,12 @@ class TextClassifier(Estimator):
             est.classes_ = list(pre["classes"])
             est.majority_class_ = pre["majority_class"]
             est.vocabulary_ = Vocabulary(pre["vocabulary"])
-            if (pre["maxlen"] != est.maxlen or est.vocabulary_.size > est.num_words
+            est.maxlen_ = pre["maxlen"]
+            est.num_words_ = est.network_.config.input_size
+            maxlen_ok = (est.maxlen == "auto" and (est.maxlen_ is None or (
+                isinstance(est.maxlen_, int) and est.maxlen_ >= 2))) or est.maxlen_ == est.maxlen
+            if (not maxlen_ok or est.vocabulary_.size > est.num_words_
+                    or est.num_words not in ("auto", est.num_words_)
                     or est.network_.config.output_size != (
                         1 if len(est.classes_) == 2 else len(est.classes_))):
                 raise ValueError("preprocessing.json disagrees with config.json")

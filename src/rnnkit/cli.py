@@ -200,9 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--preset", choices=list(PRESETS),
                    help="a classic tutorial set-up: " + "; ".join(
                        f"{k}: {_preset_text(v)}" for k, v in PRESETS.items()))
-    m.add_argument("--num-words", type=int, help="vocabulary size incl. 3 reserved ids "
-                                                 "(default: 10000)")
-    m.add_argument("--maxlen", type=int, help="tokens kept per text (default: 200)")
+    m.add_argument("--num-words", type=_int_or_auto,
+                   help="vocabulary size incl. 3 reserved ids, or auto: the words seen at "
+                        "least twice that make up 95%% of the training tokens, at most "
+                        "50,000 (default: auto)")
+    m.add_argument("--maxlen", type=_int_or_auto,
+                   help="ids kept per text (start id included), none for whole texts, or "
+                        "auto: the 95th percentile of the training texts' lengths "
+                        "(default: auto)")
     m.add_argument("--padding", choices=["pre", "post"], help="pad before/after (default: pre)")
     m.add_argument("--truncating", choices=["pre", "post"],
                    help="drop tokens from the start/end of long texts (default: pre)")
@@ -363,6 +368,18 @@ def build_parser() -> argparse.ArgumentParser:
             help="CPU threads for the networks (default: one for small networks, more for "
                  "large ones while cores are idle; see rnnkit.threads)")
     return parser
+
+
+def _int_or_auto(text: str) -> int | str | None:
+    """An integer, ``auto`` or ``none``; the estimator checks the range."""
+    lowered = text.strip().lower()
+    if lowered in ("auto", "none"):
+        return "auto" if lowered == "auto" else "none"
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, auto or none; got {text!r}"
+                                         ) from None
 
 
 def _positive_int(text: str) -> int:
@@ -653,6 +670,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
         "schedule": args.schedule,
     }
     settings |= {k: v for k, v in given.items() if v is not None}
+    if settings.get("maxlen") == "none":
+        settings["maxlen"] = None  # whole texts
     if args.patience == 0:
         settings["patience"] = None
     if args.reduce_lr == 0:
@@ -673,6 +692,11 @@ def cmd_classify(args: argparse.Namespace) -> int:
     _say(clf.summary())
     h = clf.history_
     stop = "early stopping" if h.stopped_early else "all epochs"
+    chosen = [f"{name} {value} (auto)" for name, value, param in (
+        ("num_words", clf.num_words_, clf.num_words), ("maxlen", clf.maxlen_, clf.maxlen))
+        if param == "auto"]
+    if chosen:
+        _say("Chosen from the training texts: " + ", ".join(chosen) + ".")
     _say(f"Trained {len(h.records)} epochs ({stop}; best epoch {h.best_epoch} restored), "
          f"{h.seconds_per_epoch:.1f} s/epoch; vocabulary {clf.vocabulary_.size:,} ids.")
     evaluation = clf.evaluate(test.texts, test.labels)

@@ -32,6 +32,7 @@ __all__ = [
     "IntList",
     "Number",
     "Optional",
+    "OrAuto",
     "PositiveInt",
     "validate_params",
 ]
@@ -224,6 +225,29 @@ class Optional(Constraint):
     def check(self, name: str, value: Any) -> Any:
         if value is None:
             return None
+        try:
+            return self.inner.check(name, value)
+        except RnnkitError:
+            raise _fail(name, self.description, value) from None
+
+
+@dataclass(frozen=True)
+class OrAuto(Constraint):
+    """``"auto"`` (decided from the data by ``fit``) or whatever ``inner`` allows.
+
+    >>> OrAuto(PositiveInt()).check("maxlen", "auto"), OrAuto(PositiveInt()).check("maxlen", 5)
+    ('auto', 5)
+    """
+
+    inner: Constraint
+
+    @property
+    def description(self) -> str:
+        return f"'auto' or {self.inner.description}"
+
+    def check(self, name: str, value: Any) -> Any:
+        if isinstance(value, str) and value.lower() == "auto":
+            return "auto"
         try:
             return self.inner.check(name, value)
         except RnnkitError:

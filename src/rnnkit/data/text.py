@@ -22,11 +22,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
+from typing import Any
 
 import numpy as np
 
-__all__ = ["OOV_ID", "PAD_ID", "RESERVED", "START_ID", "Tokenizer", "Vocabulary",
-           "encode_padded", "pad_sequences", "tokenize"]
+__all__ = ["OOV_ID", "PAD_ID", "RESERVED", "START_ID", "RaggedIds", "Tokenizer", "Vocabulary",
+           "choose_maxlen", "choose_num_words", "encode_padded", "encode_ragged",
+           "pad_sequences", "tokenize"]
 
 PAD_ID, START_ID, OOV_ID = 0, 1, 2
 RESERVED = 3  # the first word id
@@ -131,14 +133,79 @@ class Vocabulary:
         return list(self.words)
 
 
-def encode_padded(token_lists: Sequence[Sequence[str]], vocabulary: Vocabulary, maxlen: int,
-                  padding: str = "pre", truncating: str = "pre") -> np.ndarray:
-    """``pad_sequences([vocabulary.encode(t) for t in token_lists], ...)`` in one pass over all
-    tokens: the ids are looked up in one C-level loop and placed with NumPy indexing.
+class RaggedIds:
+    """Id sequences of different lengths, stored end to end: memory follows the real tokens,
+    not the longest text. Indexing with row numbers gives those rows as one tensor padded
+    after each text (``PAD_ID``) to the longest of them, which is what a batch needs.
+
+    >>> ragged = RaggedIds(np.array([1, 5, 6, 1, 7]), np.array([3, 2]))
+    >>> ragged[np.array([1, 0])].tolist()
+    [[1, 7, 0], [1, 5, 6]]
+    """
+
+    def __init__(self, flat: Any, lengths: Any):
+        import torch
+
+        self.flat = torch.as_tensor(flat, dtype=torch.int64)
+        self.lengths = torch.as_tensor(lengths, dtype=torch.int64)
+        self.offsets = torch.cumsum(self.lengths, 0) - self.lengths
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __getitem__(self, rows: Any) -> Any:
+        import torch
+
+        rows = torch.as_tensor(rows, dtype=torch.int64, device=self.lengths.device)
+        lengths, starts = self.lengths[rows], self.offsets[rows]  # (B,)
+        width = max(int(lengths.max()), 1) if len(rows) else 1
+        steps = torch.arange(width, device=self.flat.device)  # (W,)
+        real = steps.unsqueeze(0) < lengths.unsqueeze(1)  # (B, W)
+        where = (starts.unsqueeze(1) + steps).clamp(max=max(len(self.flat) - 1, 0))
+        return torch.where(real, self.flat[where], PAD_ID) if len(self.flat) else \
+            torch.zeros((len(rows), width), dtype=torch.int64)
+
+    def _view(self, flat: Any, lengths: Any, offsets: Any) -> RaggedIds:
+        view = RaggedIds.__new__(RaggedIds)
+        view.flat, view.lengths, view.offsets = flat, lengths, offsets
+        return view
+
+    def to(self, device: Any) -> RaggedIds:
+        return self._view(self.flat.to(device), self.lengths.to(device),
+                          self.offsets.to(device))
+
+    def take(self, rows: Any) -> RaggedIds:
+        """These rows (sharing the ids, not copying them).
+
+        >>> RaggedIds(np.array([1, 5, 6, 1, 7]), np.array([3, 2])).take([1]).lengths.tolist()
+        [2]
+        """
+        import torch
+
+        rows = torch.as_tensor(rows, dtype=torch.int64, device=self.lengths.device)
+        return self._view(self.flat, self.lengths[rows], self.offsets[rows])
+
+    def padded(self, maxlen: int, padding: str = "pre") -> np.ndarray:
+        """All rows as an ``(n, maxlen)`` array padded before (``"pre"``) or after."""
+        out = np.full((len(self), maxlen), PAD_ID, dtype=np.int64)
+        lengths = self.lengths.cpu().numpy()
+        row = np.repeat(np.arange(len(lengths)), lengths)
+        step = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        column = step + (np.repeat(maxlen - lengths, lengths) if padding == "pre" else 0)
+        out[row, column] = self.flat.cpu().numpy()
+        return out
+
+
+def encode_ragged(token_lists: Sequence[Sequence[str]], vocabulary: Vocabulary,
+                  maxlen: int | None = None, truncating: str = "pre") -> RaggedIds:
+    """``[vocabulary.encode(t) for t in token_lists]``, each cut to ``maxlen`` ids (None: none
+    cut) from the start (``truncating="pre"``) or the end, in one pass over all tokens: the
+    ids are looked up in one C-level loop and cut with NumPy indexing.
 
     >>> vocab = Vocabulary(["a", "film"])
-    >>> encode_padded([["a", "film", "x"], ["film"]], vocab, maxlen=3).tolist()
-    [[3, 4, 2], [0, 1, 4]]
+    >>> ragged = encode_ragged([["a", "film", "x"], ["film"]], vocab, maxlen=3)
+    >>> ragged.flat.tolist(), ragged.lengths.tolist()
+    ([3, 4, 2, 1, 4], [3, 2])
     """
     lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists)) + 1
     total = int(lengths.sum())
@@ -151,14 +218,60 @@ def encode_padded(token_lists: Sequence[Sequence[str]], vocabulary: Vocabulary, 
     is_token = np.ones(total, dtype=bool)
     is_token[starts] = False
     flat[is_token] = ids
+    if maxlen is None or int(lengths.max(initial=0)) <= maxlen:
+        return RaggedIds(flat, lengths)
     kept = np.minimum(lengths, maxlen)  # (n,)
     first = starts + (lengths - kept if truncating == "pre" else 0)  # first kept position
-    row = np.repeat(np.arange(len(lengths)), kept)
     step = np.arange(int(kept.sum())) - np.repeat(np.cumsum(kept) - kept, kept)
-    column = step + (np.repeat(maxlen - kept, kept) if padding == "pre" else 0)
-    out = np.full((len(lengths), maxlen), PAD_ID, dtype=np.int64)
-    out[row, column] = flat[np.repeat(first, kept) + step]
-    return out
+    return RaggedIds(flat[np.repeat(first, kept) + step], kept)
+
+
+def encode_padded(token_lists: Sequence[Sequence[str]], vocabulary: Vocabulary, maxlen: int,
+                  padding: str = "pre", truncating: str = "pre") -> np.ndarray:
+    """``pad_sequences([vocabulary.encode(t) for t in token_lists], ...)``, through
+    :func:`encode_ragged`.
+
+    >>> vocab = Vocabulary(["a", "film"])
+    >>> encode_padded([["a", "film", "x"], ["film"]], vocab, maxlen=3).tolist()
+    [[3, 4, 2], [0, 1, 4]]
+    """
+    return encode_ragged(token_lists, vocabulary, maxlen, truncating).padded(maxlen, padding)
+
+
+# what "auto" aims for: the words that make up this share of the training tokens, the texts
+# this share of the training texts fit in
+AUTO_COVERAGE = 0.95
+AUTO_MAX_WORDS = 50_000
+
+
+def choose_num_words(token_lists: Sequence[Sequence[str]], coverage: float = AUTO_COVERAGE,
+                     most: int = AUTO_MAX_WORDS) -> int:
+    """A vocabulary size (reserved ids included) for ``num_words="auto"``: the most frequent
+    words seen at least twice that together make up ``coverage`` of all tokens (a word seen
+    once cannot be learned from), at most ``most``, at least 4.
+
+    >>> tokens = [["a"] * 6 + ["b"] * 3 + ["c"]]  # a alone is 60 % of the tokens
+    >>> choose_num_words(tokens, coverage=0.5), choose_num_words(tokens, coverage=0.9)
+    (4, 5)
+    """
+    counts = sorted(Counter(chain.from_iterable(token_lists)).values(), reverse=True)
+    total = sum(counts)
+    if not total:
+        return RESERVED + 1
+    covered = np.cumsum([c for c in counts if c >= 2])
+    words = int(np.searchsorted(covered, coverage * total)) + 1 if len(covered) else 1
+    return int(min(max(words, 1), len(covered) or 1, most) + RESERVED)
+
+
+def choose_maxlen(token_lists: Sequence[Sequence[str]], coverage: float = AUTO_COVERAGE) -> int:
+    """``maxlen="auto"``: the ``coverage`` percentile of the texts' lengths in ids (the start
+    id included), at least 2; longer texts are cut.
+
+    >>> choose_maxlen([["w"] * n for n in range(1, 101)])  # lengths 2 .. 101 with START
+    97
+    """
+    lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists)) + 1
+    return max(int(np.ceil(np.percentile(lengths, coverage * 100))), 2)
 
 
 def pad_sequences(sequences: Sequence[Sequence[int]], maxlen: int, padding: str = "pre",
