@@ -42,6 +42,13 @@ def test_reads_the_archive_without_extracting(small_archive):
     assert test.class_counts() == {"neg": 1, "pos": 1}
 
 
+def test_unlabelled_reviews_from_the_archive_and_the_folder(small_archive, tmp_path):
+    assert datasets.imdb_unlabeled(small_archive) == ["no label here"]
+    with tarfile.open(small_archive) as archive:
+        archive.extractall(tmp_path / "x", filter="data")
+    assert datasets.imdb_unlabeled(tmp_path / "x") == ["no label here"]
+
+
 def test_reads_the_extracted_folder_and_the_env_variable(small_archive, tmp_path, monkeypatch):
     with tarfile.open(small_archive) as archive:
         archive.extractall(tmp_path / "x", filter="data")
@@ -112,4 +119,5 @@ def test_load_texts_formats(tmp_path):
 def test_real_imdb_archive():
     train, test = datasets.imdb(SHARED_IMDB)
     assert len(train) == len(test) == 25_000
+    assert len(datasets.imdb_unlabeled(SHARED_IMDB)) == 50_000
     assert train.class_counts() == test.class_counts() == {"neg": 12_500, "pos": 12_500}

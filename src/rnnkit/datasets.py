@@ -1,4 +1,5 @@
-"""Datasets: ``airline()`` (bundled), ``imdb()`` (official archive), ``load_texts()``.
+"""Datasets: ``airline()`` (bundled), ``imdb()`` and ``imdb_unlabeled()`` (official archive),
+``load_texts()``.
 
 >>> from rnnkit import datasets
 >>> datasets.airline().name
@@ -6,6 +7,6 @@
 """
 
 from rnnkit.data.datasets import airline
-from rnnkit.data.text_datasets import TextDataset, cache_dir, imdb, load_texts
+from rnnkit.data.text_datasets import TextDataset, cache_dir, imdb, imdb_unlabeled, load_texts
 
-__all__ = ["TextDataset", "airline", "cache_dir", "imdb", "load_texts"]
+__all__ = ["TextDataset", "airline", "cache_dir", "imdb", "imdb_unlabeled", "load_texts"]

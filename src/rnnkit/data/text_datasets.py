@@ -19,13 +19,14 @@ from typing import Any
 
 from rnnkit.errors import RnnkitError
 
-__all__ = ["IMDB_MD5", "IMDB_URL", "TextDataset", "cache_dir", "imdb", "load_texts"]
+__all__ = ["IMDB_MD5", "IMDB_URL", "TextDataset", "cache_dir", "imdb", "imdb_unlabeled",
+           "load_texts"]
 
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 IMDB_MD5 = "7c2ac02c03563afcf9b574c7e56c153a"  # of the archive at IMDB_URL
 IMDB_FILE = "aclImdb_v1.tar.gz"
 IMDB_ENV = "RNNKIT_IMDB"
-_REVIEW = re.compile(r"(?:^|/)aclImdb/(train|test)/(pos|neg)/(\d+)_(\d+)\.txt$")
+_REVIEW = re.compile(r"(?:^|/)aclImdb/(train|test)/(pos|neg|unsup)/(\d+)_(\d+)\.txt$")
 
 
 @dataclass
@@ -102,7 +103,7 @@ def _find_imdb(path: str | os.PathLike | None, download: bool) -> Path:
 def imdb(path: str | os.PathLike | None = None, download: bool = True
          ) -> tuple[TextDataset, TextDataset]:
     """The Large Movie Review dataset (Maas et al., 2011): 25,000 training and 25,000 test
-    reviews, labels ``"neg"``/``"pos"`` (the 50,000 unlabelled reviews are skipped).
+    reviews, labels ``"neg"``/``"pos"`` (the 50,000 unlabelled reviews: :func:`imdb_unlabeled`).
 
     Reads the official archive ``aclImdb_v1.tar.gz`` without extracting it, or its extracted
     folder, from ``path``, else ``$RNNKIT_IMDB``, else the per-user cache (:func:`cache_dir`);
@@ -110,28 +111,7 @@ def imdb(path: str | os.PathLike | None = None, download: bool = True
     by label, then by review id, so the order is the same on every machine.
     """
     found = _find_imdb(path, download)
-    rows: dict[str, list[tuple[str, int, str]]] = {"train": [], "test": []}
-    if found.is_dir():
-        root = found if (found / "train").is_dir() else found / "aclImdb"
-        for split in ("train", "test"):
-            for label in ("neg", "pos"):
-                folder = root / split / label
-                if not folder.is_dir():
-                    raise RnnkitError(f"{str(found)!r} is not an extracted IMDB folder: "
-                                      f"{folder} is missing.")
-                for f in folder.glob("*.txt"):
-                    rows[split].append((label, int(f.stem.split("_")[0]),
-                                        f.read_text(encoding="utf-8")))
-    else:
-        try:
-            with tarfile.open(found, "r:*") as archive:
-                for member in archive:
-                    match = _REVIEW.search(member.name)
-                    if match and member.isfile():
-                        text = archive.extractfile(member).read().decode("utf-8")
-                        rows[match[1]].append((match[2], int(match[3]), text))
-        except (tarfile.TarError, OSError, EOFError) as exc:
-            raise RnnkitError(f"could not read the IMDB archive {str(found)!r}: {exc}") from None
+    rows = _read_reviews(found, ("neg", "pos"))
     if not rows["train"] or not rows["test"]:
         raise RnnkitError(f"{str(found)!r} holds no IMDB reviews (expected "
                           "aclImdb/{train,test}/{pos,neg}/*.txt).")
@@ -141,6 +121,48 @@ def imdb(path: str | os.PathLike | None = None, download: bool = True
         return TextDataset([r[2] for r in ordered], [r[0] for r in ordered])
 
     return dataset("train"), dataset("test")
+
+
+def imdb_unlabeled(path: str | os.PathLike | None = None, download: bool = True) -> list[str]:
+    """The 50,000 unlabelled reviews of the same archive (``aclImdb/train/unsup``), for
+    pretraining on IMDB's own text; found as :func:`imdb` finds the archive, in review-id
+    order."""
+    found = _find_imdb(path, download)
+    reviews = sorted(_read_reviews(found, ("unsup",))["train"])
+    if not reviews:
+        raise RnnkitError(f"{str(found)!r} holds no unlabelled IMDB reviews (expected "
+                          "aclImdb/train/unsup/*.txt).")
+    return [r[2] for r in reviews]
+
+
+def _read_reviews(found: Path, labels: tuple[str, ...]) -> dict[str, list[tuple[str, int, str]]]:
+    """``{"train": [(label, id, text), ...], "test": [...]}`` for the reviews under
+    ``labels`` folders, from the archive or its extracted folder."""
+    rows: dict[str, list[tuple[str, int, str]]] = {"train": [], "test": []}
+    if found.is_dir():
+        root = found if (found / "train").is_dir() else found / "aclImdb"
+        for split in ("train", "test"):
+            for label in labels:
+                folder = root / split / label
+                if label == "unsup" and split == "test":
+                    continue
+                if not folder.is_dir():
+                    raise RnnkitError(f"{str(found)!r} is not an extracted IMDB folder: "
+                                      f"{folder} is missing.")
+                for f in folder.glob("*.txt"):
+                    rows[split].append((label, int(f.stem.split("_")[0]),
+                                        f.read_text(encoding="utf-8")))
+        return rows
+    try:
+        with tarfile.open(found, "r:*") as archive:
+            for member in archive:
+                match = _REVIEW.search(member.name)
+                if match and match[2] in labels and member.isfile():
+                    text = archive.extractfile(member).read().decode("utf-8")
+                    rows[match[1]].append((match[2], int(match[3]), text))
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise RnnkitError(f"could not read the IMDB archive {str(found)!r}: {exc}") from None
+    return rows
 
 
 def load_texts(path: str | os.PathLike, text_column: str = "text",
