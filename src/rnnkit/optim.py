@@ -46,6 +46,24 @@ class Adam:
         self.steps = 0
         self.state: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
 
+    def state_dict(self) -> dict:
+        tensors = {}
+        for i, (m, v) in self.state.items():
+            tensors[f"m{i}"], tensors[f"v{i}"] = m, v
+        return {"lr": self.param_groups[0]["lr"], "steps": self.steps, "tensors": tensors}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.param_groups[0]["lr"] = float(state["lr"])
+        self.steps = int(state["steps"])
+        self.state = {}
+        for i, p in enumerate(self.params):
+            if f"m{i}" in state:
+                m, v = state[f"m{i}"], state[f"v{i}"]
+                if m.shape != p.shape:
+                    raise ValueError(f"optimizer state {i} has shape {tuple(m.shape)}, the "
+                                     f"parameter {tuple(p.shape)}")
+                self.state[i] = (m.to(p.device).clone(), v.to(p.device).clone())
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         for p in self.params:
             if set_to_none:
@@ -92,6 +110,12 @@ class ReduceOnPlateau:
         self.best = math.inf
         self.bad_epochs = 0
 
+    def state_dict(self) -> dict:
+        return {"best": self.best, "bad_epochs": self.bad_epochs}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.best, self.bad_epochs = float(state["best"]), int(state["bad_epochs"])
+
     def step(self, value: float) -> None:
         if value < self.best * (1 - self.threshold):
             self.best, self.bad_epochs = value, 0
@@ -130,6 +154,12 @@ class WarmupCosine:
             return self.peak * (step + 1) / self.warmup
         progress = (step - self.warmup + 1) / max(self.steps - self.warmup + 1, 1)
         return self.peak * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+
+    def state_dict(self) -> dict:
+        return {"done": self.done}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.done = int(state["done"])
 
     def step(self) -> float:
         self.done += 1

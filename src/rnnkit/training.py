@@ -57,6 +57,10 @@ class TrainConfig:
     shuffle: bool = True
     seed: int = 0  # shuffling order; the caller seeds initialisation and dropout
     checkpoint: str | None = None  # write the best weights here (safetensors) as they improve
+    # save the whole run's state here after every epoch (rnnkit.training_state), so that
+    # `resume` can continue a killed run exactly where it stopped
+    state_dir: str | None = None
+    resume: bool = False  # continue from state_dir's last saved epoch, if it holds one
     verbose: bool = True  # progress bar on stderr
     description: str = "training"
 
@@ -111,6 +115,17 @@ class EarlyStopping:
 
     def improved(self, value: float) -> bool:
         return value < self.best - self.min_delta
+
+    def state_dict(self) -> dict:
+        best = {f"best.{k}": v for k, v in (self.best_state or {}).items()}
+        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
+                "tensors": best}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.best, self.wait = float(state["best"]), int(state["wait"])
+        self.best_epoch = state["best_epoch"]
+        best = {k[len("best."):]: v for k, v in state.items() if k.startswith("best.")}
+        self.best_state = best or None
 
     def update(self, epoch: int, value: float, model: nn.Module) -> bool:
         """Record the epoch's monitored value; return True when training should stop."""
@@ -213,11 +228,26 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
     stopper = EarlyStopping(config.patience, config.min_delta)
     generator = torch.Generator().manual_seed(config.seed) if config.shuffle else None
     history = History()
+    parts = {"model": model, "optimizer": optimizer, "stopper": stopper, "plateau": plateau,
+             "schedule": per_batch, "generator": generator}
+    parts = {k: v for k, v in parts.items() if v is not None}
+    first = 1
+    if config.resume and config.state_dir:
+        from rnnkit.training_state import load_run
+
+        resumed = load_run(config.state_dir, parts)
+        if resumed is not None:
+            done, saved = resumed
+            history = History.from_dict(saved)
+            first = done + 1
+            if saved.get("stopped_early"):
+                first = config.epochs + 1  # it had finished: nothing left to run
 
     from tqdm.auto import tqdm
 
-    bar = tqdm(range(1, config.epochs + 1), desc=config.description, unit="epoch",
-               disable=not config.verbose, leave=True, dynamic_ncols=True)
+    bar = tqdm(range(first, config.epochs + 1), desc=config.description, unit="epoch",
+               disable=not config.verbose, leave=True, dynamic_ncols=True,
+               initial=first - 1, total=config.epochs)
     for epoch in bar:
         start, cpu_start = time.perf_counter(), time.process_time()
         model.train()
@@ -263,8 +293,12 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
         history.records.append(logs)
         bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()
                          if k not in ("epoch", "seconds", "cpu_seconds")})
+        history.stopped_early = stop
+        if config.state_dir:
+            from rnnkit.training_state import save_run
+
+            save_run(config.state_dir, epoch, parts, history.to_dict())
         if stop:
-            history.stopped_early = True
             break
     bar.close()
     if stopper.best_state is not None:
