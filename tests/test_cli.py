@@ -450,3 +450,32 @@ def test_classify_with_validation_and_test_files_then_predict_scores_labels(tmp_
     assert "--label-column scores the texts of --csv" in capsys.readouterr().err
     assert main(["classify", "--data", "imdb", "--test-data", str(paths["test"])]) == 2
     assert "go with --csv" in capsys.readouterr().err
+
+
+def test_pretrain_then_classify_from_it(tmp_path, capsys):
+    from test_language_model import _corpus
+
+    texts = _corpus(200)
+    path = tmp_path / "texts.csv"
+    labels = ["animal" if t.startswith("the dog") else "other" for t in texts]
+    pd.DataFrame({"text": texts, "label": labels}).to_csv(path, index=False)
+    lm = tmp_path / "lm"
+    assert main(["pretrain", "--csv", str(path), "--units", "8", "--embedding-dim", "4",
+                 "--window", "8", "--epochs", "2", "--quiet", "--out", str(lm)]) == 0
+    out = capsys.readouterr().out
+    assert "epoch 2: held-out perplexity" in out and "--pretrained" in out
+    assert (tmp_path / "lm.state" / "latest").is_file()
+    assert (lm / "weights.safetensors").is_file()
+    assert main(["pretrain", "--csv", str(path), "--units", "8", "--embedding-dim", "4",
+                 "--window", "8", "--epochs", "3", "--quiet", "--resume", "--out",
+                 str(lm)]) == 0
+    assert "epoch 3: held-out perplexity" in capsys.readouterr().out
+    clf = tmp_path / "clf"
+    assert main(["classify", "--csv", str(path), "--pretrained", str(lm), "--epochs", "1",
+                 "--quiet", "--out", str(clf)]) == 0
+    params = json.loads((clf / "config.json").read_text())["params"]
+    assert params["units"] == [8] and params["embedding_dim"] == 4
+    capsys.readouterr()
+    assert main(["classify", "--csv", str(path), "--pretrained", str(lm), "--units", "16",
+                 "--epochs", "1", "--quiet", "--out", str(tmp_path / "x")]) == 2
+    assert "units=(16,) (the language model: (8,))" in capsys.readouterr().err

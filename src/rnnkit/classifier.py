@@ -16,6 +16,7 @@ text's last real token — so padding before or after a text never changes its p
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import warnings
 from collections.abc import Sequence
@@ -48,6 +49,7 @@ from rnnkit.validation import (
     Number,
     Optional,
     OrAuto,
+    PathLike,
     PositiveInt,
 )
 
@@ -123,6 +125,12 @@ class TextClassifier(Estimator):
             without improvement), ``"warmup-cosine"`` (per batch: a linear warm-up over the
             first 10 % of the planned ``epochs``, then cosine decay to zero) or
             ``"constant"``.
+        pretrained: a saved :class:`~rnnkit.TextLanguageModel` directory to start from: its
+            vocabulary, word vectors and recurrent weights (a bidirectional classifier takes
+            them for its forward direction). ``cell``, ``embedding_dim`` and ``units`` must
+            be the language model's.
+        pretrained_lr_scale: the pretrained weights learn at ``learning_rate`` times this,
+            so fine-tuning keeps more of what pretraining found.
         validation: stratified fraction of the training texts held out for early stopping.
         epochs, batch_size, learning_rate, patience, reduce_lr_patience, clip_norm, seed,
             device, verbose, checkpoint, threads: training settings, as for
@@ -154,6 +162,8 @@ class TextClassifier(Estimator):
         "clip_norm": Optional(Number(0.0, low_open=True)),
         "weight_decay": Number(0.0),
         "schedule": Choice(("plateau", "warmup-cosine", "constant")),
+        "pretrained": Optional(PathLike()),
+        "pretrained_lr_scale": Number(0.0, 1.0, low_open=True),
         "seed": PositiveInt(minimum=0),
         "device": Choice(("auto", "cpu", "cuda", "mps")),
         "threads": Optional(PositiveInt()),
@@ -171,7 +181,8 @@ class TextClassifier(Estimator):
                  verbose: bool = True, checkpoint: str | None = None,
                  threads: int | None = None, pooling: str = "last",
                  embedding_dropout: float = 0.0, weight_decay: float = 0.0,
-                 schedule: str = "plateau"):
+                 schedule: str = "plateau", pretrained: str | None = None,
+                 pretrained_lr_scale: float = 0.5):
         self.cell = cell
         self.num_words = num_words
         self.maxlen = maxlen
@@ -199,6 +210,8 @@ class TextClassifier(Estimator):
         self.embedding_dropout = embedding_dropout
         self.weight_decay = weight_decay
         self.schedule = schedule
+        self.pretrained = pretrained
+        self.pretrained_lr_scale = pretrained_lr_scale
 
     @classmethod
     def from_preset(cls, name: str, **overrides: Any) -> TextClassifier:
@@ -315,18 +328,22 @@ class TextClassifier(Estimator):
 
         tokens = Tokenizer(self.token_pattern)(texts)  # once: for the vocabulary and the ids
         train_tokens = [tokens[i] for i in train_idx]
-        if p["num_words"] == "auto":
+        language_model = self._pretrained_model(p)
+        if language_model is not None:  # its vocabulary, which its weights are for
+            p["num_words"] = language_model.num_words_
+        elif p["num_words"] == "auto":
             p["num_words"] = choose_num_words(train_tokens)
         if p["maxlen"] == "auto":
             p["maxlen"] = choose_maxlen(train_tokens)
         self.num_words_, self.maxlen_ = p["num_words"], p["maxlen"]
         if automatic:
             self._warn_one_hot(p)
-        self.vocabulary_ = Vocabulary.fit(train_tokens, p["num_words"])
+        self.vocabulary_ = (language_model.vocabulary_ if language_model is not None
+                            else Vocabulary.fit(train_tokens, p["num_words"]))
         ids = self._ids(texts, tokens)
         counts = np.bincount(y[train_idx], minlength=len(self.classes_))
         self.majority_class_ = int(counts.argmax())
-        self._train_network(p, ids, y, train_idx, val_idx)
+        self._train_network(p, ids, y, train_idx, val_idx, language_model)
         # what evaluate() fits its TF-IDF baseline on, if asked (references, not copies)
         self._baseline_source = ([texts[i] for i in train_idx], y[train_idx])
         self._baseline = None
@@ -360,8 +377,30 @@ class TextClassifier(Estimator):
         lookup = {c: i for i, c in enumerate(classes)}
         return np.array([lookup[v] for v in plain], dtype=np.int64)
 
+    def _pretrained_model(self, p: dict[str, Any]) -> Any:
+        """The language model of ``pretrained``, checked against this classifier's settings."""
+        if p["pretrained"] is None:
+            return None
+        from rnnkit.language_model import TextLanguageModel
+
+        lm = TextLanguageModel.load(p["pretrained"], device=p["device"])
+        ours = {"cell": p["cell"], "embedding_dim": p["embedding_dim"], "units": p["units"]}
+        theirs = {"cell": lm.network_.config.cell,
+                  "embedding_dim": lm.network_.config.embedding_dim,
+                  "units": tuple(lm.network_.config.units)}
+        differ = [f"{k}={ours[k]!r} (the language model: {theirs[k]!r})" for k in ours
+                  if ours[k] != theirs[k]]
+        if differ:
+            raise RnnkitError(f"`pretrained` {p['pretrained']!r} has another shape: "
+                              f"{', '.join(differ)}; set them as the language model has them.")
+        if p["token_pattern"] is not None:
+            raise RnnkitError("`token_pattern` must be None with `pretrained`: the language "
+                              "model's vocabulary is of rnnkit's default tokens.")
+        return lm
+
     def _train_network(self, p: dict[str, Any], ids: RaggedIds, y: np.ndarray,
-                       train_idx: np.ndarray, val_idx: np.ndarray) -> None:
+                       train_idx: np.ndarray, val_idx: np.ndarray,
+                       language_model: Any = None) -> None:
         import torch
 
         from rnnkit.models.network import RecurrentNetwork
@@ -370,6 +409,10 @@ class TextClassifier(Estimator):
         torch.manual_seed(p["seed"])
         device = resolve_device(p["device"])
         network = RecurrentNetwork(self._network_config(p, len(self.classes_))).to(device)
+        scales: tuple[tuple[str, float], ...] = ()
+        if language_model is not None:
+            taken = _take_weights(network, language_model.network_)
+            scales = tuple((name, p["pretrained_lr_scale"]) for name in taken)
         binary = len(self.classes_) == 2
         target_dtype = torch.float32 if binary else torch.int64
 
@@ -390,9 +433,10 @@ class TextClassifier(Estimator):
 
         real = ids.lengths  # ids per text, START included
         with self._threads_for(network.config, p["batch_size"]):
+            config = self._train_config(p, f"{self.model_name} training")
+            config = dataclasses.replace(config, lr_scales=scales)
             self.history_ = train(network, loss_fn, to_tensors(train_idx), to_tensors(val_idx),
-                                  self._train_config(p, f"{self.model_name} training"), metrics,
-                                  lengths=(real[train_idx], real[val_idx]))
+                                  config, metrics, lengths=(real[train_idx], real[val_idx]))
         self.network_ = network
 
     # ---------------------------------------------------------------- predicting
@@ -533,6 +577,24 @@ def stratified_split(y: Sequence[Any], fraction: float, seed: int = 0
         held.append(idx[:k])
         keep.append(idx[k:])
     return np.sort(np.concatenate(keep)), np.sort(np.concatenate(held))
+
+
+def _take_weights(network: Any, source: Any) -> list[str]:
+    """Copy into ``network`` every embedding and recurrent weight of ``source`` (a language
+    model) whose name and shape it has; a bidirectional classifier takes the forward
+    direction's. Returns the names taken."""
+    import torch
+
+    theirs = source.state_dict()
+    taken = []
+    with torch.no_grad():
+        for name, value in network.state_dict().items():
+            if not name.startswith(("embedding.", "recurrent.")):
+                continue
+            if name in theirs and theirs[name].shape == value.shape:
+                value.copy_(theirs[name])
+                taken.append(name)
+    return taken
 
 
 def _plain(value: Any) -> Any:

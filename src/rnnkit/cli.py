@@ -219,6 +219,13 @@ def build_parser() -> argparse.ArgumentParser:
                                            "split on whitespace after dropping punctuation)")
     m.add_argument("--validation", type=float, help="stratified validation fraction "
                                                     "(default: 0.2)")
+    m.add_argument("--pretrained", type=Path,
+                   help="start from a language model of 'rnnkit pretrain' (its vocabulary, "
+                        "word vectors and recurrent weights); --cell, --embedding-dim and "
+                        "--units default to its own")
+    m.add_argument("--pretrained-lr-scale", type=float,
+                   help="learning rate of the pretrained weights, as a fraction of --lr "
+                        "(default: 0.5)")
     m.add_argument("--pooling", help="what the head reads over each text's real tokens: last, "
                                      "max, mean, attention, or several joined by commas, e.g. "
                                      "max,mean (default: last)")
@@ -357,6 +364,46 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--port", type=int, default=8000, help="port to listen on (0: any free one)")
     v.add_argument("--quiet", action="store_true", help="no line per request")
     v.set_defaults(handler=cmd_serve)
+
+    r = sub.add_parser(
+        "pretrain", help="train a language model on unlabelled texts, for classify --pretrained",
+        description="Train a recurrent language model (next word, adaptive softmax) on texts "
+                    "without labels — with --data imdb, the 50,000 unlabelled and 25,000 "
+                    "training reviews of the archive (never the test reviews) — report the "
+                    "perplexity of a held-out part after every epoch, save the run after every "
+                    "epoch (--resume continues a killed one) and the model to --out, for "
+                    "'rnnkit classify --pretrained OUT'.")
+    rd = r.add_argument_group("data")
+    rsrc = rd.add_mutually_exclusive_group(required=True)
+    rsrc.add_argument("--data", choices=["imdb"], help="a named dataset")
+    rsrc.add_argument("--csv", type=Path, help="a CSV, TSV or JSONL file of texts")
+    rd.add_argument("--data-path", type=Path, help="where the named dataset is")
+    rd.add_argument("--text-column", default="text", help="text column of --csv")
+    rm = r.add_argument_group("network and training")
+    rm.add_argument("--cell", choices=["rnn", "lstm", "gru"], default="lstm",
+                    help="recurrent cell")
+    rm.add_argument("--num-words", type=_int_or_auto, default="auto",
+                    help="vocabulary size incl. 3 reserved ids, or auto")
+    rm.add_argument("--embedding-dim", type=int, default=128, help="word-vector size")
+    rm.add_argument("--units", default="128", help="units per layer, comma-separated")
+    rm.add_argument("--window", type=int, default=128, help="words per training sequence")
+    rm.add_argument("--dropout", type=float, default=0.1, help="dropout after each layer")
+    rm.add_argument("--embedding-dropout", type=float, default=0.1,
+                    help="fraction of words whose whole vector is dropped")
+    rm.add_argument("--epochs", type=int, default=3, help="passes over the texts")
+    rm.add_argument("--batch-size", type=int, default=64, help="sequences per batch")
+    rm.add_argument("--lr", "--learning-rate", dest="learning_rate", type=float, default=2e-3,
+                    help="peak learning rate (warm-up, then cosine decay)")
+    rm.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay")
+    rm.add_argument("--seed", type=int, default=0, help="random seed")
+    rm.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"],
+                    help="where to train")
+    rm.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--resume", action="store_true",
+                   help="continue the run saved in OUT.state/ (written after every epoch) "
+                        "from its last finished epoch")
+    r.add_argument("--out", type=Path, default=Path("runs/lm"), help="output directory")
+    r.set_defaults(handler=cmd_pretrain)
 
     s = sub.add_parser("summary", help="print a saved model's layers and parameter counts")
     s.add_argument("model", type=Path, help="a model directory")
@@ -667,8 +714,10 @@ def cmd_classify(args: argparse.Namespace) -> int:
         "clip_norm": args.clip_norm or None, "seed": args.seed, "device": args.device,
         "verbose": not args.quiet, "pooling": args.pooling,
         "embedding_dropout": args.embedding_dropout, "weight_decay": args.weight_decay,
-        "schedule": args.schedule,
+        "schedule": args.schedule, "pretrained_lr_scale": args.pretrained_lr_scale,
     }
+    if args.pretrained is not None:
+        settings |= _language_model_shape(args.pretrained) | {"pretrained": str(args.pretrained)}
     settings |= {k: v for k, v in given.items() if v is not None}
     if settings.get("maxlen") == "none":
         settings["maxlen"] = None  # whole texts
@@ -727,6 +776,16 @@ def cmd_classify(args: argparse.Namespace) -> int:
     _say(f"Try: rnnkit predict {out} \"A wonderful, moving film.\"; serve it over HTTP: "
          f"rnnkit serve {out}")
     return 0
+
+
+def _language_model_shape(path: Path) -> dict[str, Any]:
+    """The cell, embedding size and units of a saved language model, which a classifier
+    starting from it must share (options given explicitly still win, and are checked)."""
+    from rnnkit.io import read_model_dir
+
+    network = read_model_dir(path, estimator="TextLanguageModel").config["network"]
+    return {"cell": network["cell"], "embedding_dim": network["embedding_dim"],
+            "units": list(network["units"])}
 
 
 def _predict_texts(model: Any, args: argparse.Namespace) -> int:
@@ -1024,6 +1083,48 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server.serve_forever()
     finally:
         server.server_close()
+    return 0
+
+
+def _state_dir(out: Path) -> str:
+    """Where a run's per-epoch state goes: beside the model folder, which only ever holds a
+    finished model."""
+    return str(out.with_name(out.name + ".state"))
+
+
+def cmd_pretrain(args: argparse.Namespace) -> int:
+    from rnnkit.data.text_datasets import imdb, imdb_unlabeled
+    from rnnkit.language_model import TextLanguageModel
+
+    lm = TextLanguageModel(
+        cell=args.cell, num_words=args.num_words, embedding_dim=args.embedding_dim,
+        units=args.units, window=args.window, dropout=args.dropout,
+        embedding_dropout=args.embedding_dropout, epochs=args.epochs,
+        batch_size=args.batch_size, learning_rate=args.learning_rate,
+        weight_decay=args.weight_decay, seed=args.seed, device=args.device,
+        verbose=not args.quiet, state_dir=_state_dir(args.out))
+    lm._validated_params()  # argument errors before any data work
+    if args.data == "imdb":
+        train, _ = imdb(args.data_path)
+        texts = imdb_unlabeled(args.data_path) + list(train.texts)
+        source = "IMDB: 50,000 unlabelled + 25,000 training reviews (no test reviews)"
+    else:
+        texts = load_texts_column(args.csv, args.text_column)
+        source = str(args.csv)
+    _say(f"Data: {source}: {len(texts):,} texts")
+    lm.fit(texts, resume=args.resume)
+    for record in lm.history_.records:
+        _say(f"  epoch {record['epoch']}: held-out perplexity {record['val_perplexity']:.1f} "
+             f"({record['seconds']:.0f} s, {record['tokens_per_s']:,.0f} words/s)"
+             if "tokens_per_s" in record else
+             f"  epoch {record['epoch']}: held-out perplexity {record['val_perplexity']:.1f}")
+    lm.save(args.out)
+    config = lm.network_.config
+    _say(f"Vocabulary {lm.vocabulary_.size:,} ids (uniform guessing: perplexity "
+         f"{lm.num_words_:,}).")
+    _say(f"Saved language model: {args.out}/; use it: rnnkit classify ... --pretrained "
+         f"{args.out} --cell {config.cell} --embedding-dim {config.embedding_dim} --units "
+         f"{','.join(map(str, config.units))}")
     return 0
 
 

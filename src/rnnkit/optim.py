@@ -37,7 +37,11 @@ class Adam:
 
     def __init__(self, params: Iterable[torch.nn.Parameter], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0):
+                 weight_decay: float = 0.0, scales: Iterable[float] | None = None):
+        params = list(params)
+        scales = [1.0] * len(params) if scales is None else list(scales)
+        # a per-parameter factor on the learning rate (e.g. smaller for pretrained layers)
+        self.scales = [s for p, s in zip(params, scales, strict=True) if p.requires_grad]
         self.params = [p for p in params if p.requires_grad]
         self.param_groups = [{"lr": lr}]
         self.betas = betas
@@ -79,7 +83,7 @@ class Adam:
         bias_correction1 = 1 - beta1 ** self.steps
         bias_correction2_sqrt = math.sqrt(1 - beta2 ** self.steps)
         step_size = lr / bias_correction1
-        for i, p in enumerate(self.params):
+        for i, (p, scale) in enumerate(zip(self.params, self.scales, strict=True)):
             if p.grad is None:
                 continue
             if i not in self.state:
@@ -87,11 +91,11 @@ class Adam:
             exp_avg, exp_avg_sq = self.state[i]
             grad = p.grad
             if self.weight_decay:
-                p.mul_(1 - lr * self.weight_decay)
+                p.mul_(1 - lr * scale * self.weight_decay)
             exp_avg.lerp_(grad, 1 - beta1)
             exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
             denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(self.eps)
-            p.addcdiv_(exp_avg, denom, value=-step_size)
+            p.addcdiv_(exp_avg, denom, value=-step_size * scale)
 
 
 class ReduceOnPlateau:

@@ -61,6 +61,8 @@ class TrainConfig:
     # `resume` can continue a killed run exactly where it stopped
     state_dir: str | None = None
     resume: bool = False  # continue from state_dir's last saved epoch, if it holds one
+    # (parameter-name prefix, factor) pairs: those parameters learn at learning_rate x factor
+    lr_scales: tuple[tuple[str, float], ...] = ()
     verbose: bool = True  # progress bar on stderr
     description: str = "training"
 
@@ -214,8 +216,11 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
     device = next(model.parameters()).device
     train_data = [t.to(device) for t in train_data]
     val_data = [t.to(device) for t in val_data] if val_data is not None else None
-    optimizer = Adam(model.parameters(), lr=config.learning_rate,
-                     weight_decay=config.weight_decay)
+    named = list(model.named_parameters())
+    scales = [next((f for prefix, f in config.lr_scales if name.startswith(prefix)), 1.0)
+              for name, _ in named]
+    optimizer = Adam([p for _, p in named], lr=config.learning_rate,
+                     weight_decay=config.weight_decay, scales=scales)
     n = len(train_data[-1])
     n_batches = math.ceil(n / config.batch_size)
     per_batch = None

@@ -33,6 +33,7 @@ __all__ = [
     "Number",
     "Optional",
     "OrAuto",
+    "PathLike",
     "PositiveInt",
     "validate_params",
 ]
@@ -229,6 +230,20 @@ class Optional(Constraint):
             return self.inner.check(name, value)
         except RnnkitError:
             raise _fail(name, self.description, value) from None
+
+
+@dataclass(frozen=True)
+class PathLike(Constraint):
+    """A non-empty path (a string or ``os.PathLike``), returned as a string."""
+
+    description = "a path"
+
+    def check(self, name: str, value: Any) -> str:
+        import os
+
+        if isinstance(value, str | os.PathLike) and str(value).strip():
+            return str(value)
+        raise _fail(name, self.description, value)
 
 
 @dataclass(frozen=True)

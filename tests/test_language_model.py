@@ -1,0 +1,105 @@
+"""Pretraining: a language model that learns, resumes, and hands its weights to a classifier."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from rnnkit import TextClassifier
+from rnnkit.errors import RnnkitError
+from rnnkit.language_model import TextLanguageModel
+
+
+def _corpus(n: int = 300, seed: int = 0) -> list[str]:
+    """A synthetic language with structure: each subject has its own verbs and objects."""
+    rng = np.random.default_rng(seed)
+    grammar = {"the dog": (["barks at", "chases"], ["the cat", "a ball"]),
+               "a critic": (["praises", "hates"], ["the film", "the plot"]),
+               "my aunt": (["bakes", "sells"], ["bread", "cakes"])}
+    texts = []
+    for _ in range(n):
+        subject = list(grammar)[rng.integers(3)]
+        verbs, objects = grammar[subject]
+        texts.append(f"{subject} {verbs[rng.integers(2)]} {objects[rng.integers(2)]}")
+    return texts
+
+
+LM = dict(embedding_dim=8, units=[16], window=8, batch_size=16, learning_rate=0.02,
+          verbose=False)
+
+
+def test_the_language_model_learns_far_below_uniform_perplexity():
+    lm = TextLanguageModel(**LM, epochs=15).fit(_corpus())
+    uniform = lm.num_words_
+    assert lm.perplexity(_corpus(50, seed=1)) < uniform / 4
+    history = [r["val_perplexity"] for r in lm.history_.records]
+    assert history[-1] < history[0]
+
+
+def test_resume_after_an_interrupted_pretraining_continues_from_the_saved_epoch(
+        tmp_path, monkeypatch):
+    from rnnkit import training_state
+
+    texts = _corpus()
+    whole = TextLanguageModel(**LM, epochs=3, state_dir=str(tmp_path / "a")).fit(texts)
+    saved = {"n": 0}
+    original = training_state.save_run
+
+    def killed_after_the_second_epoch(*args, **kwargs):
+        out = original(*args, **kwargs)
+        saved["n"] += 1
+        if saved["n"] == 2:
+            raise KeyboardInterrupt
+        return out
+
+    monkeypatch.setattr(training_state, "save_run", killed_after_the_second_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        TextLanguageModel(**LM, epochs=3, state_dir=str(tmp_path / "b")).fit(texts)
+    monkeypatch.setattr(training_state, "save_run", original)
+    resumed = TextLanguageModel(**LM, epochs=3, state_dir=str(tmp_path / "b"))
+    resumed.fit(texts, resume=True)
+    assert [r["epoch"] for r in resumed.history_.records] == [1, 2, 3]
+    for key, value in resumed.network_.state_dict().items():
+        assert torch.equal(value, whole.network_.state_dict()[key]), key
+    with pytest.raises(RnnkitError, match="`resume=True` needs `state_dir`"):
+        TextLanguageModel(**LM).fit(texts, resume=True)
+
+
+def test_the_classifier_starts_from_the_language_models_weights(tmp_path, monkeypatch):
+    texts = _corpus()
+    lm = TextLanguageModel(**LM, epochs=2).fit(texts)
+    lm.save(tmp_path / "lm")
+    started = {}
+    import rnnkit.training as training
+
+    real_train = training.train
+
+    def spy(network, *args, **kwargs):
+        started.update({k: v.clone() for k, v in network.state_dict().items()})
+        started["scales"] = args[3].lr_scales
+        return real_train(network, *args, **kwargs)
+
+    monkeypatch.setattr(training, "train", spy)
+    labels = ["animal" if t.startswith("the dog") else "other" for t in texts]
+    clf = TextClassifier(cell="lstm", embedding_dim=8, units=[16], bidirectional=True,
+                         pooling="max", epochs=1, verbose=False,
+                         pretrained=str(tmp_path / "lm")).fit(texts, labels)
+    theirs = lm.network_.state_dict()
+    for name in ("embedding.weight", "recurrent.0.weight_ih_forward",
+                 "recurrent.0.weight_hh_forward", "recurrent.0.bias_forward"):
+        assert torch.equal(started[name], theirs[name]), name
+    assert not torch.equal(started["recurrent.0.weight_hh_backward"],
+                           theirs["recurrent.0.weight_hh_forward"])
+    assert ("embedding.weight", 0.5) in started["scales"]
+    assert clf.vocabulary_.words == lm.vocabulary_.words
+
+
+def test_a_pretrained_model_of_another_shape_is_refused(tmp_path):
+    lm = TextLanguageModel(**LM, epochs=1).fit(_corpus())
+    lm.save(tmp_path / "lm")
+    loaded = TextLanguageModel.load(tmp_path / "lm")
+    assert loaded.vocabulary_.words == lm.vocabulary_.words
+    with pytest.raises(RnnkitError, match=r"units=\(32,\) \(the language model: \(16,\)\)"):
+        TextClassifier(embedding_dim=8, units=[32], pretrained=str(tmp_path / "lm"),
+                       verbose=False).fit(_corpus(), ["a", "b"] * 150)
