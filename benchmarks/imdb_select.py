@@ -37,6 +37,17 @@ CANDIDATES = {
                         dropout=0.3, embedding_dropout=0.2, weight_decay=0.01,
                         schedule="warmup-cosine", learning_rate=2e-3, epochs=6,
                         patience=None, batch_size=64),
+    # unidirectional LSTM(128) started from `rnnkit pretrain --data imdb --units 128
+    # --embedding-dim 128` (--pretrained PATH), fine-tuned with max and mean pooling
+    "lstm-pretrained": dict(cell="lstm", maxlen=None, embedding_dim=128, units=[128],
+                            pooling="max,mean", dense=[], dropout=0.3, embedding_dropout=0.1,
+                            weight_decay=0.01, schedule="warmup-cosine", learning_rate=1e-3,
+                            epochs=4, patience=None, batch_size=64, pretrained_lr_scale=0.5),
+    # the same network from scratch: what pretraining adds
+    "lstm-scratch": dict(cell="lstm", num_words="auto", maxlen=None, embedding_dim=128,
+                         units=[128], pooling="max,mean", dense=[], dropout=0.3,
+                         embedding_dropout=0.1, weight_decay=0.01, schedule="warmup-cosine",
+                         learning_rate=1e-3, epochs=4, patience=None, batch_size=64),
 }
 HEADER = ["| candidate | validation accuracy | test accuracy | TF-IDF test accuracy | epochs "
           "(best) | s/epoch | tokens/s | vocabulary | settings |",
@@ -50,6 +61,8 @@ def main() -> None:
                         choices=list(CANDIDATES))
     parser.add_argument("--test", choices=list(CANDIDATES))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--pretrained", type=Path,
+                        help="the language model of the *-pretrained candidates")
     args = parser.parse_args()
     train, test = datasets.imdb(args.path, download=False)
     keep, held = stratified_split(train.labels, 0.2, args.seed)
@@ -58,6 +71,10 @@ def main() -> None:
     dev = ([train.texts[i] for i in held], [train.labels[i] for i in held])
     for name in args.candidates:
         settings = CANDIDATES[name]
+        if name.endswith("-pretrained"):
+            if args.pretrained is None:
+                parser.error(f"{name} needs --pretrained PATH (from rnnkit pretrain)")
+            settings = settings | {"pretrained": str(args.pretrained)}
         start = time.perf_counter()
         clf = TextClassifier(**settings, seed=args.seed, verbose=True)
         clf.fit(texts, labels, validation_data=dev)
