@@ -103,3 +103,20 @@ def test_a_pretrained_model_of_another_shape_is_refused(tmp_path):
     with pytest.raises(RnnkitError, match=r"units=\(32,\) \(the language model: \(16,\)\)"):
         TextClassifier(embedding_dim=8, units=[32], pretrained=str(tmp_path / "lm"),
                        verbose=False).fit(_corpus(), ["a", "b"] * 150)
+
+
+def test_a_saved_language_model_loads_summarises_and_is_not_a_predictor(tmp_path, capsys):
+    import rnnkit
+    from rnnkit.cli import main
+
+    lm = TextLanguageModel(**LM, epochs=1).fit(_corpus())
+    lm.save(tmp_path / "lm")
+    loaded = rnnkit.load(str(tmp_path / "lm"))
+    assert isinstance(loaded, TextLanguageModel)
+    assert loaded.perplexity(_corpus(20)) == pytest.approx(lm.perplexity(_corpus(20)))
+    assert main(["summary", str(tmp_path / "lm")]) == 0
+    shown = capsys.readouterr().out
+    total = sum(p.numel() for p in lm.network_.parameters())
+    assert "lstm (LSTM)" in shown and f"Total params: {total:,}" in shown
+    assert main(["predict", str(tmp_path / "lm"), "some text"]) == 2
+    assert "is a language model" in capsys.readouterr().err

@@ -11,16 +11,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Forecaster", "RnnkitError", "TextClassifier", "__version__", "datasets", "load"]
+__all__ = ["Forecaster", "RnnkitError", "TextClassifier", "TextLanguageModel", "__version__",
+           "datasets", "load"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from rnnkit import datasets
     from rnnkit.classifier import TextClassifier
     from rnnkit.errors import RnnkitError
     from rnnkit.forecaster import Forecaster
+    from rnnkit.language_model import TextLanguageModel
 
 # Heavy modules (torch, pandas) load on first use, so `rnnkit --help` stays instant.
 _LAZY = {"Forecaster": "rnnkit.forecaster", "TextClassifier": "rnnkit.classifier",
+         "TextLanguageModel": "rnnkit.language_model",
          "RnnkitError": "rnnkit.errors", "datasets": "rnnkit.datasets"}
 
 
@@ -34,7 +37,8 @@ def __getattr__(name: str) -> Any:
 
 
 def load(path: str) -> Any:
-    """Load any saved rnnkit model directory (a ``Forecaster`` or ``TextClassifier``)."""
+    """Load any saved rnnkit model directory (a ``Forecaster``, ``TextClassifier`` or
+    ``TextLanguageModel``)."""
     import json
     from pathlib import Path
 
@@ -56,4 +60,8 @@ def load(path: str) -> Any:
         from rnnkit.classifier import TextClassifier
 
         return TextClassifier.load(path)
+    if estimator == "TextLanguageModel":
+        from rnnkit.language_model import TextLanguageModel
+
+        return TextLanguageModel.load(path)
     raise ModelFormatError(f"{str(path)!r} holds an unknown estimator {estimator!r}.")

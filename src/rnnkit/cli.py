@@ -851,6 +851,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
     model = rnnkit.load(str(args.model))
     if isinstance(model, TextClassifier):
         return _predict_texts(model, args)
+    if not hasattr(model, "forecast"):
+        raise RnnkitError(f"{str(args.model)!r} is a language model: it predicts nothing on "
+                          "its own; start a classifier from it (rnnkit classify --pretrained "
+                          f"{args.model}).")
     if args.texts:
         raise RnnkitError(f"{str(args.model)!r} is a forecaster; it takes --csv, not texts.")
     if args.id and not model.multi_:

@@ -232,6 +232,25 @@ class TextLanguageModel(Estimator):
                 total += self.network_.loss(self.network_(xb), yb).item() * yb.numel()
         return math.exp(total / y.numel())
 
+    def summary(self) -> str:
+        """The layers and their parameter counts, in the classifier's style."""
+        self._check_fitted()
+        net, c = self.network_, self.network_.config
+        rows = [("embedding (Embedding)", f"(None, None, {c.embedding_dim})",
+                 net.embedding.weight.numel())]
+        for i, layer in enumerate(net.recurrent):
+            name = CELLS[c.cell].lower().replace("simplernn", "simple_rnn")
+            rows.append((f"{name}{'_' + str(i) if i else ''} ({CELLS[c.cell]})",
+                         f"(None, None, {layer.hidden_size})",
+                         sum(p.numel() for p in layer.parameters())))
+        rows.append(("softmax (AdaptiveSoftmax)", f"(None, None, {c.input_size})",
+                     sum(p.numel() for p in net.softmax.parameters())))
+        total = sum(p.numel() for p in net.parameters())
+        lines = ['Model: "language model"', "─" * 75,
+                 f"{'Layer (type)':<42}{'Output Shape':<20}{'Param #':>13}", "═" * 75]
+        lines += [f"{a:<42}{b:<20}{n:>13,}" for a, b, n in rows]
+        return "\n".join([*lines, "═" * 75, f"Total params: {total:,}", "─" * 75])
+
     def save(self, path: str | Path) -> Path:
         """A model directory (config, safetensors weights, the vocabulary as JSON)."""
         from rnnkit.io import write_model_dir
