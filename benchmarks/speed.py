@@ -230,6 +230,51 @@ def inference_section(data: TextData, seed: int) -> list[str]:
     ]
 
 
+def tokenization_section(data: TextData) -> list[str]:
+    """Tokens of the 25,000 test reviews: rnnkit's tokenizer (whole texts, and only the end a
+    100-id model reads) against a regular-expression ``findall`` of the same tokens and, when
+    installed, Hugging Face ``tokenizers`` (word level, its whitespace/punctuation splitter —
+    similar, not identical tokens) on one thread."""
+    import re
+
+    from rnnkit.data.text import _BREAKS, _PUNCTUATION, Tokenizer
+
+    texts = data.test_texts
+    word = re.compile(r"[^\s']+(?:'+[^\s']+)*")
+
+    def regex(batch: list[str]) -> list[list[str]]:
+        return [word.findall(_BREAKS.sub(" ", t).lower().translate(_PUNCTUATION))
+                for t in batch]
+
+    runs = {"rnnkit `Tokenizer` (whole texts)": lambda: Tokenizer()(texts),
+            "rnnkit, the end a 100-id model reads": lambda: Tokenizer().kept(texts, 100, "pre"),
+            "regular-expression `findall`, same tokens": lambda: regex(texts)}
+    try:
+        os.environ.setdefault("RAYON_NUM_THREADS", "1")
+        from tokenizers import Regex, normalizers, pre_tokenizers
+        from tokenizers import Tokenizer as HFTokenizer
+        from tokenizers.models import WordLevel
+
+        vocab = {"<oov>": 0} | {w: i + 1 for i, w in enumerate(
+            sorted({w for t in Tokenizer()(texts[:2000]) for w in t}))}
+        hf = HFTokenizer(WordLevel(vocab, unk_token="<oov>"))
+        hf.normalizer = normalizers.Sequence([normalizers.Replace(Regex(r"<br\s*/?>"), " "),
+                                              normalizers.Lowercase()])
+        hf.pre_tokenizer = pre_tokenizers.Whitespace()
+        runs["Hugging Face `tokenizers` 0.23 (word level, 1 thread)"] = (
+            lambda: hf.encode_batch(texts))
+    except ImportError:
+        pass
+    times = {name: [] for name in runs}
+    for _ in range(3):  # interleaved
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    rows = [f"| {name} | {len(texts) / median(t):,.0f} |" for name, t in times.items()]
+    return ["| tokenizer | reviews/s |", "|---|---:|", *rows]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--path", type=Path, default=DEFAULT_PATH)
@@ -238,13 +283,19 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-threads", action="store_true")
+    parser.add_argument("--only-tokenization", action="store_true",
+                        help="print the tokenization table alone (RESULTS.md is left as is)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     load = os.getloadavg()[0]
     data = TextData(args.path, args.reviews, args.seed)
+    if args.only_tokenization:
+        print("\n".join(tokenization_section(data)))
+        return
     training = training_section(data, args.reps, args.epochs, args.seed)
     threads = [] if args.skip_threads else threads_section(data, 1, args.seed)
     inference = inference_section(data, args.seed)
+    tokenization = tokenization_section(data)
     command = (f"python benchmarks/speed.py --reviews {args.reviews} --reps {args.reps} "
                f"--epochs {args.epochs}" + (" --skip-threads" if args.skip_threads else ""))
     lines = [
@@ -265,6 +316,8 @@ def main() -> None:
         lines += ["", "### Thread policy: seconds per epoch, fixed thread counts vs the default",
                   "", *threads]
     lines += ["", "### Inference and set-up", "", *inference]
+    lines += ["", "### Tokenizing the 25,000 test reviews (one thread, median of 3)", "",
+              *tokenization]
     publish("speed", lines, write=not args.no_write)
 
 

@@ -207,8 +207,11 @@ class TextLanguageModel(Estimator):
             patience=None, reduce_lr_patience=1, clip_norm=p["clip_norm"], seed=p["seed"],
             verbose=p["verbose"], weight_decay=p["weight_decay"], schedule=p["schedule"],
             state_dir=self.state_dir, resume=resume, description="language model")
+        # every window is full: the lengths only make the log report words per second
+        lengths = (torch.full((len(x),), x.shape[1]),
+                   None if val is None else torch.full((len(val[0]),), x.shape[1]))
         with self._threads_for(network.config, p["batch_size"]):
-            self.history_ = train(network, network.loss, (x, y), val, config)
+            self.history_ = train(network, network.loss, (x, y), val, config, lengths=lengths)
         for record in self.history_.records:
             if "val_loss" in record:
                 record["val_perplexity"] = math.exp(min(record["val_loss"], 700.0))
