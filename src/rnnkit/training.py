@@ -202,6 +202,38 @@ def evaluate_loss(model: nn.Module, loss_fn: Callable, data: Batch, batch_size: 
     return logs
 
 
+def _step(model: nn.Module, loss_fn: Callable, batch: list, optimizer: Adam,
+          per_batch: WarmupCosine | None, clip_norm: float | None) -> float:
+    """One optimizer step on ``batch``; returns its loss."""
+    optimizer.zero_grad(set_to_none=True)
+    loss = loss_fn(model(*batch[:-1]), batch[-1])
+    loss.backward()
+    if clip_norm is not None:
+        nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+    optimizer.step()
+    if per_batch is not None:
+        per_batch.step()
+    return loss.item()
+
+
+def _optimizer(model: nn.Module, config: TrainConfig, n_batches: int
+               ) -> tuple[Adam, WarmupCosine | None, ReduceOnPlateau | None]:
+    """Adam (per-parameter learning-rate factors from ``lr_scales``) and the schedule that
+    ``config.schedule`` names: per batch, or on a validation plateau."""
+    named = list(model.named_parameters())
+    scales = [next((f for prefix, f in config.lr_scales if name.startswith(prefix)), 1.0)
+              for name, _ in named]
+    optimizer = Adam([p for _, p in named], lr=config.learning_rate,
+                     weight_decay=config.weight_decay, scales=scales)
+    per_batch = plateau = None
+    if config.schedule == "warmup-cosine":
+        per_batch = WarmupCosine(optimizer, config.epochs * n_batches, config.warmup)
+    if config.schedule == "plateau" and config.reduce_lr_patience is not None:
+        plateau = ReduceOnPlateau(optimizer, factor=config.reduce_lr_factor,
+                                  patience=config.reduce_lr_patience, min_lr=config.min_lr)
+    return optimizer, per_batch, plateau
+
+
 def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batch | None,
           config: TrainConfig, metrics: Callable | None = None,
           lengths: tuple[torch.Tensor, torch.Tensor | None] | None = None) -> History:
@@ -216,20 +248,9 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
     device = next(model.parameters()).device
     train_data = [t.to(device) for t in train_data]
     val_data = [t.to(device) for t in val_data] if val_data is not None else None
-    named = list(model.named_parameters())
-    scales = [next((f for prefix, f in config.lr_scales if name.startswith(prefix)), 1.0)
-              for name, _ in named]
-    optimizer = Adam([p for _, p in named], lr=config.learning_rate,
-                     weight_decay=config.weight_decay, scales=scales)
     n = len(train_data[-1])
     n_batches = math.ceil(n / config.batch_size)
-    per_batch = None
-    if config.schedule == "warmup-cosine":
-        per_batch = WarmupCosine(optimizer, config.epochs * n_batches, config.warmup)
-    plateau = None
-    if config.schedule == "plateau" and config.reduce_lr_patience is not None:
-        plateau = ReduceOnPlateau(optimizer, factor=config.reduce_lr_factor,
-                                  patience=config.reduce_lr_patience, min_lr=config.min_lr)
+    optimizer, per_batch, plateau = _optimizer(model, config, n_batches)
     stopper = EarlyStopping(config.patience, config.min_delta)
     generator = torch.Generator().manual_seed(config.seed) if config.shuffle else None
     history = History()
@@ -263,16 +284,8 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
         batches = tqdm(order, leave=False, unit="batch",
                        disable=not config.verbose or n_batches < 50, desc=f"epoch {epoch}")
         for idx in batches:
-            batch = [t[idx] for t in train_data]
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(*batch[:-1]), batch[-1])
-            loss.backward()
-            if config.clip_norm is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm)
-            optimizer.step()
-            if per_batch is not None:
-                per_batch.step()
-            total += loss.item() * len(idx)
+            total += _step(model, loss_fn, [t[idx] for t in train_data], optimizer,
+                           per_batch, config.clip_norm) * len(idx)
         logs = {"epoch": epoch, "loss": total / n}
         if lengths is not None:
             logs["tokens_per_s"] = float(lengths[0].sum()) / (time.perf_counter() - start)
