@@ -266,3 +266,37 @@ def test_cli_maxlen_none_and_auto_choice_printed(tmp_path, capsys):
         main(["classify", "--csv", str(path), "--maxlen", "ten"])
     assert exit_.value.code == 2
     assert "--maxlen: must be an integer, auto or none; got 'ten'" in capsys.readouterr().err
+
+
+def word_pairs(n: int, seed: int = 0):
+    """Each text holds one of "not bad", "very good" (class 1) or "not good", "very bad"
+    (class 0) among filler: every word is as common in both classes, only pairs tell."""
+    rng = np.random.default_rng(seed)
+    filler = ["the", "film", "plot", "was", "and", "it", "actor", "scene"]
+    phrases = {1: [["not", "bad"], ["very", "good"]], 0: [["not", "good"], ["very", "bad"]]}
+    texts, labels = [], []
+    for _ in range(n):
+        c = int(rng.integers(2))
+        words = list(rng.choice(filler, size=int(rng.integers(3, 10))))
+        at = int(rng.integers(len(words) + 1))
+        words[at:at] = phrases[c][int(rng.integers(2))]
+        texts.append(" ".join(words))
+        labels.append(c)
+    return texts, labels
+
+
+def test_a_bag_of_word_pairs_learns_what_single_words_cannot(tmp_path):
+    texts, labels = word_pairs(600)
+    test_texts, test_labels = word_pairs(300, seed=1)
+    # a recurrent part too small to read order, so the bag decides
+    tiny = dict(cell="gru", num_words=20, maxlen=None, embedding_dim=1, units=[1], dropout=0.0,
+                epochs=15, learning_rate=0.01, patience=None, ngram_buckets=64, verbose=False)
+    accuracy = {}
+    for ngrams in (1, 2):
+        clf = TextClassifier(**tiny, ngrams=ngrams).fit(texts, labels)
+        accuracy[ngrams] = np.mean(np.array(clf.predict(test_texts)) == np.array(test_labels))
+    assert accuracy[1] < 0.7 < 0.95 < accuracy[2]
+    clf.save(tmp_path / "bag")
+    loaded = TextClassifier.load(tmp_path / "bag")
+    assert np.array_equal(loaded.predict_proba(test_texts), clf.predict_proba(test_texts))
+    assert "Bag of words and pairs (averaged)" in loaded.summary()

@@ -185,6 +185,10 @@ def test_classify_preset_flags_override(tmp_path, reviews_csv, capsys):
                                   "got 'max,median'."),
     (["--embedding-dropout", "1"], "`embedding_dropout` must be"),
     (["--weight-decay", "-0.1"], "`weight_decay` must be"),
+    (["--ngrams", "3"], "`ngrams` must be an integer >= 0 and <= 2; got 3."),
+    (["--ngram-buckets", "0"], "`ngram_buckets` must be a positive integer and <= 16,777,216; "
+                               "got 0."),
+    (["--ngram-dropout", "-1"], "`ngram_dropout` must be"),
 ])
 def test_classify_user_errors(tmp_path, reviews_csv, capsys, args, message):
     out = tmp_path / "o"
@@ -416,12 +420,15 @@ def test_classify_pooling_and_regularisation_options(tmp_path, reviews_csv, caps
     assert main(["classify", "--csv", str(reviews_csv), "--text-column", "review",
                  "--label-column", "sentiment", "--pooling", "max,mean",
                  "--embedding-dropout", "0.1", "--weight-decay", "0.01",
-                 "--schedule", "warmup-cosine", "--out", str(out), *TEXT_FAST]) == 0
-    assert "Pooling (max,mean)" in capsys.readouterr().out
+                 "--schedule", "warmup-cosine", "--ngrams", "2", "--ngram-buckets", "1000",
+                 "--out", str(out), *TEXT_FAST]) == 0
+    shown = capsys.readouterr().out
+    assert "Pooling (max,mean)" in shown and "Bag of words and pairs (averaged)" in shown
     config = json.loads((out / "config.json").read_text())
     assert config["params"]["pooling"] == "max,mean"
     assert config["network"]["pooling"] == "max,mean"
     assert config["params"]["schedule"] == "warmup-cosine"
+    assert config["network"]["ngrams"] == 2 and config["network"]["ngram_buckets"] == 1000
     assert main(["predict", str(out), "the film was good"]) == 0
 
 

@@ -1,5 +1,7 @@
 """Parameter counts against Keras's summary(), and the maths against PyTorch's own layers."""
 
+import dataclasses
+
 import pytest
 import torch
 from torch import nn
@@ -191,3 +193,69 @@ def test_embedding_dropout_drops_whole_word_vectors():
     some_zero = (seen["x"] == 0).any(dim=2)
     assert torch.equal(zero_rows, some_zero)  # a word is dropped whole or not at all
     assert 0.3 < zero_rows.float().mean() < 0.7
+
+
+def test_ngram_bag_counts_each_word_and_pair_once_and_never_padding():
+    net = RecurrentNetwork(NetworkConfig("gru", 10, (2,), 1, tokens=True, embedding_dim=2,
+                                         ngrams=2, ngram_buckets=7))
+    ids = torch.tensor([[0, 0, 3, 4, 3, 4], [5, 5, 0, 0, 0, 0]])
+    rows = [sorted(r[r != 0].tolist()) for r in net.ngram_ids(ids)]
+
+    def pair(a, b):
+        return (a * 1_000_003 ^ b) % 7 + 10
+
+    assert rows[0] == sorted({3, 4, pair(3, 4), pair(4, 3)})
+    assert rows[1] == sorted({5, pair(5, 5)})
+    words_only = RecurrentNetwork(NetworkConfig("gru", 10, (2,), 1, tokens=True,
+                                                embedding_dim=2, ngrams=1))
+    assert [sorted(r[r != 0].tolist()) for r in words_only.ngram_ids(ids)] == [[3, 4], [5]]
+    assert words_only.bag.num_embeddings == 10
+
+
+def test_ngram_bag_starts_at_zero_ignores_padding_side_and_shows_in_summary():
+    torch.manual_seed(0)
+    config = NetworkConfig("lstm", 20, (4,), 3, True, tokens=True, embedding_dim=6,
+                           pooling="max", ngrams=2, ngram_buckets=64)
+    net = RecurrentNetwork(config).eval()
+    plain = RecurrentNetwork(dataclasses.replace(config, ngrams=0)).eval()
+    plain.load_state_dict({k: v for k, v in net.state_dict().items()
+                           if not k.startswith("bag.")})
+    texts = [[3, 7, 9, 4, 12], [5, 6], [8]]
+    pre = torch.tensor([[0] * (8 - len(t)) + t for t in texts])
+    torch.testing.assert_close(net(pre), plain(pre) / 2)  # the mean with a zero bag
+    with torch.no_grad():
+        net.bag.weight.normal_()
+        net.bag.weight[0] = 0
+    post = torch.tensor([t + [0] * (8 - len(t)) for t in texts])
+    alone = torch.cat([net(torch.tensor([t])) for t in texts])
+    torch.testing.assert_close(net(pre), alone)
+    torch.testing.assert_close(net(post), alone)
+    assert not torch.allclose(net(pre), plain(pre))
+    rows = {r[1]: r for r in net.layer_table()}
+    assert rows["Bag of words and pairs (averaged)"][2:] == ("(None, 3)", (20 + 64) * 3)
+    with pytest.raises(ValueError, match="bag of n-grams reads token ids"):
+        RecurrentNetwork(NetworkConfig("lstm", 1, (2,), 1, ngrams=1))
+
+
+def test_branch_losses_give_each_branch_the_gradient_of_its_own_loss():
+    from rnnkit.optim import Adam
+    from rnnkit.training import _step
+
+    torch.manual_seed(0)
+    net = RecurrentNetwork(NetworkConfig("gru", 12, (3,), 1, tokens=True, embedding_dim=4,
+                                         ngrams=2, ngram_buckets=16))
+    with torch.no_grad():
+        net.bag.weight.normal_()
+        net.bag.weight[0] = 0
+    ids, y = torch.randint(1, 12, (8, 6)), torch.randint(0, 2, (8, 1)).float()
+    loss_fn = nn.functional.binary_cross_entropy_with_logits
+    net.eval()  # no dropout: the same outputs in both passes
+    deep, bag = net.branch_outputs(ids)
+    expected = torch.autograd.grad((loss_fn(deep, y) + loss_fn(bag, y)) / 2,
+                                   [net.bag.weight, net.head.weight])
+    optimizer = Adam(list(net.parameters()), lr=0.0)  # a step that changes nothing
+    _step(net, loss_fn, [ids, y], optimizer, None, None, branch_losses=True)
+    torch.testing.assert_close(net.bag.weight.grad, expected[0])
+    torch.testing.assert_close(net.head.weight.grad, expected[1])
+    _step(net, loss_fn, [ids, y], optimizer, None, None)  # the sum's loss differs
+    assert not torch.allclose(net.bag.weight.grad, expected[0])

@@ -58,6 +58,11 @@ __all__ = ["PRESETS", "TextClassifier", "TextEvaluation", "stratified_split"]
 log = logging.getLogger(__name__)
 
 _ONE_HOT_WARN_BYTES = 512 * 2**20
+MAX_NGRAM_BUCKETS = 2**24  # rows of the word-pair table: 64 MiB of float32 per output
+# A linear bag of n-grams needs steps far larger than a recurrent network's: each n-gram is in
+# few batches and weighs 1/sqrt(n-grams of its text). On IMDB validation reviews the bag alone
+# reached 0.866 at learning rate 0.01 and 0.908 at 0.05, 25 × the recurrent default of 2e-3.
+NGRAM_LR_SCALE = 25.0
 
 
 @dataclass
@@ -131,6 +136,14 @@ class TextClassifier(Estimator):
             be the language model's.
         pretrained_lr_scale: the pretrained weights learn at ``learning_rate`` times this,
             so fine-tuning keeps more of what pretraining found.
+        ngrams: ``1`` or ``2`` adds a linear bag of n-grams whose output (logits) is averaged
+            with the recurrent network's: a weight per distinct word (``1``) and also per pair
+            of adjacent words (``2``) of each text, divided by the square root of their count.
+            Each part is trained on its own loss in the same run, so the model is an ensemble
+            of a bag-of-bigrams model, strong on long texts such as reviews, and the
+            recurrent network, which reads word order. ``0``: none.
+        ngram_buckets: rows the word pairs are hashed into (more: fewer pairs sharing one).
+        ngram_dropout: fraction of a text's n-grams dropped in training.
         validation: stratified fraction of the training texts held out for early stopping.
         epochs, batch_size, learning_rate, patience, reduce_lr_patience, clip_norm, seed,
             device, verbose, checkpoint, threads: training settings, as for
@@ -151,6 +164,9 @@ class TextClassifier(Estimator):
         "bidirectional": Boolean(),
         "dropout": Number(0.0, 1.0, high_open=True),
         "embedding_dropout": Number(0.0, 1.0, high_open=True),
+        "ngrams": PositiveInt(minimum=0, maximum=2),
+        "ngram_buckets": PositiveInt(minimum=1, maximum=MAX_NGRAM_BUCKETS),
+        "ngram_dropout": Number(0.0, 1.0, high_open=True),
         "pooling": Choices(("last", "max", "mean", "attention")),
         "dense": IntList(allow_empty=True),
         "validation": Number(0.0, 1.0, low_open=True, high_open=True),
@@ -182,7 +198,8 @@ class TextClassifier(Estimator):
                  threads: int | None = None, pooling: str = "last",
                  embedding_dropout: float = 0.0, weight_decay: float = 0.0,
                  schedule: str = "plateau", pretrained: str | None = None,
-                 pretrained_lr_scale: float = 0.5):
+                 pretrained_lr_scale: float = 0.5, ngrams: int = 0,
+                 ngram_buckets: int = 2**20, ngram_dropout: float = 0.0):
         self.cell = cell
         self.num_words = num_words
         self.maxlen = maxlen
@@ -212,6 +229,9 @@ class TextClassifier(Estimator):
         self.schedule = schedule
         self.pretrained = pretrained
         self.pretrained_lr_scale = pretrained_lr_scale
+        self.ngrams = ngrams
+        self.ngram_buckets = ngram_buckets
+        self.ngram_dropout = ngram_dropout
 
     @classmethod
     def from_preset(cls, name: str, **overrides: Any) -> TextClassifier:
@@ -236,7 +256,9 @@ class TextClassifier(Estimator):
                              output_size=1 if n_classes == 2 else n_classes,
                              bidirectional=p["bidirectional"], dropout=p["dropout"],
                              dense=p["dense"], tokens=True, embedding_dim=p["embedding_dim"],
-                             pooling=p["pooling"], embedding_dropout=p["embedding_dropout"])
+                             pooling=p["pooling"], embedding_dropout=p["embedding_dropout"],
+                             ngrams=p["ngrams"], ngram_buckets=p["ngram_buckets"],
+                             ngram_dropout=p["ngram_dropout"])
 
     def summary(self, n_classes: int = 2) -> str:
         """Keras-like summary (before ``fit``, for ``n_classes`` classes)."""
@@ -413,6 +435,8 @@ class TextClassifier(Estimator):
         if language_model is not None:
             taken = _take_weights(network, language_model.network_)
             scales = tuple((name, p["pretrained_lr_scale"]) for name in taken)
+        if network.bag is not None:
+            scales += (("bag.", NGRAM_LR_SCALE),)
         binary = len(self.classes_) == 2
         target_dtype = torch.float32 if binary else torch.int64
 
@@ -434,7 +458,8 @@ class TextClassifier(Estimator):
         real = ids.lengths  # ids per text, START included
         with self._threads_for(network.config, p["batch_size"]):
             config = self._train_config(p, f"{self.model_name} training")
-            config = dataclasses.replace(config, lr_scales=scales)
+            config = dataclasses.replace(config, lr_scales=scales,
+                                         branch_losses=network.bag is not None)
             self.history_ = train(network, loss_fn, to_tensors(train_idx), to_tensors(val_idx),
                                   config, metrics, lengths=(real[train_idx], real[val_idx]))
         self.network_ = network

@@ -234,6 +234,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: 0)")
     m.add_argument("--weight-decay", type=float,
                    help="AdamW's decoupled weight decay (default: 0, plain Adam)")
+    m.add_argument("--ngrams", type=int,
+                   help="add a linear bag of n-grams to the network's output: 1 words, 2 "
+                        "words and adjacent pairs, 0 none (default: 0)")
+    m.add_argument("--ngram-buckets", type=int,
+                   help="rows the word pairs are hashed into (default: 1048576)")
+    m.add_argument("--ngram-dropout", type=float,
+                   help="fraction of n-grams dropped in training (default: 0)")
     m.add_argument("--schedule", choices=["plateau", "warmup-cosine", "constant"],
                    help="learning-rate schedule: plateau (halve after --reduce-lr epochs "
                         "without improvement), warmup-cosine (warm-up over the first 10%% of "
@@ -715,6 +722,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
         "verbose": not args.quiet, "pooling": args.pooling,
         "embedding_dropout": args.embedding_dropout, "weight_decay": args.weight_decay,
         "schedule": args.schedule, "pretrained_lr_scale": args.pretrained_lr_scale,
+        "ngrams": args.ngrams, "ngram_buckets": args.ngram_buckets,
+        "ngram_dropout": args.ngram_dropout,
     }
     if args.pretrained is not None:
         settings |= _language_model_shape(args.pretrained) | {"pretrained": str(args.pretrained)}

@@ -55,18 +55,21 @@ class Constraint:
 
 @dataclass(frozen=True)
 class PositiveInt(Constraint):
-    """An integer ``>= minimum`` (booleans are refused: ``True`` is not a window length)."""
+    """An integer ``>= minimum`` and, when given, ``<= maximum`` (booleans are refused:
+    ``True`` is not a window length)."""
 
     minimum: int = 1
+    maximum: int | None = None
 
     @property
     def description(self) -> str:
-        return "a positive integer" if self.minimum == 1 else f"an integer >= {self.minimum}"
+        low = "a positive integer" if self.minimum == 1 else f"an integer >= {self.minimum}"
+        return low if self.maximum is None else f"{low} and <= {self.maximum:,}"
 
     def check(self, name: str, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise _fail(name, self.description, value)
-        if value < self.minimum:
+        if value < self.minimum or (self.maximum is not None and value > self.maximum):
             raise _fail(name, self.description, value)
         return int(value)
 
