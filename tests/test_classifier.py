@@ -155,7 +155,7 @@ def test_bad_training_input(texts, labels, message):
 
 
 @pytest.mark.parametrize("params, message", [
-    ({"num_words": 3}, "`num_words` must be 'auto' or an integer >= 4; got 3."),
+    ({"num_words": 3}, "`num_words` must be 'auto' or an integer >= 4 and <= 2,000,000; got 3."),
     ({"maxlen": 0}, "`maxlen` must be 'auto' or None or an integer >= 2; got 0."),
     ({"padding": "middle"}, "`padding` must be one of 'pre', 'post'; got 'middle'."),
 ])

@@ -98,7 +98,8 @@ def test_default_airline_job_runs(tmp_path, capsys):
     (["--csv", "{csv}", "--target", "revenue"], "no column 'revenue'"),
     (["--csv", "{csv}"], "--target is required with --csv"),
     (["--window", "0"], "`window` must be a positive integer or a list of positive integers "
-                        "(e.g. 12 or [12, 24, 36]); got '0'."),
+                        "(e.g. 12 or [12, 24, 36]), each <= 100,000, at most 100 of them; "
+                        "got '0'."),
     (["--units", "64,-2"], "`units` must be a positive integer or a list"),
     (["--epochs", "0"], "`epochs` must be a positive integer; got 0."),
     (["--window", "100"], "the series is too short: 144 values"),
@@ -179,7 +180,8 @@ def test_classify_preset_flags_override(tmp_path, reviews_csv, capsys):
     (["--label-column", "label"], "--label-column: no column 'label'"),
     (["--label-column", "review"], "--test 0.2 leaves no text for testing"),
     (["--maxlen", "1"], "`maxlen` must be 'auto' or None or an integer >= 2; got 1."),
-    (["--num-words", "2"], "`num_words` must be 'auto' or an integer >= 4; got 2."),
+    (["--num-words", "2"], "`num_words` must be 'auto' or an integer >= 4 and <= 2,000,000; "
+                           "got 2."),
     (["--pooling", "max,median"], "`pooling` must be one or more of 'last', 'max', 'mean', "
                                   "'attention' joined by commas (e.g. 'last,max'); "
                                   "got 'max,median'."),

@@ -207,13 +207,15 @@ def test_linear_skip_reads_the_shortest_window_and_can_be_turned_off(seasonal_se
             == 2 * (6 + 1) * 2)  # two networks, (6 weights + bias) per output step
 
 
-def test_a_model_saved_before_the_linear_skip_loads_without_one(tmp_path, seasonal_series):
+def test_a_model_saved_before_the_linear_skip_loads_without_one(tmp_path, seasonal_series,
+                                                                as_format_1):
     fc = Forecaster(window=6, epochs=2, verbose=False, linear_skip=False).fit(seasonal_series)
     fc.save(tmp_path / "m")
-    config_file = tmp_path / "m" / "config.json"
-    config = json.loads(config_file.read_text())
-    del config["params"]["linear_skip"], config["network"]["skip"]  # as written before it
-    config_file.write_text(json.dumps(config))
+
+    def before_skip(config):  # as written before it existed
+        del config["params"]["linear_skip"], config["network"]["skip"]
+
+    as_format_1(tmp_path / "m", edit_config=before_skip)
     loaded = Forecaster.load(tmp_path / "m")
     assert loaded.linear_skip is False and loaded.network_.skip is None
     pd.testing.assert_series_equal(loaded.forecast(3), fc.forecast(3))
@@ -237,16 +239,20 @@ def test_mase_is_scaled_by_all_the_fitted_data_as_in_the_competitions(tiny_param
 
 
 def test_a_model_saved_before_error_scale_pools_errors_in_its_old_mase_scale(tmp_path,
-                                                                             tiny_params):
+                                                                             tiny_params,
+                                                                             as_format_1):
     """Models saved before MASE took in the validation part stored the training part's scale
     as mase_scale; that is the unit their pooled interval errors are in."""
     y = {k: pd.Series(100 * (i + 1) + np.sin(np.arange(60) / 2) * (i + 1))
          for i, k in enumerate("ab")}
     Forecaster(**tiny_params, validation=12).fit(y).save(tmp_path / "m")
     path = tmp_path / "m" / "preprocessing.json"
+
+    def before_error_scale(pre):
+        for series in pre["series"]:
+            del series["error_scale"]
+
+    as_format_1(tmp_path / "m", edit_preprocessing=before_error_scale)
     saved = json.loads(path.read_text())
-    for series in saved["series"]:
-        del series["error_scale"]
-    path.write_text(json.dumps(saved))
     old = Forecaster.load(tmp_path / "m")
     assert [s.error_scale for s in old.series_] == [s["mase_scale"] for s in saved["series"]]

@@ -39,19 +39,10 @@ def __getattr__(name: str) -> Any:
 def load(path: str) -> Any:
     """Load any saved rnnkit model directory (a ``Forecaster``, ``TextClassifier`` or
     ``TextLanguageModel``)."""
-    import json
-    from pathlib import Path
-
     from rnnkit.errors import ModelFormatError
-    from rnnkit.io import CONFIG_FILE, read_model_dir
+    from rnnkit.io import read_model_dir
 
-    config_path = Path(path) / CONFIG_FILE
-    if not config_path.is_file():
-        read_model_dir(path)  # raises the precise error (missing directory or files)
-    try:
-        estimator = json.loads(config_path.read_text()).get("estimator")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        estimator = None
+    estimator = read_model_dir(path).config.get("estimator")  # its errors are the precise ones
     if estimator == "Forecaster":
         from rnnkit.forecaster import Forecaster
 

@@ -93,26 +93,50 @@ class Estimator:
                                network=self.network_.config.to_dict(),
                                state_dict=self.network_.state_dict(),
                                preprocessing=preprocessing,
-                               extra={"training": self.history_.to_dict()})
+                               extra={"training": self.history_.to_dict(timings=False)})
 
     @classmethod
     def _load_dir(cls, path: str | Path, device: str = "auto"):
-        """``(estimator with network_ and history_, preprocessing dict)`` from a directory."""
+        """``(estimator with network_ and history_, preprocessing dict)`` from a directory.
+
+        The folder is untrusted: its parameters are validated like a user's (types, ranges,
+        :mod:`rnnkit.limits`), the network it describes is built on PyTorch's meta device (no
+        memory) to check the weights' shapes, and only then are tensors read and allocated.
+        """
+        import torch
+
         from rnnkit.io import read_model_dir
+        from rnnkit.limits import MAX_ENSEMBLE
         from rnnkit.models.network import MedianEnsemble, NetworkConfig, RecurrentNetwork
         from rnnkit.training import History, resolve_device
 
         saved = read_model_dir(path, estimator=cls.__name__)
         try:
-            est = cls(**saved.config["params"])
+            params = saved.config["params"]
+            if not isinstance(params, dict):
+                raise TypeError("`params` must be a JSON object")
+            est = cls(**params)
+            for name in ("checkpoint", "state_dir"):  # never write where a file says
+                if name in params:
+                    setattr(est, name, None)
+            valid = est._validated_params()
             config = NetworkConfig.from_dict(saved.config["network"])
-            members = cls._n_members(saved.config["params"])
-            network = (RecurrentNetwork(config) if members == 1 else
-                       MedianEnsemble([RecurrentNetwork(config) for _ in range(members)]))
-            network.load_state_dict(saved.state_dict)
+            members = cls._n_members(valid)
+            if members > MAX_ENSEMBLE:
+                raise ValueError(f"{members} networks; at most {MAX_ENSEMBLE} are loaded")
+
+            def build() -> torch.nn.Module:
+                return (RecurrentNetwork(config) if members == 1 else
+                        MedianEnsemble([RecurrentNetwork(config) for _ in range(members)]))
+
+            with torch.device("meta"):
+                skeleton = build()
+            saved.check_shapes({k: list(v.shape) for k, v in skeleton.state_dict().items()})
+            network = build()
+            network.load_state_dict(saved.tensors())
             est.history_ = History.from_dict(saved.config.get("training", {}))
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-            if isinstance(exc, RnnkitError):
+            if isinstance(exc, ModelFormatError):
                 raise
             raise ModelFormatError(f"{str(path)!r} is inconsistent: {exc}") from None
         est.network_ = network.to(resolve_device(device)).eval()

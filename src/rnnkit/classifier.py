@@ -38,6 +38,7 @@ from rnnkit.data.text import (
 )
 from rnnkit.errors import ModelFormatError, RnnkitError
 from rnnkit.evaluation import classification_table, confusion_matrix, verdict
+from rnnkit.limits import MAX_EMBEDDING_DIM, MAX_LAYERS, MAX_UNITS, MAX_VOCABULARY
 from rnnkit.models.layers import CELLS
 from rnnkit.presets import PRESETS
 from rnnkit.validation import (
@@ -51,6 +52,7 @@ from rnnkit.validation import (
     OrAuto,
     PathLike,
     PositiveInt,
+    TokenPattern,
 )
 
 __all__ = ["PRESETS", "TextClassifier", "TextEvaluation", "stratified_split"]
@@ -155,12 +157,12 @@ class TextClassifier(Estimator):
 
     _parameter_constraints: ClassVar[dict[str, Constraint]] = {
         "cell": Choice(tuple(CELLS)),
-        "num_words": OrAuto(PositiveInt(minimum=4)),
+        "num_words": OrAuto(PositiveInt(minimum=4, maximum=MAX_VOCABULARY)),
         "maxlen": OrAuto(Optional(PositiveInt(minimum=2))),
         "padding": Choice(("pre", "post")),
         "truncating": Choice(("pre", "post")),
-        "embedding_dim": Optional(PositiveInt()),
-        "units": IntList(),
+        "embedding_dim": Optional(PositiveInt(maximum=MAX_EMBEDDING_DIM)),
+        "units": IntList(maximum=MAX_UNITS, max_items=MAX_LAYERS),
         "bidirectional": Boolean(),
         "dropout": Number(0.0, 1.0, high_open=True),
         "embedding_dropout": Number(0.0, 1.0, high_open=True),
@@ -168,7 +170,8 @@ class TextClassifier(Estimator):
         "ngram_buckets": PositiveInt(minimum=1, maximum=MAX_NGRAM_BUCKETS),
         "ngram_dropout": Number(0.0, 1.0, high_open=True),
         "pooling": Choices(("last", "max", "mean", "attention")),
-        "dense": IntList(allow_empty=True),
+        "token_pattern": TokenPattern(allow_none=True),
+        "dense": IntList(allow_empty=True, maximum=MAX_UNITS, max_items=MAX_LAYERS),
         "validation": Number(0.0, 1.0, low_open=True, high_open=True),
         "epochs": PositiveInt(),
         "batch_size": PositiveInt(),

@@ -47,6 +47,7 @@ from rnnkit.data.transforms import TransformChain
 from rnnkit.data.windows import make_windows
 from rnnkit.errors import ModelFormatError, RnnkitError
 from rnnkit.evaluation import mase_scale, metrics_table, naive_forecasts, verdict
+from rnnkit.limits import MAX_ENSEMBLE, MAX_HORIZON, MAX_LAYERS, MAX_UNITS, MAX_WINDOW
 from rnnkit.models.layers import CELLS
 from rnnkit.validation import (
     Boolean,
@@ -248,17 +249,17 @@ class Forecaster(Estimator):
 
     _parameter_constraints: ClassVar[dict[str, Constraint]] = {
         "cell": Choice(tuple(CELLS)),
-        "units": IntList(),
-        "window": IntList(example="12 or [12, 24, 36]"),
-        "horizon": PositiveInt(),
+        "units": IntList(maximum=MAX_UNITS, max_items=MAX_LAYERS),
+        "window": IntList(example="12 or [12, 24, 36]", maximum=MAX_WINDOW, max_items=MAX_ENSEMBLE),
+        "horizon": PositiveInt(maximum=MAX_HORIZON),
         "stride": PositiveInt(),
         "bidirectional": Boolean(),
         "dropout": Number(0.0, 1.0, high_open=True),
-        "dense": IntList(allow_empty=True),
+        "dense": IntList(allow_empty=True, maximum=MAX_UNITS, max_items=MAX_LAYERS),
         "linear_skip": Boolean(),
         "normalize": Optional(Choice(("last", "mean", "none"))),
         "scaler": Optional(Choice(("standard", "minmax", "change", "none"))),
-        "ensemble": PositiveInt(),
+        "ensemble": PositiveInt(maximum=MAX_ENSEMBLE),
         "validation": FractionOrCount(),
         "epochs": PositiveInt(),
         "batch_size": PositiveInt(),

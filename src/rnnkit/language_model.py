@@ -37,6 +37,7 @@ from rnnkit.data.text import (
     encode_ragged,
 )
 from rnnkit.errors import ModelFormatError, RnnkitError
+from rnnkit.limits import MAX_EMBEDDING_DIM, MAX_LAYERS, MAX_UNITS, MAX_VOCABULARY, MAX_WINDOW
 from rnnkit.models.layers import CELLS, Recurrent
 from rnnkit.models.network import NetworkConfig
 from rnnkit.validation import (
@@ -119,12 +120,12 @@ class TextLanguageModel(Estimator):
     _fitted_attribute: ClassVar[str] = "network_"
     _parameter_constraints: ClassVar[dict[str, Constraint]] = {
         "cell": Choice(tuple(CELLS)),
-        "num_words": OrAuto(PositiveInt(minimum=4)),
-        "embedding_dim": PositiveInt(),
-        "units": IntList(),
+        "num_words": OrAuto(PositiveInt(minimum=4, maximum=MAX_VOCABULARY)),
+        "embedding_dim": PositiveInt(maximum=MAX_EMBEDDING_DIM),
+        "units": IntList(maximum=MAX_UNITS, max_items=MAX_LAYERS),
         "dropout": Number(0.0, 1.0, high_open=True),
         "embedding_dropout": Number(0.0, 1.0, high_open=True),
-        "window": PositiveInt(minimum=2),
+        "window": PositiveInt(minimum=2, maximum=MAX_WINDOW),
         "validation": Number(0.0, 1.0, low_open=True, high_open=True),
         "epochs": PositiveInt(),
         "batch_size": PositiveInt(),
@@ -267,7 +268,7 @@ class TextLanguageModel(Estimator):
                                state_dict=self.network_.state_dict(),
                                preprocessing={"vocabulary": self.vocabulary_.to_list(),
                                               "start_id": START_ID},
-                               extra={"training": self.history_.to_dict()})
+                               extra={"training": self.history_.to_dict(timings=False)})
 
     @classmethod
     def load(cls, path: str | Path, device: str = "auto") -> TextLanguageModel:
@@ -278,16 +279,25 @@ class TextLanguageModel(Estimator):
 
         saved = read_model_dir(path, estimator=cls.__name__)
         try:
-            model = cls(**saved.config["params"])
-            network = LanguageNetwork(NetworkConfig.from_dict(saved.config["network"]))
-            network.load_state_dict(saved.state_dict)
+            params = saved.config["params"]
+            if not isinstance(params, dict):
+                raise TypeError("`params` must be a JSON object")
+            model = cls(**params)
+            model.state_dir = None  # never write where a file says
+            model._validated_params()
+            config = NetworkConfig.from_dict(saved.config["network"])
+            with torch.device("meta"):
+                skeleton = LanguageNetwork(config)
+            saved.check_shapes({k: list(v.shape) for k, v in skeleton.state_dict().items()})
+            network = LanguageNetwork(config)
+            network.load_state_dict(saved.tensors())
             model.vocabulary_ = Vocabulary(saved.preprocessing["vocabulary"])
             model.num_words_ = network.config.input_size
             if model.vocabulary_.size > model.num_words_:
                 raise ValueError("the vocabulary is larger than the embedding")
             model.history_ = History.from_dict(saved.config.get("training", {}))
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-            if isinstance(exc, RnnkitError):
+            if isinstance(exc, ModelFormatError):
                 raise
             raise ModelFormatError(f"{str(path)!r} is inconsistent: {exc}") from None
         model.network_ = network.to(resolve_device(device)).eval()

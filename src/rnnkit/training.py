@@ -70,6 +70,9 @@ class TrainConfig:
     description: str = "training"
 
 
+TIMING_KEYS = ("seconds", "cpu_seconds", "tokens_per_s")
+
+
 @dataclass
 class History:
     """Per-epoch records: epoch, loss, val_loss, lr, seconds (wall), cpu_seconds (the
@@ -85,19 +88,26 @@ class History:
 
         return pd.DataFrame(self.records)
 
-    def to_dict(self) -> dict:
-        return {"records": self.records, "best_epoch": self.best_epoch,
+    def to_dict(self, timings: bool = True) -> dict:
+        """As JSON; without ``timings`` (what saved models keep, so that the same seed gives
+        the same bytes) the records lose their wall-clock and CPU times."""
+        records = self.records if timings else [
+            {k: v for k, v in r.items() if k not in TIMING_KEYS} for r in self.records]
+        return {"records": records, "best_epoch": self.best_epoch,
                 "stopped_early": self.stopped_early}
 
     @classmethod
     def from_dict(cls, data: dict) -> History:
+        if not isinstance(data, dict) or not isinstance(data.get("records", []), list):
+            raise ValueError("`training` must be an object with a list of `records`")
         return cls(list(data.get("records", [])), data.get("best_epoch"),
                    bool(data.get("stopped_early", False)))
 
     @property
     def seconds_per_epoch(self) -> float:
         """Median seconds per epoch (robust to a slow first epoch or a busy machine)."""
-        return statistics.median(r["seconds"] for r in self.records) if self.records else 0.0
+        seconds = [r["seconds"] for r in self.records if "seconds" in r]
+        return statistics.median(seconds) if seconds else 0.0
 
 
 def resolve_device(device: str = "auto") -> torch.device:

@@ -35,6 +35,7 @@ __all__ = [
     "OrAuto",
     "PathLike",
     "PositiveInt",
+    "TokenPattern",
     "validate_params",
 ]
 
@@ -165,10 +166,16 @@ class IntList(Constraint):
 
     allow_empty: bool = False
     example: str = "64 or [64, 32]"
+    maximum: int | None = None  # of each integer
+    max_items: int | None = None
 
     @property
     def description(self) -> str:
         base = f"a positive integer or a list of positive integers (e.g. {self.example})"
+        if self.maximum is not None:
+            base += f", each <= {self.maximum:,}"
+        if self.max_items is not None:
+            base += f", at most {self.max_items} of them"
         return base + (", or empty" if self.allow_empty else "")
 
     def check(self, name: str, value: Any) -> tuple[int, ...]:
@@ -187,9 +194,12 @@ class IntList(Constraint):
         for item in items:
             if isinstance(item, str) and item.lstrip("-").isdigit():
                 item = int(item)
-            if isinstance(item, bool) or not isinstance(item, numbers.Integral) or item < 1:
+            if (isinstance(item, bool) or not isinstance(item, numbers.Integral) or item < 1
+                    or (self.maximum is not None and item > self.maximum)):
                 raise _fail(name, self.description, value)
             out.append(int(item))
+            if self.max_items is not None and len(out) > self.max_items:
+                raise _fail(name, self.description, value)
         if not out and not self.allow_empty:
             raise _fail(name, self.description, value)
         return tuple(out)
@@ -270,6 +280,81 @@ class OrAuto(Constraint):
             return self.inner.check(name, value)
         except RnnkitError:
             raise _fail(name, self.description, value) from None
+
+
+_LOOPS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+_REFUSED = ("GROUPREF", "GROUPREF_EXISTS", "GROUPREF_IGNORE", "GROUPREF_LOC_IGNORE",
+            "GROUPREF_UNI_IGNORE", "ASSERT", "ASSERT_NOT")
+
+
+def _backtracking_risk(items: Any, in_loop: bool = False) -> str | None:
+    """Why the parsed pattern ``items`` may backtrack exponentially, or None."""
+    for op, arg in items:
+        kind = str(op)
+        if kind in _REFUSED:
+            return "back-references and look-arounds are not allowed"
+        if kind in _LOOPS:
+            _, high, sub = arg
+            loops = high > 1
+            if loops and in_loop:
+                return "a repeated part may not hold another repetition, as in (a+)+"
+            reason = _backtracking_risk(sub, in_loop or loops)
+        elif kind == "BRANCH":
+            if in_loop:
+                return ("a repeated part may not hold alternatives, as in (a|ab)+; use a "
+                        "character class such as [a-z']+")
+            reason = next(filter(None, (_backtracking_risk(b, in_loop) for b in arg[1])), None)
+        elif kind == "SUBPATTERN":
+            reason = _backtracking_risk(arg[-1], in_loop)
+        elif kind == "ATOMIC_GROUP":
+            reason = _backtracking_risk(arg, in_loop)
+        else:
+            reason = None
+        if reason:
+            return reason
+    return None
+
+
+@dataclass(frozen=True)
+class TokenPattern(Constraint):
+    """A regular expression for tokens that cannot backtrack catastrophically: no repetition
+    inside a repetition, no alternatives inside a repetition, no back-references or
+    look-arounds, at most ``max_length`` characters. Each match then costs time linear in the
+    text (up to a small power for adjacent repetitions), so a saved model's pattern cannot
+    make one prediction run for minutes.
+
+    >>> TokenPattern().check("token_pattern", r"[a-z']+")
+    "[a-z']+"
+    >>> TokenPattern().check("token_pattern", r"(a+)+$")
+    Traceback (most recent call last):
+    ...
+    rnnkit.errors.RnnkitError: `token_pattern` must be a regular expression that cannot \
+backtrack catastrophically; got '(a+)+$'. A repeated part may not hold another \
+repetition, as in (a+)+.
+    """
+
+    max_length: int = 1000
+    allow_none: bool = False  # None: no pattern (the caller's default tokenizer)
+    description = "a regular expression that cannot backtrack catastrophically"
+
+    def check(self, name: str, value: Any) -> str | None:
+        import re
+        import re._parser as sre_parse  # the parser re.compile uses; stable since 3.11
+
+        if value is None and self.allow_none:
+            return None
+        if not isinstance(value, str) or not value or len(value) > self.max_length:
+            raise _fail(name, f"a non-empty regular expression of at most {self.max_length} "
+                              "characters", value)
+        try:
+            re.compile(value)
+            parsed = sre_parse.parse(value)
+        except (re.error, RecursionError, OverflowError) as exc:
+            raise _fail(name, "a valid regular expression", value, f"({exc}).") from None
+        reason = _backtracking_risk(parsed)
+        if reason:
+            raise _fail(name, self.description, value, reason[0].upper() + reason[1:] + ".")
+        return value
 
 
 def validate_params(constraints: Mapping[str, Constraint], params: Mapping[str, Any]) -> dict:

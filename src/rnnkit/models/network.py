@@ -97,7 +97,50 @@ class NetworkConfig:
         data = dict(data)
         data["units"] = tuple(data["units"])
         data["dense"] = tuple(data.get("dense", ()))
-        return cls(**data)
+        return cls(**data).validated()
+
+    def validated(self) -> NetworkConfig:
+        """``self`` if every field has its type and lies within :mod:`rnnkit.limits`, else a
+        ``ValueError`` naming the field: a config read from a file is checked before a network
+        of its size is built."""
+        from rnnkit.limits import (
+            MAX_EMBEDDING_DIM,
+            MAX_LAYERS,
+            MAX_UNITS,
+            MAX_VOCABULARY,
+            MAX_WINDOW,
+        )
+
+        def count(name: str, value: Any, low: int, high: int) -> None:
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ValueError(f"network `{name}` must be an integer from {low} to {high:,}; "
+                                 f"got {value!r}")
+
+        if self.cell not in CELLS:
+            raise ValueError(f"network `cell` must be one of {', '.join(CELLS)}; "
+                             f"got {self.cell!r}")
+        count("input_size", self.input_size, 1, MAX_VOCABULARY)
+        count("output_size", self.output_size, 1, MAX_VOCABULARY)
+        for name, sizes, least in (("units", self.units, 1), ("dense", self.dense, 0)):
+            if not least <= len(sizes) <= MAX_LAYERS:
+                raise ValueError(f"network `{name}` must list {least} to {MAX_LAYERS} layers")
+            for size in sizes:
+                count(name, size, 1, MAX_UNITS)
+        if self.embedding_dim is not None:
+            count("embedding_dim", self.embedding_dim, 1, MAX_EMBEDDING_DIM)
+        count("skip", self.skip, 0, MAX_WINDOW)
+        count("ngrams", self.ngrams, 0, 2)
+        count("ngram_buckets", self.ngram_buckets, 0, 2**24)
+        for name in ("bidirectional", "tokens"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"network `{name}` must be true or false")
+        for name in ("dropout", "embedding_dropout", "ngram_dropout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                    0 <= value < 1):
+                raise ValueError(f"network `{name}` must be a number in [0, 1); got {value!r}")
+        parse_pooling(self.pooling)
+        return self
 
 
 POOLINGS = ("last", "max", "mean", "attention")
