@@ -296,7 +296,10 @@ def test_a_bag_of_word_pairs_learns_what_single_words_cannot(tmp_path):
         clf = TextClassifier(**tiny, ngrams=ngrams).fit(texts, labels)
         accuracy[ngrams] = np.mean(np.array(clf.predict(test_texts)) == np.array(test_labels))
     assert accuracy[1] < 0.7 < 0.95 < accuracy[2]
+    # chosen on validation texts: the bag, which alone can tell, takes most of the output
+    share = clf.network_.bag_share.item()
+    assert share > 0.5 and len(clf.ngram_history_.records) == 15
     clf.save(tmp_path / "bag")
     loaded = TextClassifier.load(tmp_path / "bag")
     assert np.array_equal(loaded.predict_proba(test_texts), clf.predict_proba(test_texts))
-    assert "Bag of words and pairs (averaged)" in loaded.summary()
+    assert f"Bag of words and pairs ({share:.0%} of the output)" in loaded.summary()

@@ -219,7 +219,7 @@ def test_ngram_bag_starts_at_zero_ignores_padding_side_and_shows_in_summary():
     net = RecurrentNetwork(config).eval()
     plain = RecurrentNetwork(dataclasses.replace(config, ngrams=0)).eval()
     plain.load_state_dict({k: v for k, v in net.state_dict().items()
-                           if not k.startswith("bag.")})
+                           if not k.startswith("bag")})
     texts = [[3, 7, 9, 4, 12], [5, 6], [8]]
     pre = torch.tensor([[0] * (8 - len(t)) + t for t in texts])
     torch.testing.assert_close(net(pre), plain(pre) / 2)  # the mean with a zero bag
@@ -232,30 +232,32 @@ def test_ngram_bag_starts_at_zero_ignores_padding_side_and_shows_in_summary():
     torch.testing.assert_close(net(post), alone)
     assert not torch.allclose(net(pre), plain(pre))
     rows = {r[1]: r for r in net.layer_table()}
-    assert rows["Bag of words and pairs (averaged)"][2:] == ("(None, 3)", (20 + 64) * 3)
+    assert rows["Bag of words and pairs (50% of the output)"][2:] == ("(None, 3)", (20 + 64) * 3)
     with pytest.raises(ValueError, match="bag of n-grams reads token ids"):
         RecurrentNetwork(NetworkConfig("lstm", 1, (2,), 1, ngrams=1))
 
 
-def test_branch_losses_give_each_branch_the_gradient_of_its_own_loss():
-    from rnnkit.optim import Adam
-    from rnnkit.training import _step
+def test_a_branch_is_one_part_of_the_network_trained_alone():
+    from rnnkit.models.network import Branch
 
     torch.manual_seed(0)
     net = RecurrentNetwork(NetworkConfig("gru", 12, (3,), 1, tokens=True, embedding_dim=4,
-                                         ngrams=2, ngram_buckets=16))
+                                         ngrams=2, ngram_buckets=16)).eval()
     with torch.no_grad():
         net.bag.weight.normal_()
         net.bag.weight[0] = 0
-    ids, y = torch.randint(1, 12, (8, 6)), torch.randint(0, 2, (8, 1)).float()
-    loss_fn = nn.functional.binary_cross_entropy_with_logits
-    net.eval()  # no dropout: the same outputs in both passes
+    ids = torch.randint(1, 12, (8, 6))
     deep, bag = net.branch_outputs(ids)
-    expected = torch.autograd.grad((loss_fn(deep, y) + loss_fn(bag, y)) / 2,
-                                   [net.bag.weight, net.head.weight])
-    optimizer = Adam(list(net.parameters()), lr=0.0)  # a step that changes nothing
-    _step(net, loss_fn, [ids, y], optimizer, None, None, branch_losses=True)
-    torch.testing.assert_close(net.bag.weight.grad, expected[0])
-    torch.testing.assert_close(net.head.weight.grad, expected[1])
-    _step(net, loss_fn, [ids, y], optimizer, None, None)  # the sum's loss differs
-    assert not torch.allclose(net.bag.weight.grad, expected[0])
+    with Branch(net, "bag") as part:
+        assert [n for n, p in part.named_parameters() if p.requires_grad] == ["network.bag.weight"]
+        torch.testing.assert_close(part(ids), bag)
+        assert part.state_dict().keys() == net.state_dict().keys()  # checkpoints are the net's
+    with Branch(net, "recurrent") as part:
+        trained = [n for n, p in part.named_parameters() if p.requires_grad]
+        assert "network.bag.weight" not in trained and "network.head.weight" in trained
+        torch.testing.assert_close(part(ids), deep)
+    assert all(p.requires_grad for p in net.parameters())
+    net.bag_share.fill_(0.3)
+    torch.testing.assert_close(net(ids), 0.7 * deep + 0.3 * bag)
+    with pytest.raises(ValueError, match="'bag' or 'recurrent'"):
+        Branch(net, "head")

@@ -428,7 +428,7 @@ class TextClassifier(Estimator):
                        language_model: Any = None) -> None:
         import torch
 
-        from rnnkit.models.network import RecurrentNetwork
+        from rnnkit.models.network import Branch, RecurrentNetwork
         from rnnkit.training import resolve_device, train
 
         torch.manual_seed(p["seed"])
@@ -438,8 +438,6 @@ class TextClassifier(Estimator):
         if language_model is not None:
             taken = _take_weights(network, language_model.network_)
             scales = tuple((name, p["pretrained_lr_scale"]) for name in taken)
-        if network.bag is not None:
-            scales += (("bag.", NGRAM_LR_SCALE),)
         binary = len(self.classes_) == 2
         target_dtype = torch.float32 if binary else torch.int64
 
@@ -459,12 +457,25 @@ class TextClassifier(Estimator):
                 return {"val_accuracy": (out.argmax(1) == target).float().mean().item()}
 
         real = ids.lengths  # ids per text, START included
+        data = (to_tensors(train_idx), to_tensors(val_idx))
+        lengths = (real[train_idx], real[val_idx])
         with self._threads_for(network.config, p["batch_size"]):
             config = self._train_config(p, f"{self.model_name} training")
-            config = dataclasses.replace(config, lr_scales=scales,
-                                         branch_losses=network.bag is not None)
-            self.history_ = train(network, loss_fn, to_tensors(train_idx), to_tensors(val_idx),
-                                  config, metrics, lengths=(real[train_idx], real[val_idx]))
+            if network.bag is None:
+                config = dataclasses.replace(config, lr_scales=scales)
+                self.history_ = train(network, loss_fn, *data, config, metrics, lengths=lengths)
+            else:
+                with Branch(network, "bag") as bag:
+                    self.ngram_history_ = train(bag, loss_fn, *data, dataclasses.replace(
+                        config, learning_rate=config.learning_rate * NGRAM_LR_SCALE,
+                        description=f"bag of {p['ngrams']}-grams"), metrics, lengths=lengths)
+                with Branch(network, "recurrent") as recurrent:  # its names gain "network."
+                    scales = tuple((f"network.{name}", s) for name, s in scales)
+                    self.history_ = train(recurrent, loss_fn, *data, dataclasses.replace(
+                        config, lr_scales=scales), metrics, lengths=lengths)
+                network.bag_share.fill_(_best_share(network, loss_fn, *data[1]))
+                log.info("the bag of n-grams makes up %.0f%% of the output (the share with "
+                         "the least validation loss)", 100 * network.bag_share.item())
         self.network_ = network
 
     # ---------------------------------------------------------------- predicting
@@ -583,6 +594,25 @@ class TextClassifier(Estimator):
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFormatError(f"{str(path)!r} is inconsistent: {exc}") from None
         return est
+
+
+def _best_share(network: Any, loss_fn: Any, ids: RaggedIds, target: Any) -> float:
+    """The bag's share of the output, from 0 to 1 in tenths, with the least loss on the
+    validation texts ``ids``."""
+    import torch
+
+    network.eval()
+    parts: list[list[Any]] = [[], []]
+    with torch.no_grad():
+        for start in range(0, len(ids), 1024):
+            x = ids[np.arange(start, min(start + 1024, len(ids)))]
+            for kept, out in zip(parts, network.branch_outputs(x.to(network.bag.weight.device)),
+                                 strict=True):
+                kept.append(out.cpu())
+    recurrent, bag = (torch.cat(p) for p in parts)
+    shares = [i / 10 for i in range(11)]
+    losses = [float(loss_fn(torch.lerp(recurrent, bag, w), target)) for w in shares]
+    return shares[int(np.argmin(losses))]
 
 
 def stratified_split(y: Sequence[Any], fraction: float, seed: int = 0

@@ -63,9 +63,6 @@ class TrainConfig:
     resume: bool = False  # continue from state_dir's last saved epoch, if it holds one
     # (parameter-name prefix, factor) pairs: those parameters learn at learning_rate x factor
     lr_scales: tuple[tuple[str, float], ...] = ()
-    # train each of the model's `branch_outputs` on its own loss (their mean is the training
-    # loss); validation still scores the model's output
-    branch_losses: bool = False
     verbose: bool = True  # progress bar on stderr
     description: str = "training"
 
@@ -216,15 +213,10 @@ def evaluate_loss(model: nn.Module, loss_fn: Callable, data: Batch, batch_size: 
 
 
 def _step(model: nn.Module, loss_fn: Callable, batch: list, optimizer: Adam,
-          per_batch: WarmupCosine | None, clip_norm: float | None,
-          branch_losses: bool = False) -> float:
+          per_batch: WarmupCosine | None, clip_norm: float | None) -> float:
     """One optimizer step on ``batch``; returns its loss."""
     optimizer.zero_grad(set_to_none=True)
-    if branch_losses:  # each branch a predictor of its own
-        outputs = model.branch_outputs(*batch[:-1])
-        loss = sum(loss_fn(out, batch[-1]) for out in outputs) / len(outputs)
-    else:
-        loss = loss_fn(model(*batch[:-1]), batch[-1])
+    loss = loss_fn(model(*batch[:-1]), batch[-1])
     loss.backward()
     if clip_norm is not None:
         nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
@@ -303,7 +295,7 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
                        disable=not config.verbose or n_batches < 50, desc=f"epoch {epoch}")
         for idx in batches:
             total += _step(model, loss_fn, [t[idx] for t in train_data], optimizer,
-                           per_batch, config.clip_norm, config.branch_losses) * len(idx)
+                           per_batch, config.clip_norm) * len(idx)
         logs = {"epoch": epoch, "loss": total / n}
         if lengths is not None:
             logs["tokens_per_s"] = float(lengths[0].sum()) / (time.perf_counter() - start)

@@ -32,8 +32,8 @@ from torch import nn
 
 from rnnkit.models.layers import CELLS, Recurrent
 
-__all__ = ["POOLINGS", "MedianEnsemble", "NetworkConfig", "RecurrentNetwork", "left_align",
-           "parse_pooling"]
+__all__ = ["POOLINGS", "Branch", "MedianEnsemble", "NetworkConfig", "RecurrentNetwork",
+           "left_align", "parse_pooling"]
 
 
 @dataclass(frozen=True)
@@ -230,9 +230,10 @@ class RecurrentNetwork(nn.Module):
             if not c.tokens:
                 raise ValueError("a bag of n-grams reads token ids, not float inputs")
             rows = c.input_size + (c.ngram_buckets if c.ngrams >= 2 else 0)
-            # It starts at zero, so training begins from the plain recurrent network.
             self.bag = nn.Embedding(rows, c.output_size, padding_idx=0)
-            nn.init.zeros_(self.bag.weight)
+            nn.init.zeros_(self.bag.weight)  # a linear model's usual start
+            # the bag's share of the output; fit chooses it on validation texts
+            self.register_buffer("bag_share", torch.tensor(0.5))
         self.skip = None
         if c.skip:
             if c.tokens:
@@ -303,7 +304,7 @@ class RecurrentNetwork(nn.Module):
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """``x`` ``(N, L, F)`` floats or ``(N, L)`` token ids → ``(N, output_size)``."""
         parts = self.branch_outputs(x, lengths)
-        out = parts[0] if len(parts) == 1 else (parts[0] + parts[1]) / 2
+        out = parts[0] if len(parts) == 1 else torch.lerp(parts[0], parts[1], self.bag_share)
         if self.skip is not None:
             if lengths is not None:  # the last columns would then be padding, not values
                 raise ValueError("a linear skip reads each sequence's last steps; it takes no "
@@ -314,10 +315,8 @@ class RecurrentNetwork(nn.Module):
     def branch_outputs(self, x: torch.Tensor,
                        lengths: torch.Tensor | None = None) -> list[torch.Tensor]:
         """The recurrent path's output and, with a bag of n-grams, the bag's: each a complete
-        prediction ``(N, output_size)``. :meth:`forward` averages them; training gives each
-        its own loss (``TrainConfig.branch_losses``), since trained on their sum the bag fits
-        the training texts within two epochs and the recurrent path stops learning (IMDB
-        validation: 0.905 so; the two trained as separate models, then averaged: 0.912)."""
+        prediction ``(N, output_size)``, which :meth:`forward` mixes, ``bag_share`` of the
+        bag's. :class:`Branch` trains one of them alone."""
         _, z = self.features(x, lengths)
         out = self.head_output(z)
         if self.bag is None:
@@ -415,7 +414,8 @@ class RecurrentNetwork(nn.Module):
         rows.append((name("dense"), "Dense", f"(None, {c.output_size})", count(self.head)))
         if self.bag is not None:
             kind = "words" if c.ngrams == 1 else "words and pairs"
-            rows.append((name("ngram_bag"), f"Bag of {kind} (averaged)",
+            rows.append((name("ngram_bag"),
+                         f"Bag of {kind} ({self.bag_share.item():.0%} of the output)",
                          f"(None, {c.output_size})", count(self.bag)))
         if self.skip is not None:
             rows.append((name("skip"), f"Dense (last {c.skip} values, added)",
@@ -491,3 +491,46 @@ class MedianEnsemble(nn.Module):
         k = len(self.members)
         return (self.members[0].summary(timesteps, title) + f"\nEnsemble of {k} such networks "
                 f"(median of their outputs): {self.num_parameters():,} parameters in all.")
+
+
+class Branch(nn.Module):
+    """One branch of a :class:`RecurrentNetwork` with a bag of n-grams, as a network of its
+    own: ``"bag"`` or ``"recurrent"``, the other's weights frozen while it is in use.
+
+    The two are trained one after the other, each with its own early stopping: trained on
+    their mixed output, the bag fits the training texts within two epochs and the recurrent
+    path stops learning (IMDB validation reviews: 0.905; trained apart, then mixed: 0.912).
+
+    >>> net = RecurrentNetwork(NetworkConfig("gru", 50, (4,), 1, tokens=True, embedding_dim=4,
+    ...                                      ngrams=2, ngram_buckets=64))
+    >>> with Branch(net, "bag") as bag:
+    ...     [n for n, p in bag.named_parameters() if p.requires_grad]
+    ['network.bag.weight']
+    """
+
+    def __init__(self, network: RecurrentNetwork, part: str):
+        super().__init__()
+        if network.bag is None or part not in ("bag", "recurrent"):
+            raise ValueError("a Branch is the 'bag' or 'recurrent' part of a network with a bag")
+        self.network, self.part = network, part
+
+    def __enter__(self) -> Branch:
+        for name, p in self.network.named_parameters():
+            p.requires_grad_(name.startswith("bag.") == (self.part == "bag"))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.network.requires_grad_(True)
+
+    # the network's own names, so checkpoints and best weights are the network's files
+    def state_dict(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return self.network.state_dict(*args, **kwargs)
+
+    def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False) -> Any:
+        return self.network.load_state_dict(state_dict, strict, assign)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        if self.part == "bag":
+            return self.network.bag_output(x)
+        _, z = self.network.features(x, lengths)
+        return self.network.head_output(z)
