@@ -105,7 +105,13 @@ def test_default_airline_job_runs(tmp_path, capsys):
     (["--window", "100"], "the series is too short: 144 values"),
     (["--csv", "{missing}", "--target", "x"], "does not exist"),
     (["--test", "2.5"], "`test` must be a fraction in (0, 1) or a whole number of points"),
-    (["--horizon", "0"], "`--horizon` must be a positive integer; got 0."),
+    (["--horizon", "0"], "`--horizon` must be a positive integer and <= 100,000; got 0."),
+    (["--horizon", "10000000"], "<= 100,000; got 10000000. Pass max_horizon=... "
+                                "(--max-horizon) to forecast further."),
+    (["--horizon", "50", "--max-horizon", "24"], "`--horizon` must be a positive integer and "
+                                                 "<= 24; got 50."),
+    (["--units", "8000"], "`units` must be a positive integer or a list of positive integers "
+                          "(e.g. 64 or [64, 32]), each <= 4,096, at most 16 of them; got '8000'."),
     (["--level", "90"], "`--level` must be a number in (0, 1); got 90.0."),
 ])
 def test_user_errors_exit_2_with_one_line(tmp_path, sales_csv, capsys, args, message):
@@ -191,6 +197,13 @@ def test_classify_preset_flags_override(tmp_path, reviews_csv, capsys):
     (["--ngram-buckets", "0"], "`ngram_buckets` must be a positive integer and <= 16,777,216; "
                                "got 0."),
     (["--ngram-dropout", "-1"], "`ngram_dropout` must be"),
+    (["--num-words", "1000000000"], "`num_words` must be 'auto' or an integer >= 4 and <= "
+                                    "2,000,000; got 1000000000."),
+    (["--token-pattern", "(a+)+$"], "`token_pattern` must be a regular expression that cannot "
+                                    "backtrack catastrophically; got '(a+)+$'. A repeated part "
+                                    "may not hold another repetition"),
+    (["--token-pattern", "([a-z]"], "`token_pattern` must be a valid regular expression; got "
+                                    "'([a-z]'. (missing ), unterminated subpattern"),
 ])
 def test_classify_user_errors(tmp_path, reviews_csv, capsys, args, message):
     out = tmp_path / "o"
@@ -425,7 +438,7 @@ def test_classify_pooling_and_regularisation_options(tmp_path, reviews_csv, caps
                  "--schedule", "warmup-cosine", "--ngrams", "2", "--ngram-buckets", "1000",
                  "--out", str(out), *TEXT_FAST]) == 0
     shown = capsys.readouterr().out
-    assert "Pooling (max,mean)" in shown and "Bag of words and pairs (averaged)" in shown
+    assert "Pooling (max,mean)" in shown and "Bag of words and pairs (" in shown
     config = json.loads((out / "config.json").read_text())
     assert config["params"]["pooling"] == "max,mean"
     assert config["network"]["pooling"] == "max,mean"
@@ -488,3 +501,17 @@ def test_pretrain_then_classify_from_it(tmp_path, capsys):
     assert main(["classify", "--csv", str(path), "--pretrained", str(lm), "--units", "16",
                  "--epochs", "1", "--quiet", "--out", str(tmp_path / "x")]) == 2
     assert "units=(16,) (the language model: (8,))" in capsys.readouterr().err
+
+
+def test_predict_refuses_a_horizon_over_its_limit_before_forecasting(tmp_path, sales_csv,
+                                                                    capsys):
+    out = tmp_path / "m"
+    assert main(["forecast", "--csv", str(sales_csv), "--target", "sales", "--time", "date",
+                 "--out", str(out), *FAST]) == 0
+    capsys.readouterr()
+    assert main(["predict", str(out), "--horizon", "10000000"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "<= 100,000; got 10000000" in err
+    assert main(["predict", str(out), "--horizon", "30", "--max-horizon", "24"]) == 2
+    assert "<= 24; got 30" in capsys.readouterr().err
+    assert main(["predict", str(out), "--horizon", "3"]) == 0

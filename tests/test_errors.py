@@ -187,3 +187,14 @@ def test_save_refuses_to_overwrite_a_foreign_directory(tmp_path, seasonal_series
     with pytest.raises(RnnkitError, match="refusing to write the model"):
         fc.save(target)
     assert (target / "notes.txt").read_text() == "precious"
+
+
+def test_a_forecast_beyond_the_limit_is_refused_before_any_work(seasonal_series, tiny_params):
+    from rnnkit.errors import LimitError
+
+    fc = Forecaster(**tiny_params).fit(seasonal_series)
+    with pytest.raises(LimitError, match=r"<= 100,000; got 10000000\. Pass max_horizon"):
+        fc.forecast(10_000_000)
+    with pytest.raises(LimitError, match="<= 5; got 6"):
+        fc.forecast(6, max_horizon=5)
+    assert len(fc.forecast(150_000 // 1000, max_horizon=200)) == 150

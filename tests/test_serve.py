@@ -89,8 +89,12 @@ def test_a_forecaster_answers_its_own_example_and_recent_rows(forecaster, season
 @pytest.mark.parametrize("body, status, message", [
     ([1, 2], 400, "the body must be a JSON object; got a JSON list."),
     ({"colour": "red"}, 400, "unknown field 'colour'; this Forecaster takes horizon, level,"),
-    ({"horizon": 0}, 400, "`horizon` must be a positive integer; got 0."),
-    ({"horizon": "3"}, 400, "`horizon` must be a positive integer; got '3'."),
+    ({"horizon": 0}, 400, "`horizon` must be a positive integer and <= 1,000; got 0."),
+    ({"horizon": "3"}, 400, "`horizon` must be a positive integer and <= 1,000; got '3'."),
+    ({"horizon": 10_000_000}, 413, "`horizon` must be a positive integer and <= 1,000; got "
+                                   "10000000. That is this server's --max-horizon."),
+    ({"horizon": 10**12}, 413, "<= 1,000; got 1000000000000."),
+    (b"[" * 100_000 + b"]" * 100_000, 400, "the body is nested 100000 deep"),
     ({"level": 90}, 400, "`level` must be a number in (0, 1); got 90"),
     ({"rows": "2020-01,5"}, 400, "`rows` must be a non-empty list of objects"),
     ({"rows": [{"date": "2020-01-01", "revenue": 1}]}, 400,
@@ -133,7 +137,7 @@ def test_wrong_paths_and_methods(forecaster, serve):
 def test_a_bug_is_a_500_with_no_traceback(forecaster, serve, monkeypatch):
     import rnnkit.serve
 
-    def broken(model, body):
+    def broken(model, body, max_horizon):
         raise RuntimeError("internal detail")
 
     monkeypatch.setattr(rnnkit.serve, "answer", broken)
@@ -252,3 +256,25 @@ def test_a_warning_every_series_raises_is_answered_once():
     body = answer(fc, {"horizon": 2, "level": 0.9})
     assert len(body["forecasts"]) == 6
     assert len(body["warnings"]) == 1 and "no prediction intervals" in body["warnings"][0]
+
+
+def test_a_request_over_a_limit_never_reaches_the_model(forecaster, serve, monkeypatch):
+    """The horizon and the texts are checked before the model is used: a huge request costs
+    nothing and does not hold the model from the next one."""
+    url = serve(forecaster)
+    called = []
+    monkeypatch.setattr(type(forecaster), "forecast",
+                        lambda *args, **kwargs: called.append(args))
+    status, got = call(url + "/predict", {"horizon": 1001})
+    assert status == 413 and "--max-horizon" in got["error"] and called == []
+
+
+def test_a_classifier_refuses_too_many_or_too_long_texts(serve):
+    from test_classifier import FAST, synthetic
+
+    texts, labels = synthetic(60)
+    url = serve(TextClassifier(**FAST).fit(texts, labels))
+    status, got = call(url + "/predict", {"texts": ["good"] * 1001})
+    assert status == 413 and "at most 1,000" in got["error"]
+    status, got = call(url + "/predict", {"texts": ["fine", "a" * 1_000_001]})
+    assert status == 413 and "texts[1] is 1,000,001 characters" in got["error"]

@@ -14,6 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+# rnnkit.limits imports nothing heavy: --help stays instant
+from rnnkit.limits import MAX_HORIZON, SERVER_MAX_HORIZON, check_horizon
+
 __all__ = ["main"]
 
 EXIT_USAGE = 2
@@ -127,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="past steps the network reads; several, comma-separated (e.g. 12,24,36), "
                         "train one network per window length and use the median")
     m.add_argument("--horizon", type=int, default=12, help="steps to forecast beyond the data")
+    m.add_argument("--max-horizon", type=int, default=MAX_HORIZON,
+                   help="the most --horizon may be, checked before training (default: %(default)s)")
     m.add_argument("--strategy", choices=["recursive", "direct"], default="recursive",
                    help="recursive: predict one step and feed it back; direct: the network emits "
                         "all --horizon steps at once. Recursive measured better for the default "
@@ -272,6 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fill", choices=["ffill", "interpolate"], help="fill missing values")
     p.add_argument("--horizon", type=int, help="steps to forecast (default: 12, or as many as "
                                                 "the future feature rows in --csv)")
+    p.add_argument("--max-horizon", type=int, default=MAX_HORIZON,
+                   help="the most --horizon may be (default: %(default)s)")
     p.add_argument("--level", type=float, help="forecaster: add lower and upper columns, a "
                                                "prediction interval at this level (e.g. 0.9)")
     p.add_argument("--format", choices=["csv", "json"], default="csv", help="output format")
@@ -370,6 +377,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="address to listen on (0.0.0.0: every network interface)")
     v.add_argument("--port", type=int, default=8000, help="port to listen on (0: any free one)")
     v.add_argument("--quiet", action="store_true", help="no line per request")
+    v.add_argument("--max-horizon", type=int, default=SERVER_MAX_HORIZON,
+                   help="the largest horizon one request may ask for; larger ones get status 413 "
+                        "before the model is used (default: %(default)s)")
     v.set_defaults(handler=cmd_serve)
 
     r = sub.add_parser(
@@ -508,7 +518,8 @@ def _fit_and_report(fc: Any, y: Any, X: Any, full_y: Any, full_x: Any, future_x:
     _say()
     _say(f"{heading}, in the data's units (MASE: seasonal period {fc.season_length_}):")
     _say(str(evaluation))
-    forecast = fc.forecast(args.horizon, X_future=future_x, level=args.level)
+    forecast = fc.forecast(args.horizon, X_future=future_x, level=args.level,
+                           max_horizon=args.max_horizon)
     out = args.out
     fc.save(out)
     if windows is not None:
@@ -556,7 +567,8 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     from rnnkit.validation import Number, PositiveInt
 
     # checked before training, which they would otherwise only reach after minutes
-    PositiveInt().check("--horizon", args.horizon)
+    check_horizon(args.horizon, PositiveInt().check("--max-horizon", args.max_horizon),
+                  "--horizon")
     PositiveInt(minimum=0).check("--backtest", args.backtest)
     if args.backtest_step is not None:
         PositiveInt().check("--backtest-step", args.backtest_step)
@@ -853,7 +865,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from rnnkit.data.series import load_csv, load_long_csv
     from rnnkit.errors import RnnkitError
     from rnnkit.inference import forecast
-    from rnnkit.validation import Number
+    from rnnkit.validation import Number, PositiveInt
 
     if args.level is not None:
         Number(0.0, 1.0, low_open=True, high_open=True).check("--level", args.level)
@@ -882,7 +894,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
         recent, future_x = load_csv(args.csv, args.target or model.target_name_,
                                     args.time or model.time_column_,
                                     list(model.feature_names_), args.fill)
-    result = forecast(model, recent, future_x, args.horizon, args.level, args.id, args.time)
+    result = forecast(model, recent, future_x, args.horizon, args.level, args.id, args.time,
+                      max_horizon=PositiveInt().check("--max-horizon", args.max_horizon))
     for message in result.warnings:
         print(f"warning: {message}", file=sys.stderr)
     if args.format == "json":
@@ -1085,7 +1098,8 @@ def _gradient_flow(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from rnnkit.serve import make_server
 
-    server = make_server(args.model, args.host, args.port, quiet=args.quiet)
+    server = make_server(args.model, args.host, args.port, quiet=args.quiet,
+                         max_horizon=args.max_horizon)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: listening on {args.host}, beyond this machine, with no "
               "authentication: anyone who can reach it can query the model.", file=sys.stderr)

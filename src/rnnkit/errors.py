@@ -9,7 +9,7 @@ True
 
 from __future__ import annotations
 
-__all__ = ["ModelFormatError", "NotFittedError", "RnnkitError"]
+__all__ = ["LimitError", "ModelFormatError", "NotFittedError", "RnnkitError"]
 
 
 class RnnkitError(ValueError):
@@ -25,3 +25,8 @@ class NotFittedError(RnnkitError, AttributeError):
 
 class ModelFormatError(RnnkitError):
     """A saved-model directory is missing files, is inconsistent, or is from a newer rnnkit."""
+
+
+class LimitError(RnnkitError):
+    """A request asks for more work than a limit allows (:mod:`rnnkit.limits`); a server
+    answers it with status 413."""

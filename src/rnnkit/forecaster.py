@@ -47,7 +47,14 @@ from rnnkit.data.transforms import TransformChain
 from rnnkit.data.windows import make_windows
 from rnnkit.errors import ModelFormatError, RnnkitError
 from rnnkit.evaluation import mase_scale, metrics_table, naive_forecasts, verdict
-from rnnkit.limits import MAX_ENSEMBLE, MAX_HORIZON, MAX_LAYERS, MAX_UNITS, MAX_WINDOW
+from rnnkit.limits import (
+    MAX_ENSEMBLE,
+    MAX_HORIZON,
+    MAX_LAYERS,
+    MAX_UNITS,
+    MAX_WINDOW,
+    check_horizon,
+)
 from rnnkit.models.layers import CELLS
 from rnnkit.validation import (
     Boolean,
@@ -901,7 +908,8 @@ class Forecaster(Estimator):
         return self.evaluate(y, X).metrics.iloc[0].to_dict()
 
     def forecast(self, steps: int, y: Any = None, X: Any = None, X_future: Any = None,
-                 level: float | None = None, series: Any = None) -> pd.Series | pd.DataFrame:
+                 level: float | None = None, series: Any = None,
+                 max_horizon: int | None = None) -> pd.Series | pd.DataFrame:
         """Forecast ``steps`` values beyond the end of the data (``y``, or the latest seen).
 
         The network emits ``horizon`` steps at a time; beyond that its own forecasts are fed
@@ -910,10 +918,11 @@ class Forecaster(Estimator):
         warning. With ``level`` (e.g. 0.9), returns a DataFrame with ``forecast``, ``lower`` and
         ``upper`` (conformal intervals from validation errors). A model of several series
         returns a long DataFrame (``unique_id``, ``ds``, ``forecast``) for all of them, or for
-        those in ``y`` (a long DataFrame or dict), unless ``series`` names one.
+        those in ``y`` (a long DataFrame or dict), unless ``series`` names one. ``steps`` may
+        be at most ``max_horizon`` (default :data:`rnnkit.limits.MAX_HORIZON`), checked first.
         """
+        steps = check_horizon(steps, max_horizon)
         self._check_fitted()
-        steps = PositiveInt().check("steps", steps)
         if level is not None:
             level = Number(0.0, 1.0, low_open=True, high_open=True).check("level", level)
         if self.multi_ and series is None and (y is None or holds_many(y)):

@@ -22,7 +22,8 @@ import pandas as pd
 
 from rnnkit.data.series import SeriesData
 from rnnkit.errors import RnnkitError
-from rnnkit.validation import Number, PositiveInt
+from rnnkit.limits import check_horizon
+from rnnkit.validation import Number
 
 __all__ = ["Forecasts", "classify", "forecast", "to_records"]
 
@@ -62,16 +63,17 @@ class Forecasts:
 def forecast(model: Any, recent: SeriesData | list[tuple[Any, SeriesData]] | None = None,
              future_x: pd.DataFrame | None = None, horizon: int | None = None,
              level: float | None = None, id_column: str | None = None,
-             time: str | None = None) -> Forecasts:
+             time: str | None = None, max_horizon: int | None = None) -> Forecasts:
     """Forecast ``horizon`` steps (default: as many as ``future_x`` has rows, else 12) beyond
     the model's data, or beyond ``recent`` (one series, or ``(key, series)`` pairs for a model
     of several); with ``level``, conformal interval columns ``lower`` and ``upper``.
 
     ``model`` itself is left as it was: ``recent`` updates a copy, so a served model answers
-    every request from the data it was saved with.
+    every request from the data it was saved with. ``horizon`` may be at most ``max_horizon``
+    (default :data:`rnnkit.limits.MAX_HORIZON`), checked before anything else.
     """
-    if horizon is not None:
-        horizon = PositiveInt().check("horizon", horizon)
+    horizon = check_horizon(DEFAULT_HORIZON if horizon is None and future_x is None else
+                            len(future_x) if horizon is None else horizon, max_horizon, "horizon")
     if level is not None:
         level = Number(0.0, 1.0, low_open=True, high_open=True).check("level", level)
     if recent is not None:
@@ -80,34 +82,33 @@ def forecast(model: Any, recent: SeriesData | list[tuple[Any, SeriesData]] | Non
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if model.multi_:
-            result = _forecast_many(model, recent, horizon, level, id_column, time)
+            result = _forecast_many(model, recent, horizon, level, id_column, time, max_horizon)
         else:
-            result = _forecast_one(model, recent, future_x, horizon, level)
+            result = _forecast_one(model, recent, future_x, horizon, level, max_horizon)
     # once each: a global model without intervals says so for every one of its series
     result.warnings = list(dict.fromkeys(str(w.message) for w in caught))
     return result
 
 
-def _forecast_one(model: Any, recent: Any, future_x: pd.DataFrame | None, horizon: int | None,
-                  level: float | None) -> Forecasts:
+def _forecast_one(model: Any, recent: Any, future_x: pd.DataFrame | None, horizon: int,
+                  level: float | None, max_horizon: int | None) -> Forecasts:
     if isinstance(recent, list):
         raise RnnkitError("this model holds one series; give its recent values, not several "
                           "series.")
     if recent is not None:
         model.update(recent)
-    if horizon is None:
-        horizon = len(future_x) if future_x is not None else DEFAULT_HORIZON
     if future_x is not None and len(future_x) < horizon:
         raise RnnkitError(f"horizon {horizon} needs {horizon} future feature rows (rows with "
                           f"the features and an empty target); got {len(future_x)}.")
-    result = model.forecast(horizon, X_future=future_x, level=level)
+    result = model.forecast(horizon, X_future=future_x, level=level, max_horizon=max_horizon)
     frame = result if level is not None else result.to_frame("forecast")
     frame.index.name = model.time_column_ or "step"
     return Forecasts(frame.reset_index(), {"target": model.target_name_})
 
 
-def _forecast_many(model: Any, recent: Any, horizon: int | None, level: float | None,
-                   id_column: str | None, time: str | None) -> Forecasts:
+def _forecast_many(model: Any, recent: Any, horizon: int, level: float | None,
+                   id_column: str | None, time: str | None,
+                   max_horizon: int | None) -> Forecasts:
     if isinstance(recent, SeriesData):
         raise RnnkitError("this model holds several series; give their recent values in long "
                           "form, with a column naming the series.")
@@ -116,7 +117,7 @@ def _forecast_many(model: Any, recent: Any, horizon: int | None, level: float | 
         raise RnnkitError("this model was trained on dated series: the recent values need "
                           "their dates.")
     by_key = None if recent is None else dict(recent)  # parsed: errors name their rows
-    frame = model.forecast(horizon or DEFAULT_HORIZON, y=by_key, level=level)
+    frame = model.forecast(horizon, y=by_key, level=level, max_horizon=max_horizon)
     names = {"unique_id": id_column or "unique_id",
              "ds": time or ("ds" if model.time_column_ else "step")}
     return Forecasts(frame.rename(columns=names), {"series": int(frame["unique_id"].nunique())})

@@ -13,7 +13,7 @@ take ``max_horizon`` to go beyond :data:`MAX_HORIZON`, and ``rnnkit serve`` star
 >>> check_horizon(20_000_000)
 Traceback (most recent call last):
 ...
-rnnkit.errors.RnnkitError: `steps` must be a positive integer and <= 100,000; got 20000000. \
+rnnkit.errors.LimitError: `steps` must be a positive integer and <= 100,000; got 20000000. \
 Pass max_horizon=... (--max-horizon) to forecast further.
 """
 
@@ -22,7 +22,7 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
-from rnnkit.errors import RnnkitError
+from rnnkit.errors import LimitError, RnnkitError
 
 __all__ = ["MAX_DENSE", "MAX_EMBEDDING_DIM", "MAX_ENSEMBLE", "MAX_HORIZON", "MAX_JSON_BYTES",
            "MAX_JSON_DEPTH", "MAX_LAYERS", "MAX_PREPROCESSING_BYTES", "MAX_TEXT_CHARS",
@@ -43,12 +43,15 @@ MAX_PREPROCESSING_BYTES = 2**30  # preprocessing.json (vocabularies, every serie
 MAX_JSON_DEPTH = 64  # nesting of any JSON rnnkit reads from a file or a request
 
 
-def check_horizon(steps: Any, max_horizon: int | None = None, name: str = "steps") -> int:
+def check_horizon(steps: Any, max_horizon: int | None = None, name: str = "steps",
+                  hint: str = "Pass max_horizon=... (--max-horizon) to forecast further.") -> int:
     """``steps`` as an int when it is a positive integer within ``max_horizon`` (default
-    :data:`MAX_HORIZON`); else an error naming both and the option that raises the limit."""
+    :data:`MAX_HORIZON`); else an error naming both, with ``hint``: a
+    :class:`~rnnkit.errors.LimitError` when only the limit is exceeded."""
     limit = MAX_HORIZON if max_horizon is None else int(max_horizon)
-    if (isinstance(steps, bool) or not isinstance(steps, numbers.Integral)
-            or not 1 <= steps <= limit):
-        raise RnnkitError(f"`{name}` must be a positive integer and <= {limit:,}; got "
-                          f"{steps!r}. Pass max_horizon=... (--max-horizon) to forecast further.")
+    message = f"`{name}` must be a positive integer and <= {limit:,}; got {steps!r}."
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
+        raise RnnkitError(message)
+    if steps > limit:
+        raise LimitError(f"{message} {hint}")
     return int(steps)

@@ -32,14 +32,18 @@ from typing import Any
 import pandas as pd
 
 from rnnkit.data.series import long_from_frame, require_columns, series_from_frame
-from rnnkit.errors import RnnkitError
+from rnnkit.errors import LimitError, RnnkitError
 from rnnkit.inference import classify, forecast, to_records
+from rnnkit.limits import MAX_TEXT_CHARS, SERVER_MAX_HORIZON, check_horizon
+from rnnkit.safe_json import loads_bounded
+from rnnkit.validation import PositiveInt
 
 __all__ = ["ModelServer", "answer", "describe", "make_server"]
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 32 * 2**20  # a JSON body larger than this is refused before it is read
+MAX_TEXTS = 1000  # texts one request may classify
 FORECAST_FIELDS = ("horizon", "level", "rows", "id", "target", "time", "fill")
 TEXT_FIELDS = ("texts",)
 
@@ -80,9 +84,12 @@ def describe(model: Any) -> dict[str, Any]:
                     "fields": list(FORECAST_FIELDS), "predict": example}
 
 
-def answer(model: Any, body: Any) -> dict[str, Any]:
+def answer(model: Any, body: Any, max_horizon: int = SERVER_MAX_HORIZON) -> dict[str, Any]:
     """The answer to a ``POST /predict`` body (already parsed from JSON); a mistake in it
-    raises :class:`~rnnkit.errors.RnnkitError` naming the field or row."""
+    raises :class:`~rnnkit.errors.RnnkitError` naming the field or row, and a request over a
+    limit (``max_horizon``, :data:`MAX_TEXTS` texts of at most
+    :data:`~rnnkit.limits.MAX_TEXT_CHARS` characters) :class:`~rnnkit.errors.LimitError`,
+    before the model is used."""
     if not isinstance(body, dict):
         raise RnnkitError(f"the body must be a JSON object; got a JSON {type(body).__name__}.")
     allowed = FORECAST_FIELDS if _is_forecaster(model) else TEXT_FIELDS
@@ -95,13 +102,25 @@ def answer(model: Any, body: Any) -> dict[str, Any]:
         if not isinstance(texts, list):
             raise RnnkitError("`texts` must be a list of strings, e.g. {\"texts\": [\"A "
                               "wonderful, moving film.\"]}.")
+        if len(texts) > MAX_TEXTS:
+            raise LimitError(f"`texts` holds {len(texts):,} texts; one request may classify at "
+                             f"most {MAX_TEXTS:,}.")
+        long = next((i for i, t in enumerate(texts)
+                     if isinstance(t, str) and len(t) > MAX_TEXT_CHARS), None)
+        if long is not None:
+            raise LimitError(f"texts[{long}] is {len(texts[long]):,} characters; at most "
+                             f"{MAX_TEXT_CHARS:,} are read.")
         return {"predictions": classify(model, texts)}
+    horizon = body.get("horizon")
+    if horizon is not None:
+        check_horizon(horizon, max_horizon, "horizon", hint="That is this server's "
+                      "--max-horizon.")
     columns = _columns(model) | {k: body[k] for k in ("id", "target", "time") if k in body}
     recent = future_x = None
     if body.get("rows") is not None:
         recent, future_x = _read_rows(model, body["rows"], columns, body.get("fill"))
-    result = forecast(model, recent, future_x, body.get("horizon"), body.get("level"),
-                      columns.get("id"), columns["time"])
+    result = forecast(model, recent, future_x, horizon, body.get("level"),
+                      columns.get("id"), columns["time"], max_horizon=max_horizon)
     return result.about | {"forecasts": to_records(result.frame), "warnings": result.warnings}
 
 
@@ -154,13 +173,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         try:
-            body = json.loads(self.rfile.read(length))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            self._send(HTTPStatus.BAD_REQUEST, {"error": f"the body is not valid JSON: {exc}"})
+            body = loads_bounded(self.rfile.read(length), "the body", MAX_BODY_BYTES)
+        except RnnkitError as exc:
+            self._send(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
             return
         try:
             with self.server.lock:  # one prediction at a time, on the thread policy's count
-                payload = answer(self.server.model, body)
+                payload = answer(self.server.model, body, self.server.max_horizon)
+        except LimitError as exc:
+            self._send(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": str(exc)})
         except RnnkitError as exc:
             self._send(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
         except Exception:  # a bug, not a user mistake: log it whole, answer briefly
@@ -200,9 +221,11 @@ class ModelServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, model: Any, address: tuple[str, int], quiet: bool = False) -> None:
+    def __init__(self, model: Any, address: tuple[str, int], quiet: bool = False,
+                 max_horizon: int = SERVER_MAX_HORIZON) -> None:
         super().__init__(address, _Handler)
         self.model, self.quiet, self.lock = model, quiet, threading.Lock()
+        self.max_horizon = PositiveInt().check("max_horizon", max_horizon)
 
     @property
     def url(self) -> str:
@@ -211,14 +234,14 @@ class ModelServer(ThreadingHTTPServer):
 
 
 def make_server(model_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,
-                quiet: bool = False) -> ModelServer:
+                quiet: bool = False, max_horizon: int = SERVER_MAX_HORIZON) -> ModelServer:
     """Load the model in ``model_dir`` and bind a server to ``host:port`` (port 0: any free
     one); errors name the directory or the address."""
     import rnnkit
 
     model = rnnkit.load(str(model_dir))
     try:
-        return ModelServer(model, (host, port), quiet)
+        return ModelServer(model, (host, port), quiet, max_horizon)
     except OSError as exc:
         raise RnnkitError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose "
                           "another --port (0 picks a free one) or --host.") from None
