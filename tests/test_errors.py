@@ -198,3 +198,43 @@ def test_a_forecast_beyond_the_limit_is_refused_before_any_work(seasonal_series,
     with pytest.raises(LimitError, match="<= 5; got 6"):
         fc.forecast(6, max_horizon=5)
     assert len(fc.forecast(150_000 // 1000, max_horizon=200)) == 150
+
+
+def test_values_beyond_float_range_are_refused_at_fit_not_forecast_as_inf():
+    t = np.arange(96)
+    y = pd.Series((100 + 10 * np.sin(2 * np.pi * t / 12)) * 1e298)
+    with pytest.raises(RnnkitError, match=r"too large to scale: their spread overflows.*"
+                                          r"transform='log'"):
+        Forecaster(window=6, units=[4], epochs=1, transform="none", verbose=False).fit(y)
+
+
+def test_unscaled_values_far_from_one_are_warned_about():
+    t = np.arange(96)
+    y = pd.Series((100 + 10 * np.sin(2 * np.pi * t / 12)) * 1e-10)
+    with pytest.warns(UserWarning, match="with scaler='none' the network reads values that vary "
+                                         "by about"):
+        Forecaster(window=6, units=[4], epochs=1, transform="none", scaler="none",
+                   verbose=False).fit(y)
+
+
+def test_a_forecast_that_overflows_is_an_error_naming_the_cause(seasonal_series, tiny_params):
+    fc = Forecaster(**tiny_params, transform="log").fit(seasonal_series)
+    # a network that answers 1e6 in log space: exp() of it overflows
+    fc._predict_space = lambda windows: np.full((len(windows), 1), 1e6)
+    with pytest.raises(RnnkitError, match=r"the forecast is not finite \(inf at step 1\)"):
+        fc.forecast(3)
+    with pytest.raises(RnnkitError, match="the prediction is not finite"):
+        fc.predict(seasonal_series)
+
+
+def test_non_finite_class_probabilities_are_an_error():
+    import torch
+
+    from rnnkit import TextClassifier
+
+    clf = TextClassifier(units=[4], epochs=1, verbose=False).fit(["good", "bad"] * 10,
+                                                                 [1, 0] * 10)
+    with torch.no_grad():
+        clf.network_.head.bias.fill_(float("nan"))
+    with pytest.raises(RnnkitError, match="the probabilities of text 0 are not finite"):
+        clf.predict(["good"])

@@ -240,3 +240,16 @@ def test_without_an_atomic_exchange_a_crash_between_the_renames_is_recovered(
     assert not path.exists()
     assert Forecaster.load(path).forecast(3).equals(before)  # put back from .m.old-*
     assert _leftovers(path) == []
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda p: p["series"][0]["recent"]["target"].__setitem__(-1, None),
+     "its recent values must be finite numbers"),
+    (lambda p: p["series"][0]["scaler"].update(scale=[0.0]),
+     "positive, finite scales"),
+    (lambda p: p["series"][0]["scaler"].update(kind="magic"), "unknown scaler 'magic'"),
+])
+def test_forged_preprocessing_that_would_give_nan_forecasts_is_refused(saved, edit, message):
+    forge(saved, edit_preprocessing=edit)
+    with pytest.raises(ModelFormatError, match=message):
+        Forecaster.load(saved)

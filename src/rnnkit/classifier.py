@@ -503,6 +503,12 @@ class TextClassifier(Estimator):
                 outs.append(out.cpu().numpy().astype(np.float64))
         proba = np.empty((len(ids), outs[0].shape[1]))
         proba[order] = np.concatenate(outs)
+        if not np.isfinite(proba).all():
+            text = int(np.flatnonzero(~np.isfinite(proba).all(axis=1))[0])
+            raise RnnkitError(f"the probabilities of text {text} are not finite: the network's "
+                              "weights hold NaN or infinite values (training diverged, or the "
+                              "model files were altered). Retrain, e.g. with a lower "
+                              "learning_rate and clip_norm set.")
         return proba
 
     def predict(self, texts: Any) -> list[Any]:

@@ -129,6 +129,11 @@ def holdout_size(n: int, test: float | int) -> int:
     return size
 
 
+# |value| the network's inputs may reach: far inside float32's 3.4e38, so that the
+# products of a layer stay finite too
+_FLOAT32_SAFE = 1e30
+
+
 @dataclass
 class _Series:
     """What the forecaster learned about one series (all in the series' own units)."""
@@ -176,6 +181,8 @@ class _Series:
                             np.asarray(rec["features"], dtype=np.float64).reshape(
                                 len(labels), len(names)), index, rec["target_name"], names,
                             int(rec.get("start", 0)))
+        if not (np.isfinite(recent.target).all() and np.isfinite(recent.features).all()):
+            raise ValueError(f"series {d['key']!r}: its recent values must be finite numbers")
         return cls(d["key"], TransformChain.from_dict(d["transform"]),
                    scaler_from_dict(d["scaler"]), recent, d["mase_scale"], d["season_length"],
                    d["frequency"], d["n_train"], d["n_fit"], _label_from_json(d["fit_end"]),
@@ -483,7 +490,9 @@ class Forecaster(Estimator):
             # stateful steps (es) then filter through the validation part; nothing is fitted
             chain.fit(data.target[:n_train]).extend(data.target)
             z = chain.transform(data.target)
-            scaler = make_scaler(p["scaler"]).fit(z[chain.lost:n_train, None])
+            with np.errstate(over="ignore", invalid="ignore"):
+                scaler = make_scaler(p["scaler"]).fit(z[chain.lost:n_train, None])
+            _check_scale(scaler, z[chain.lost:n_train], f"series {key!r}: " if multi else "")
             # MASE's scale: in-sample over all the data fitted (validation part included), as
             # in the M-competitions and statsforecast, so scores compare with theirs
             states.append(_Series(key, chain, scaler, data, mase_scale(
@@ -595,11 +604,39 @@ class Forecaster(Estimator):
 
     # ------------------------------------------------------------------ model space
     def _space(self, state: _Series, data: SeriesData) -> np.ndarray:
-        """Transformed, scaled target and scaled features, ``(T - lost, 1 + F)``."""
+        """Transformed, scaled target and scaled features, ``(T - lost, 1 + F)``; an error
+        if they would overflow the network's 32-bit floats."""
         lost = state.chain.lost
         z = state.chain.transform(data.target, data.start)[lost:]
-        return np.column_stack([state.scaler.transform(z[:, None]),
-                                self.feature_scaler_.transform(data.features[lost:])])
+        space = np.column_stack([state.scaler.transform(z[:, None]),
+                                 self.feature_scaler_.transform(data.features[lost:])])
+        with np.errstate(invalid="ignore"):
+            bad = ~(np.abs(space) <= _FLOAT32_SAFE)
+        if bad.any():
+            row, column = (int(i) for i in np.argwhere(bad)[0])
+            what = "target" if column == 0 else f"feature {self.feature_names_[column - 1]!r}"
+            raise RnnkitError(
+                f"{self._series_name(state)}the {what} is {space[row, column]:g} at position "
+                f"{row + lost} after the transforms and scaling, beyond what the network's "
+                "32-bit floats hold: the values overflow or the scale is degenerate. Rescale "
+                "the data, or use transform='log' (--transform log) or scaler='standard' "
+                "(--scaler standard).")
+        return space
+
+    def _series_name(self, state: _Series) -> str:
+        return f"series {state.key!r}: " if self.multi_ else ""
+
+    def _finite(self, state: _Series, values: np.ndarray, what: str) -> np.ndarray:
+        """``values`` if all are finite; else an error naming the likely cause."""
+        if np.isfinite(values).all():
+            return values
+        step = int(np.flatnonzero(~np.isfinite(values.reshape(-1)))[0])
+        raise RnnkitError(
+            f"{self._series_name(state)}the {what} is not finite ({values.reshape(-1)[step]} "
+            f"at step {step + 1}): undoing the transforms and scaling overflowed. The data's "
+            f"scale (recent values up to {np.abs(state.recent.target).max():g}) is too large "
+            "or too small for them; rescale it, or use transform='log' (--transform log) or "
+            "scaler='standard' (--scaler standard).")
 
     def _predict_space(self, windows: np.ndarray) -> np.ndarray:
         """Network forecasts ``(S, horizon)`` in model space for windows ``(S, window, C)``
@@ -640,7 +677,8 @@ class Forecaster(Estimator):
                             first_target=first_target - lost + pad)
         z = state.scaler.inverse_transform(self._predict_space(x)[:, :1]).ravel()
         positions = np.arange(first_target, len(data))
-        return state.chain.inverse_one_step(z, data.target, positions, data.start)
+        return self._finite(state, state.chain.inverse_one_step(z, data.target, positions,
+                                                                 data.start), "prediction")
 
     def _path(self, state: _Series, history: SeriesData, steps: int,
               future: np.ndarray) -> np.ndarray:
@@ -671,7 +709,8 @@ class Forecaster(Estimator):
             k = min(z.shape[1], steps - done)
             for i in range(len(target)):
                 z_i = state.scaler.inverse_transform(z[i, :k, None]).ravel()
-                values = state.chain.inverse_next(z_i, np.asarray(target[i]), starts[i])
+                values = self._finite(state, state.chain.inverse_next(
+                    z_i, np.asarray(target[i]), starts[i]), "forecast")
                 target[i].extend(values.tolist())
                 feats[i].extend(futures[i][done:done + k])
                 out[i, done:done + k] = values
@@ -1046,6 +1085,20 @@ class Forecaster(Estimator):
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFormatError(f"{str(path)!r} is inconsistent: {exc}") from None
         return est
+
+
+def _check_scale(scaler: Any, z: np.ndarray, name: str) -> None:
+    """Refuse a scaler that overflowed; warn when values far from 1 reach the network
+    unscaled, where it learns poorly (a series near 1e-8 was forecast at 0.06)."""
+    if not (np.isfinite(scaler.offset_).all() and np.isfinite(scaler.scale_).all()):
+        raise RnnkitError(f"{name}the values (up to {np.abs(z).max():g} after the transforms) "
+                          "are too large to scale: their spread overflows. Rescale the data "
+                          "or use transform='log' (--transform log).")
+    spread = float(np.std(scaler.transform(z[:, None])))
+    if scaler.kind == "none" and len(z) > 1 and spread > 0 and not 1e-3 <= spread <= 1e4:
+        warnings.warn(f"{name}with scaler='none' the network reads values that vary by about "
+                      f"{spread:.2g}, far from 1, where it learns poorly; use scaler='standard' "
+                      "(--scaler standard) or rescale the data.", UserWarning, stacklevel=3)
 
 
 def _padded(space: np.ndarray, length: int) -> np.ndarray:

@@ -99,7 +99,13 @@ def make_scaler(kind: str | None) -> _ColumnScaler:
 
 def scaler_from_dict(data: dict[str, Any]) -> _ColumnScaler:
     """Rebuild a fitted scaler from :meth:`to_dict` output (exactly: floats round-trip in JSON)."""
+    if data.get("kind") not in _KINDS:
+        raise ValueError(f"unknown scaler {data.get('kind')!r}; known: {', '.join(_KINDS)}")
     scaler = _KINDS[data["kind"]]()
-    scaler.offset_ = np.asarray(data["offset"], dtype=np.float64)
-    scaler.scale_ = np.asarray(data["scale"], dtype=np.float64)
+    scaler.offset_ = np.asarray(data["offset"], dtype=np.float64).reshape(-1)
+    scaler.scale_ = np.asarray(data["scale"], dtype=np.float64).reshape(-1)
+    # a file may hold anything: a zero or missing scale would turn forecasts into NaN
+    if (scaler.offset_.shape != scaler.scale_.shape or not np.isfinite(scaler.offset_).all()
+            or not np.isfinite(scaler.scale_).all() or not (scaler.scale_ > 0).all()):
+        raise ValueError("a scaler needs finite offsets and positive, finite scales")
     return scaler
