@@ -515,3 +515,23 @@ def test_predict_refuses_a_horizon_over_its_limit_before_forecasting(tmp_path, s
     assert main(["predict", str(out), "--horizon", "30", "--max-horizon", "24"]) == 2
     assert "<= 24; got 30" in capsys.readouterr().err
     assert main(["predict", str(out), "--horizon", "3"]) == 0
+
+
+def test_careless_text_inputs_are_one_line_each(tmp_path, capsys):
+    csv = tmp_path / "e.csv"
+    csv.write_text("review,sentiment\ngood film,pos\nbad film,\nok,neg\n")
+    base = ["classify", "--epochs", "1", "--quiet", "--out", str(tmp_path / "o")]
+    assert main([*base, "--csv", str(csv), "--text-column", "review",
+                 "--label-column", "sentiment"]) == 2
+    assert "--label-column 'sentiment' is empty at line 3 of" in capsys.readouterr().err
+    for label in ("pos", "neg"):
+        (tmp_path / "folder" / label).mkdir(parents=True)
+        (tmp_path / "folder" / label / "1.txt").write_text(f"{label} text")
+    (tmp_path / "folder" / "neg" / "2.txt").write_bytes(b"\xff\xfe latin")
+    assert main([*base, "--folder", str(tmp_path / "folder")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "2.txt' is not UTF-8 text (byte 0)" in err
+    assert main(["forecast", "--csv", str(tmp_path / "folder"), "--target", "x", "--quiet",
+                 "--out", str(tmp_path / "f")]) == 2
+    assert "'folder' is a folder; give a CSV file" in capsys.readouterr().err.replace(
+        str(tmp_path) + "/", "")

@@ -421,6 +421,8 @@ def require_columns(frame: pd.DataFrame, wanted: dict[str, list[str]], where: st
 def _read_csv(path: str | Path, wanted: dict[str, list[str]]) -> pd.DataFrame:
     """The CSV at ``path``, with the columns ``wanted`` by each option, and at least one row."""
     path = Path(path)
+    if path.is_dir():
+        raise RnnkitError(f"{str(path)!r} is a folder; give a CSV file.")
     if not path.is_file():
         raise RnnkitError(f"CSV file {str(path)!r} does not exist.")
     try:

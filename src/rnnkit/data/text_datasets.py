@@ -180,7 +180,11 @@ def load_texts(path: str | os.PathLike, text_column: str = "text",
                               "files per label).")
         for folder in classes:
             for f in sorted(folder.glob("*.txt")):
-                texts.append(f.read_text(encoding="utf-8"))
+                try:
+                    texts.append(f.read_text(encoding="utf-8"))
+                except UnicodeDecodeError as exc:
+                    raise RnnkitError(f"{str(f)!r} is not UTF-8 text (byte {exc.start}); "
+                                      "convert it, e.g. iconv -f latin1 -t utf-8.") from None
                 labels.append(folder.name)
         return TextDataset(texts, labels)
     if not path.is_file():
@@ -201,4 +205,9 @@ def load_texts(path: str | os.PathLike, text_column: str = "text",
                               f"columns: {', '.join(columns)}.")
     texts = [None if pd.isna(t) else t for t in frame[text_column].tolist()]
     labels = [None if pd.isna(v) else v for v in frame[label_column].tolist()]
+    if None in labels:
+        row = labels.index(None)
+        line = f"line {row + 1}" if suffix in (".jsonl", ".ndjson") else f"line {row + 2}"
+        raise RnnkitError(f"--label-column {label_column!r} is empty at {line} of "
+                          f"{str(path)!r}; give every text a label, or drop the row.")
     return TextDataset(texts, labels)
