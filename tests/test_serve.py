@@ -236,11 +236,13 @@ def test_missing_intervals_are_json_null_with_a_warning_not_nan(seasonal_series,
 
 
 @pytest.mark.parametrize("host, warned", [("127.0.0.1", False), ("0.0.0.0", True)])
-def test_the_cli_warns_when_listening_beyond_this_machine(forecaster, tmp_path, capsys,
-                                                          monkeypatch, host, warned):
+def test_without_the_serve_extra_the_minimal_server_runs_and_warns_beyond_this_machine(
+        forecaster, tmp_path, capsys, monkeypatch, host, warned):
     forecaster.save(tmp_path / "m")
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if not installed
     monkeypatch.setattr(ModelServer, "serve_forever", lambda self: None)  # return at once
-    assert main(["serve", str(tmp_path / "m"), "--host", host, "--port", "0"]) == 0
+    assert main(["serve", str(tmp_path / "m"), "--host", host, "--port", "0",
+                 "--insecure"]) == 0
     captured = capsys.readouterr()
     assert captured.out.startswith("serving GRU from ")
     assert ("no authentication" in captured.err) is warned
@@ -278,3 +280,12 @@ def test_a_classifier_refuses_too_many_or_too_long_texts(serve):
     assert status == 413 and "at most 1,000" in got["error"]
     status, got = call(url + "/predict", {"texts": ["fine", "a" * 1_000_001]})
     assert status == 413 and "texts[1] is 1,000,001 characters" in got["error"]
+
+
+def test_without_the_serve_extra_workers_and_tokens_are_refused(forecaster, tmp_path, capsys,
+                                                                 monkeypatch):
+    forecaster.save(tmp_path / "m")
+    monkeypatch.setitem(sys.modules, "uvicorn", None)
+    for extra in (["--workers", "2"], ["--token", "t"]):
+        assert main(["serve", str(tmp_path / "m"), *extra]) == 2
+        assert "need the serve extra: pip install 'rnnkit[serve]'" in capsys.readouterr().err

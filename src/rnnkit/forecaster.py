@@ -677,8 +677,9 @@ class Forecaster(Estimator):
                             first_target=first_target - lost + pad)
         z = state.scaler.inverse_transform(self._predict_space(x)[:, :1]).ravel()
         positions = np.arange(first_target, len(data))
-        return self._finite(state, state.chain.inverse_one_step(z, data.target, positions,
-                                                                 data.start), "prediction")
+        with np.errstate(over="ignore", invalid="ignore"):  # _finite names the cause
+            values = state.chain.inverse_one_step(z, data.target, positions, data.start)
+        return self._finite(state, values, "prediction")
 
     def _path(self, state: _Series, history: SeriesData, steps: int,
               future: np.ndarray) -> np.ndarray:
@@ -709,8 +710,9 @@ class Forecaster(Estimator):
             k = min(z.shape[1], steps - done)
             for i in range(len(target)):
                 z_i = state.scaler.inverse_transform(z[i, :k, None]).ravel()
-                values = self._finite(state, state.chain.inverse_next(
-                    z_i, np.asarray(target[i]), starts[i]), "forecast")
+                with np.errstate(over="ignore", invalid="ignore"):  # _finite names the cause
+                    values = state.chain.inverse_next(z_i, np.asarray(target[i]), starts[i])
+                values = self._finite(state, values, "forecast")
                 target[i].extend(values.tolist())
                 feats[i].extend(futures[i][done:done + k])
                 out[i, done:done + k] = values

@@ -38,7 +38,7 @@ from rnnkit.limits import MAX_TEXT_CHARS, SERVER_MAX_HORIZON, check_horizon
 from rnnkit.safe_json import loads_bounded
 from rnnkit.validation import PositiveInt
 
-__all__ = ["ModelServer", "answer", "describe", "make_server"]
+__all__ = ["ModelServer", "answer", "describe", "is_forecaster", "make_server"]
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,8 @@ FORECAST_FIELDS = ("horizon", "level", "rows", "id", "target", "time", "fill")
 TEXT_FIELDS = ("texts",)
 
 
-def _is_forecaster(model: Any) -> bool:
+def is_forecaster(model: Any) -> bool:
+    """Whether ``model`` is a forecaster (else a text classifier)."""
     return hasattr(model, "multi_")
 
 
@@ -67,7 +68,7 @@ def describe(model: Any) -> dict[str, Any]:
 
     about: dict[str, Any] = {"rnnkit": rnnkit.__version__, "estimator": type(model).__name__,
                              "model": model.model_name}
-    if not _is_forecaster(model):
+    if not is_forecaster(model):
         return about | {"classes": list(model.classes_),
                         "predict": {"texts": ["A wonderful, moving film."]}}
     columns = _columns(model)
@@ -92,12 +93,12 @@ def answer(model: Any, body: Any, max_horizon: int = SERVER_MAX_HORIZON) -> dict
     before the model is used."""
     if not isinstance(body, dict):
         raise RnnkitError(f"the body must be a JSON object; got a JSON {type(body).__name__}.")
-    allowed = FORECAST_FIELDS if _is_forecaster(model) else TEXT_FIELDS
+    allowed = FORECAST_FIELDS if is_forecaster(model) else TEXT_FIELDS
     unknown = sorted(set(body) - set(allowed))
     if unknown:
         raise RnnkitError(f"unknown field {unknown[0]!r}; this {type(model).__name__} takes "
                           f"{', '.join(allowed)}.")
-    if not _is_forecaster(model):
+    if not is_forecaster(model):
         texts = body.get("texts")
         if not isinstance(texts, list):
             raise RnnkitError("`texts` must be a list of strings, e.g. {\"texts\": [\"A "
