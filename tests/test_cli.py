@@ -535,3 +535,27 @@ def test_careless_text_inputs_are_one_line_each(tmp_path, capsys):
                  "--out", str(tmp_path / "f")]) == 2
     assert "'folder' is a folder; give a CSV file" in capsys.readouterr().err.replace(
         str(tmp_path) + "/", "")
+
+
+def test_forecast_resume_continues_a_killed_run(tmp_path, sales_csv, capsys, monkeypatch):
+    import rnnkit.training_state
+
+    base = ["forecast", "--csv", str(sales_csv), "--target", "sales", "--time", "date",
+            "--epochs", "4", "--units", "8", "--dense", "", "--quiet"]
+    assert main([*base, "--out", str(tmp_path / "whole")]) == 0
+    real = rnnkit.training_state.save_run
+
+    def dies_after_epoch_2(state_dir, epoch, *args):
+        real(state_dir, epoch, *args)
+        if epoch == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(rnnkit.training_state, "save_run", dies_after_epoch_2)
+    out = tmp_path / "killed"
+    assert main([*base, "--out", str(out)]) == 130  # "interrupted"
+    assert (tmp_path / "killed.state" / "member-1" / "latest").is_file() and not out.exists()
+    monkeypatch.undo()
+    assert main([*base, "--out", str(out), "--resume"]) == 0
+    assert not (tmp_path / "killed.state").exists()  # finished: nothing left to resume
+    for name in ("weights.safetensors", "forecast.csv"):
+        assert (out / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name

@@ -62,3 +62,59 @@ def test_resume_without_a_saved_run_starts_afresh_and_a_mismatch_is_refused(tmp_
     with pytest.raises(RnnkitError, match="does not match this model"):
         train(other, torch.nn.functional.mse_loss, data, val,
               TrainConfig(**{**config.__dict__, "epochs": 3}))
+
+
+def _dies_after_saving(monkeypatch, saves: int) -> None:
+    """The process 'dies' (KeyboardInterrupt) right after the ``saves``-th epoch is saved."""
+    import rnnkit.training_state
+
+    real, count = rnnkit.training_state.save_run, {"n": 0}
+
+    def save_then_die(*args, **kwargs):
+        folder = real(*args, **kwargs)
+        count["n"] += 1
+        if count["n"] == saves:
+            raise KeyboardInterrupt
+        return folder
+
+    monkeypatch.setattr(rnnkit.training_state, "save_run", save_then_die)
+
+
+def test_a_killed_forecaster_ensemble_resumes_to_the_same_model(tmp_path, seasonal_series,
+                                                                 tiny_params, monkeypatch):
+    from rnnkit import Forecaster
+
+    params = tiny_params | {"ensemble": 2, "epochs": 4, "dropout": 0.2}
+    whole = Forecaster(**params, state_dir=str(tmp_path / "whole")).fit(seasonal_series)
+    _dies_after_saving(monkeypatch, 6)  # the second network's second epoch
+    state = str(tmp_path / "killed")
+    with pytest.raises(KeyboardInterrupt):
+        Forecaster(**params, state_dir=state).fit(seasonal_series)
+    monkeypatch.undo()
+    resumed = Forecaster(**params | {"seed": 0}, state_dir=state).fit(seasonal_series,
+                                                                      resume=True)
+    for a, b in zip(whole.network_.members, resumed.network_.members, strict=True):
+        for key, value in a.state_dict().items():
+            assert torch.equal(value, b.state_dict()[key]), key
+    assert resumed.forecast(3).equals(whole.forecast(3))
+    with pytest.raises(RnnkitError, match="`resume=True` needs `state_dir`"):
+        Forecaster(**params).fit(seasonal_series, resume=True)
+
+
+def test_a_killed_classifier_with_a_bag_resumes_to_the_same_model(tmp_path, monkeypatch):
+    from rnnkit import TextClassifier
+
+    texts = ["good fine great film", "bad awful poor film", "great good", "poor bad"] * 12
+    labels = ["pos", "neg", "pos", "neg"] * 12
+    params = dict(units=[4], epochs=3, ngrams=2, ngram_buckets=64, dropout=0.2,
+                  patience=None, verbose=False, seed=0)
+    whole = TextClassifier(**params, state_dir=str(tmp_path / "whole")).fit(texts, labels)
+    _dies_after_saving(monkeypatch, 4)  # the bag's 3 epochs, then the recurrent one's first
+    state = tmp_path / "killed"
+    with pytest.raises(KeyboardInterrupt):
+        TextClassifier(**params, state_dir=str(state)).fit(texts, labels)
+    monkeypatch.undo()
+    assert sorted(p.name for p in state.iterdir()) == ["bag", "recurrent"]
+    resumed = TextClassifier(**params, state_dir=str(state)).fit(texts, labels, resume=True)
+    for key, value in whole.network_.state_dict().items():
+        assert torch.equal(value, resumed.network_.state_dict()[key]), key

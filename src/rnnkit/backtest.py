@@ -63,7 +63,9 @@ def backtest(estimator: Any, y: Any, X: Any = None, *, horizon: int, n_windows: 
                               + "; use fewer windows.")
     rows = []
     for k, offset in enumerate(offsets):
-        model = type(estimator)(**estimator.get_params())
+        # a fit of its own: it must neither write nor resume the estimator's training state
+        model = type(estimator)(**estimator.get_params() | (
+            {"state_dir": None} if "state_dir" in estimator.get_params() else {}))
         if several:
             model.fit({key: _pandas(data.slice(0, len(data) - offset))[0]
                        for key, data in collection})

@@ -66,17 +66,20 @@ class Estimator:
         threads = self.get_params().get("threads")
         return limit_threads(choose_threads(threads, config.work_per_step(batch_size)))
 
-    def _train_config(self, p: dict[str, Any], description: str):
-        """The :class:`~rnnkit.training.TrainConfig` for validated parameters ``p``."""
+    def _train_config(self, p: dict[str, Any], description: str, state: str = "network"):
+        """The :class:`~rnnkit.training.TrainConfig` for validated parameters ``p``; with a
+        ``state_dir``, the run's state goes to its sub-folder ``state`` (one per network)."""
         from rnnkit.training import TrainConfig
 
+        state_dir = p.get("state_dir")
         return TrainConfig(
             epochs=p["epochs"], batch_size=p["batch_size"], learning_rate=p["learning_rate"],
             patience=p["patience"], reduce_lr_patience=p["reduce_lr_patience"],
             clip_norm=p["clip_norm"], seed=p["seed"], verbose=p["verbose"],
             weight_decay=p.get("weight_decay", 0.0), schedule=p.get("schedule", "plateau"),
             checkpoint=p.get("checkpoint", getattr(self, "checkpoint", None)),
-            description=description)
+            state_dir=str(Path(state_dir) / state) if state_dir else None,
+            resume=bool(p.get("resume", False)), description=description)
 
     def _save_dir(self, path: str | Path, preprocessing: dict[str, Any]) -> Path:
         """Write ``network_`` with the parameters and ``preprocessing`` as a model directory."""
@@ -89,6 +92,8 @@ class Estimator:
             params["checkpoint"] = None  # a path on the machine that trained it
         if "threads" in params:
             params["threads"] = None  # the cores of the machine that trained it
+        if "state_dir" in params:
+            params["state_dir"] = None  # a path on the machine that trained it
         return write_model_dir(path, estimator=type(self).__name__, params=params,
                                network=self.network_.config.to_dict(),
                                state_dict=self.network_.state_dict(),

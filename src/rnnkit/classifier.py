@@ -146,6 +146,10 @@ class TextClassifier(Estimator):
             recurrent network, which reads word order. ``0``: none.
         ngram_buckets: rows the word pairs are hashed into (more: fewer pairs sharing one).
         ngram_dropout: fraction of a text's n-grams dropped in training.
+        state_dir: a folder where training saves its state after every epoch (weights,
+            optimizer, schedule, early stopping, random state, history);
+            ``fit(..., resume=True)`` continues a killed run from its last saved epoch and
+            ends with exactly the weights of an uninterrupted one. Not saved with the model.
         validation: stratified fraction of the training texts held out for early stopping.
         epochs, batch_size, learning_rate, patience, reduce_lr_patience, clip_norm, seed,
             device, verbose, checkpoint, threads: training settings, as for
@@ -187,6 +191,7 @@ class TextClassifier(Estimator):
         "device": Choice(("auto", "cpu", "cuda", "mps")),
         "threads": Optional(PositiveInt()),
         "verbose": Boolean(),
+        "state_dir": Optional(PathLike()),
     }
 
     def __init__(self, cell: str = "lstm", num_words: int | str = "auto",
@@ -202,7 +207,8 @@ class TextClassifier(Estimator):
                  embedding_dropout: float = 0.0, weight_decay: float = 0.0,
                  schedule: str = "plateau", pretrained: str | None = None,
                  pretrained_lr_scale: float = 0.5, ngrams: int = 0,
-                 ngram_buckets: int = 2**20, ngram_dropout: float = 0.0):
+                 ngram_buckets: int = 2**20, ngram_dropout: float = 0.0,
+                 state_dir: str | None = None):
         self.cell = cell
         self.num_words = num_words
         self.maxlen = maxlen
@@ -235,6 +241,7 @@ class TextClassifier(Estimator):
         self.ngrams = ngrams
         self.ngram_buckets = ngram_buckets
         self.ngram_dropout = ngram_dropout
+        self.state_dir = state_dir
 
     @classmethod
     def from_preset(cls, name: str, **overrides: Any) -> TextClassifier:
@@ -322,14 +329,19 @@ class TextClassifier(Estimator):
         return out
 
     # ---------------------------------------------------------------- fitting
-    def fit(self, texts: Any, labels: Any,
-            validation_data: tuple[Any, Any] | None = None) -> TextClassifier:
+    def fit(self, texts: Any, labels: Any, validation_data: tuple[Any, Any] | None = None,
+            resume: bool = False) -> TextClassifier:
         """Build the vocabulary on the training texts, train with early stopping; returns self.
 
         Early stopping watches ``validation_data`` ``(texts, labels)`` when given (an official
-        development split, say), else a stratified ``validation`` fraction of ``texts``.
+        development split, say), else a stratified ``validation`` fraction of ``texts``. With
+        ``resume`` (and ``state_dir``), a run killed earlier on the same texts continues from
+        its last saved epoch.
         """
         p = self._validated_params()
+        if resume and not p["state_dir"]:
+            raise RnnkitError("`resume=True` needs `state_dir`, where the run was saved.")
+        p["resume"] = resume
         automatic = "auto" in (p["num_words"], p["maxlen"])
         if not automatic:
             self._warn_one_hot(p)  # before any data work
@@ -460,7 +472,8 @@ class TextClassifier(Estimator):
         data = (to_tensors(train_idx), to_tensors(val_idx))
         lengths = (real[train_idx], real[val_idx])
         with self._threads_for(network.config, p["batch_size"]):
-            config = self._train_config(p, f"{self.model_name} training")
+            config = self._train_config(p, f"{self.model_name} training",
+                                        state="network" if network.bag is None else "recurrent")
             if network.bag is None:
                 config = dataclasses.replace(config, lr_scales=scales)
                 self.history_ = train(network, loss_fn, *data, config, metrics, lengths=lengths)
@@ -468,7 +481,9 @@ class TextClassifier(Estimator):
                 with Branch(network, "bag") as bag:
                     self.ngram_history_ = train(bag, loss_fn, *data, dataclasses.replace(
                         config, learning_rate=config.learning_rate * NGRAM_LR_SCALE,
-                        description=f"bag of {p['ngrams']}-grams"), metrics, lengths=lengths)
+                        description=f"bag of {p['ngrams']}-grams",
+                        state_dir=config.state_dir and str(Path(p["state_dir"]) / "bag")),
+                        metrics, lengths=lengths)
                 with Branch(network, "recurrent") as recurrent:  # its names gain "network."
                     scales = tuple((f"network.{name}", s) for name, s in scales)
                     self.history_ = train(recurrent, loss_fn, *data, dataclasses.replace(

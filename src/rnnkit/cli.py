@@ -167,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="after early stopping, train again on all the data (validation part "
                         "included) for the best number of epochs")
     _add_training_options(f, epochs=200, batch_size=16, patience=20, reduce_lr=10)
+    f.add_argument("--resume", action="store_true",
+                   help="continue the run that OUT.state/ holds (saved after every epoch; "
+                        "removed once the model is saved) from its last finished epoch")
     f.add_argument("--out", type=Path, default=Path("runs/forecast"),
                    help="output directory: the saved model, plots and CSV tables")
     f.set_defaults(handler=cmd_forecast)
@@ -253,6 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: plateau)")
     _add_training_options(c, epochs=None, batch_size=None, patience=None,
                           reduce_lr=None)
+    c.add_argument("--resume", action="store_true",
+                   help="continue the run that OUT.state/ holds (saved after every epoch; "
+                        "removed once the model is saved) from its last finished epoch")
     c.add_argument("--out", type=Path, default=Path("runs/classify"),
                    help="output directory (default: runs/classify)")
     c.set_defaults(handler=cmd_classify)
@@ -506,7 +512,7 @@ def _forecaster(args: argparse.Namespace) -> Any:
         loss=args.loss, patience=args.patience or None, reduce_lr_patience=args.reduce_lr or None,
         clip_norm=args.clip_norm or None,
         season_length=args.season_length, fill=args.fill, seed=args.seed, device=args.device,
-        verbose=not args.quiet, refit=args.refit)
+        verbose=not args.quiet, refit=args.refit, state_dir=_state_dir(args.out))
 
 
 def _preprocessing_text(args: argparse.Namespace, transform: str) -> str:
@@ -528,7 +534,7 @@ def _fit_and_report(fc: Any, y: Any, X: Any, full_y: Any, full_x: Any, future_x:
 
     _say(fc.summary(n_features=0 if X is None else X.shape[1]))
     windows = _backtest(fc, y, X, args) if args.backtest else None
-    fc.fit(y, X)
+    fc.fit(y, X, resume=args.resume)
     h = fc.history_
     stop = "early stopping" if h.stopped_early else "all epochs"
     _say(f"Trained {len(h.records)} epochs ({stop}; best epoch {h.best_epoch} restored), "
@@ -541,6 +547,7 @@ def _fit_and_report(fc: Any, y: Any, X: Any, full_y: Any, full_x: Any, future_x:
                            max_horizon=args.max_horizon)
     out = args.out
     fc.save(out)
+    _remove_state(out)
     if windows is not None:
         windows.to_csv(out / "backtest.csv", index=False)
     evaluation.metrics.to_csv(out / "metrics.csv")
@@ -754,7 +761,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         "embedding_dropout": args.embedding_dropout, "weight_decay": args.weight_decay,
         "schedule": args.schedule, "pretrained_lr_scale": args.pretrained_lr_scale,
         "ngrams": args.ngrams, "ngram_buckets": args.ngram_buckets,
-        "ngram_dropout": args.ngram_dropout,
+        "ngram_dropout": args.ngram_dropout, "state_dir": _state_dir(args.out),
     }
     if args.pretrained is not None:
         settings |= _language_model_shape(args.pretrained) | {"pretrained": str(args.pretrained)}
@@ -777,7 +784,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     if validation is not None:
         _say(f"  validation: {len(validation[0]):,} texts of {args.validation_data}")
     _say()
-    clf.fit(train.texts, train.labels, validation_data=validation)
+    clf.fit(train.texts, train.labels, validation_data=validation, resume=args.resume)
     _say(clf.summary())
     h = clf.history_
     stop = "early stopping" if h.stopped_early else "all epochs"
@@ -795,6 +802,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
     out = args.out
     clf.save(out)
+    _remove_state(out)
     evaluation.metrics.to_csv(out / "metrics.csv")
     evaluation.confusion.to_csv(out / "confusion.csv")
     h.to_frame().to_csv(out / "history.csv", index=False)
@@ -1221,6 +1229,13 @@ def _state_dir(out: Path) -> str:
     """Where a run's per-epoch state goes: beside the model folder, which only ever holds a
     finished model."""
     return str(out.with_name(out.name + ".state"))
+
+
+def _remove_state(out: Path) -> None:
+    """The run is finished and saved: its state has nothing left to resume."""
+    import shutil
+
+    shutil.rmtree(_state_dir(out), ignore_errors=True)
 
 
 def cmd_pretrain(args: argparse.Namespace) -> int:

@@ -64,6 +64,7 @@ from rnnkit.validation import (
     IntList,
     Number,
     Optional,
+    PathLike,
     PositiveInt,
 )
 
@@ -253,6 +254,10 @@ class Forecaster(Estimator):
             intervals still come from the first networks' validation errors, and a
             ``checkpoint`` holds the first networks' best weights. Without a validation part
             (``validation=0``) there is nothing to refit.
+        state_dir: a folder where training saves its state after every epoch (weights,
+            optimizer, schedule, early stopping, random state, history);
+            ``fit(..., resume=True)`` continues a killed run from its last saved epoch and
+            ends with exactly the weights of an uninterrupted one. Not saved with the model.
 
     ``fit`` takes one series (Series, array) with optional feature columns ``X``, or many
     series — a long DataFrame with ``unique_id``, ``ds``, ``y`` columns, or a dict of Series —
@@ -288,6 +293,7 @@ class Forecaster(Estimator):
         "device": Choice(("auto", "cpu", "cuda", "mps")),
         "threads": Optional(PositiveInt()),
         "verbose": Boolean(),
+        "state_dir": Optional(PathLike()),
         "refit": Boolean(),
     }
 
@@ -302,7 +308,7 @@ class Forecaster(Estimator):
                  clip_norm: float | None = 1.0, season_length: int | None = None,
                  fill: str | None = None, seed: int = 0, device: str = "auto",
                  verbose: bool = True, checkpoint: str | None = None, refit: bool = False,
-                 threads: int | None = None):
+                 threads: int | None = None, state_dir: str | None = None):
         self.cell = cell
         self.units = units
         self.window = window
@@ -331,6 +337,7 @@ class Forecaster(Estimator):
         self.verbose = verbose
         self.checkpoint = checkpoint
         self.refit = refit
+        self.state_dir = state_dir
         self.threads = threads
 
     # ------------------------------------------------------------------ building
@@ -455,14 +462,19 @@ class Forecaster(Estimator):
 
     # ------------------------------------------------------------------ input
     # ------------------------------------------------------------------ fitting
-    def fit(self, y: Any, X: Any = None) -> Forecaster:
+    def fit(self, y: Any, X: Any = None, resume: bool = False) -> Forecaster:
         """Train on ``y`` (and feature columns ``X``); the last ``validation`` part validates.
 
-        Returns ``self``. ``y``: Series (a ``DatetimeIndex`` gives dated forecasts), 1-D array
-        or list; or many series (long ``unique_id``/``ds``/``y`` DataFrame, or dict of Series).
+        Returns ``self``. With ``resume`` (and ``state_dir``), a run killed earlier on the
+        same data continues from its last saved epoch. ``y``: Series (a ``DatetimeIndex``
+        gives dated forecasts), 1-D array or list; or many series (long
+        ``unique_id``/``ds``/``y`` DataFrame, or dict of Series).
         ``X``: DataFrame or 2-D array with one row per value of ``y``.
         """
         p = self._validated_params()
+        if resume and not p["state_dir"]:
+            raise RnnkitError("`resume=True` needs `state_dir`, where the run was saved.")
+        p["resume"] = resume
         if p["normalize"] == "none":
             p["normalize"] = None
         collection, multi = as_collection(y, X, p["fill"])
@@ -585,7 +597,8 @@ class Forecaster(Estimator):
                 p | {"seed": seed, "checkpoint": checkpoint}
                 | ({"epochs": epochs[k], "patience": None} if epochs else {}),
                 f"{self.model_name} {what}"
-                + (f" ({k + 1}/{len(member_windows)})" if len(member_windows) > 1 else ""))
+                + (f" ({k + 1}/{len(member_windows)})" if len(member_windows) > 1 else ""),
+                state=f"{'refit' if epochs else 'member'}-{k + 1}")
             with self._threads_for(network.config, p["batch_size"]):
                 histories.append(train(network, loss_fn, tensors, val_tensors, config))
             members.append(network)
