@@ -31,7 +31,23 @@ CANDIDATES = {
                        dropout=0.3, embedding_dropout=0.2, weight_decay=0.01,
                        schedule="warmup-cosine", learning_rate=2e-3, epochs=6,
                        patience=None, batch_size=64),
-    # the same reading only the last state (what the presets do)
+    # bilstm-max mixed with a bag of words and hashed word pairs started from naive Bayes
+    # (TextClassifier(ngrams=2)), each trained with its own early stopping, the bag's share
+    # chosen on validation texts; ngram_dropout 0.3: bag alone 0.912 vs 0.910 without
+    "bilstm-ngrams": dict(cell="lstm", num_words="auto", maxlen=None, embedding_dim=128,
+                          units=[64], bidirectional=True, pooling="max,mean", dense=[],
+                          dropout=0.3, embedding_dropout=0.2, weight_decay=0.01,
+                          schedule="warmup-cosine", learning_rate=2e-3, epochs=6,
+                          patience=None, batch_size=64, ngrams=2, ngram_dropout=0.3),
+    # the same, then trained again on all 25,000 training reviews for the epochs chosen on
+    # the validation ones (refit=True); it has no validation accuracy of its own
+    "bilstm-ngrams-refit": dict(cell="lstm", num_words="auto", maxlen=None, embedding_dim=128,
+                                units=[64], bidirectional=True, pooling="max,mean", dense=[],
+                                dropout=0.3, embedding_dropout=0.2, weight_decay=0.01,
+                                schedule="warmup-cosine", learning_rate=2e-3, epochs=6,
+                                patience=None, batch_size=64, ngrams=2, ngram_dropout=0.3,
+                                refit=True),
+    # bilstm-max reading only the last state (what the presets do)
     "bilstm-last": dict(cell="lstm", num_words="auto", maxlen=None, embedding_dim=128,
                         units=[64], bidirectional=True, pooling="last", dense=[],
                         dropout=0.3, embedding_dropout=0.2, weight_decay=0.01,
@@ -80,7 +96,10 @@ def main() -> None:
         clf.fit(texts, labels, validation_data=dev)
         seconds = time.perf_counter() - start
         history = clf.history_
-        val = history.records[history.best_epoch - 1]["val_accuracy"]
+        # the model as fitted (for ngrams, the mix of both parts), not one epoch's record; a
+        # refit model has trained on the validation reviews
+        val = (None if settings.get("refit") else
+               float(np.mean(np.array(clf.predict(dev[0])) == np.array(dev[1]))))
         tokens = np.median([r["tokens_per_s"] for r in history.records])
         test_acc = bag_acc = "—"
         if name == args.test:
@@ -88,7 +107,8 @@ def main() -> None:
             print(evaluation, flush=True)
             test_acc = f"**{evaluation.metrics.iloc[0]['accuracy']:.4f}**"
             bag_acc = f"{evaluation.metrics.loc['TF-IDF + logistic regression', 'accuracy']:.4f}"
-        print(f"{name}: validation accuracy {val:.4f}, {seconds:.0f} s", flush=True)
+        shown_val = "—" if val is None else f"{val:.4f}"
+        print(f"{name}: validation accuracy {shown_val}, {seconds:.0f} s", flush=True)
         shown = ", ".join(f"{k}={v}" for k, v in settings.items())
         add_row("imdb-select", [
             "## IMDB: a supervised set-up chosen on validation reviews", "",
@@ -98,7 +118,7 @@ def main() -> None:
             "score only the chosen candidate, next to TF-IDF + logistic regression fitted on "
             "the same 20,000 reviews in the same run.", "", *HEADER],
             name,
-            f"| {name} | {val:.4f} | {test_acc} | {bag_acc} | {len(history.records)} "
+            f"| {name} | {shown_val} | {test_acc} | {bag_acc} | {len(history.records)} "
             f"({history.best_epoch}) | {history.seconds_per_epoch:.0f} | {tokens:,.0f} | "
             f"{clf.vocabulary_.size:,} | {shown} |")
 

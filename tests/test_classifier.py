@@ -303,3 +303,45 @@ def test_a_bag_of_word_pairs_learns_what_single_words_cannot(tmp_path):
     loaded = TextClassifier.load(tmp_path / "bag")
     assert np.array_equal(loaded.predict_proba(test_texts), clf.predict_proba(test_texts))
     assert f"Bag of words and pairs ({share:.0%} of the output)" in loaded.summary()
+
+
+def test_the_bag_starts_from_naive_bayes_log_count_ratios():
+    import torch
+
+    from rnnkit.classifier import NGRAM_NB_SCALE, _naive_bayes_start
+    from rnnkit.data.text import RaggedIds
+    from rnnkit.models.network import NetworkConfig, RecurrentNetwork
+
+    # word ids 3 ("good") in both texts of class 1, 4 ("bad") in the one text of class 0,
+    # 5 in every text; texts are id lists (1 = start)
+    texts = [[1, 3, 5, 3], [1, 3, 5], [1, 4, 5]]
+    ids = RaggedIds(torch.tensor([i for t in texts for i in t]),
+                    torch.tensor([len(t) for t in texts]))
+    for classes, y in ((2, np.array([1, 1, 0])), (3, np.array([1, 1, 0]))):
+        net = RecurrentNetwork(NetworkConfig("gru", 8, (2,), 1 if classes == 2 else 3,
+                                             tokens=True, embedding_dim=2, ngrams=1))
+        _naive_bayes_start(net, ids, y, classes)
+        w = net.bag.weight.detach().numpy() / NGRAM_NB_SCALE
+        # texts holding each row (0..7), plus one: class 1's two texts hold 1, 3 and 5; the
+        # other text 1, 4 and 5 (repeats within a text count once)
+        p = np.array([0, 2, 0, 2, 0, 2, 0, 0]) + 1.0
+        q = np.array([0, 1, 0, 0, 1, 1, 0, 0]) + 1.0
+        expected = np.log(p / p.sum()) - np.log(q / q.sum())
+        expected[0] = 0
+        column = 0 if classes == 2 else 1
+        np.testing.assert_allclose(w[:, column], expected, rtol=1e-6)
+        assert w[3, column] > 0 > w[4, column]  # "good" for the class, "bad" against it
+
+
+def test_refit_trains_again_on_all_texts_for_the_chosen_epochs():
+    texts, labels = word_pairs(300)
+    base = dict(cell="gru", num_words=20, maxlen=None, embedding_dim=2, units=[2], dropout=0.0,
+                epochs=4, patience=None, ngrams=2, ngram_buckets=64, verbose=False, seed=0)
+    first = TextClassifier(**base).fit(texts, labels)
+    refit = TextClassifier(**base, refit=True).fit(texts, labels)
+    bag, recurrent = refit.refit_histories_
+    assert len(bag.records) == first.ngram_history_.best_epoch
+    assert len(recurrent.records) == first.history_.best_epoch
+    assert "val_loss" not in recurrent.records[0]  # no text held out
+    assert refit.network_.bag_share.item() == first.network_.bag_share.item()
+    assert not np.array_equal(refit.predict_proba(texts[:20]), first.predict_proba(texts[:20]))

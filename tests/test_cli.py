@@ -436,10 +436,11 @@ def test_classify_pooling_and_regularisation_options(tmp_path, reviews_csv, caps
                  "--label-column", "sentiment", "--pooling", "max,mean",
                  "--embedding-dropout", "0.1", "--weight-decay", "0.01",
                  "--schedule", "warmup-cosine", "--ngrams", "2", "--ngram-buckets", "1000",
-                 "--out", str(out), *TEXT_FAST]) == 0
+                 "--refit", "--out", str(out), *TEXT_FAST]) == 0
     shown = capsys.readouterr().out
     assert "Pooling (max,mean)" in shown and "Bag of words and pairs (" in shown
     config = json.loads((out / "config.json").read_text())
+    assert config["params"]["refit"] is True
     assert config["params"]["pooling"] == "max,mean"
     assert config["network"]["pooling"] == "max,mean"
     assert config["params"]["schedule"] == "warmup-cosine"

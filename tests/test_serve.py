@@ -132,6 +132,13 @@ def test_wrong_paths_and_methods(forecaster, serve):
     assert status == 405 and "POST a JSON body to /predict" in got["error"]
     status, got = call(url + "/forecast", {"horizon": 1})
     assert status == 404 and "try GET /, GET /health or POST /predict" in got["error"]
+    for method in ("PUT", "DELETE", "PATCH", "OPTIONS"):
+        request = urllib.request.Request(url + "/predict", method=method)
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(request, timeout=30)
+        assert caught.value.code == 405 and caught.value.headers["Allow"] == "POST"
+        assert json.loads(caught.value.read()) == {
+            "error": f"{method} is not allowed on /predict."}
 
 
 def test_a_bug_is_a_500_with_no_traceback(forecaster, serve, monkeypatch):

@@ -61,10 +61,13 @@ log = logging.getLogger(__name__)
 
 _ONE_HOT_WARN_BYTES = 512 * 2**20
 MAX_NGRAM_BUCKETS = 2**24  # rows of the word-pair table: 64 MiB of float32 per output
-# A linear bag of n-grams needs steps far larger than a recurrent network's: each n-gram is in
-# few batches and weighs 1/sqrt(n-grams of its text). On IMDB validation reviews the bag alone
-# reached 0.866 at learning rate 0.01 and 0.908 at 0.05, 25 × the recurrent default of 2e-3.
-NGRAM_LR_SCALE = 25.0
+# The bag of n-grams starts from naive Bayes (NBSVM's log-count ratios, times NGRAM_NB_SCALE)
+# and learns at NGRAM_LR_SCALE × the learning rate: each n-gram is in few batches and weighs
+# 1/sqrt(n-grams of its text). Chosen on 5,000 IMDB validation reviews (bag alone, 6 epochs,
+# benchmarks/RESULTS.md): from zeros 0.903 at 25× (0.866 at 5×); from naive Bayes
+# (0.870 untrained) 0.910 at scale 1 and 5×, 0.907 at scale 0.5 and 2×, 5× or 10×.
+NGRAM_LR_SCALE = 5.0
+NGRAM_NB_SCALE = 1.0
 
 
 @dataclass
@@ -151,6 +154,11 @@ class TextClassifier(Estimator):
             ``fit(..., resume=True)`` continues a killed run from its last saved epoch and
             ends with exactly the weights of an uninterrupted one. Not saved with the model.
         validation: stratified fraction of the training texts held out for early stopping.
+        refit: after early stopping has found the best epoch (of each part, with a bag of
+            n-grams) on the validation texts, train again from the same seed on all the texts,
+            validation ones included, for that many epochs; the bag's share stays the one
+            chosen on validation. ``history_`` is the first run's; ``refit_histories_`` the
+            refit's.
         epochs, batch_size, learning_rate, patience, reduce_lr_patience, clip_norm, seed,
             device, verbose, checkpoint, threads: training settings, as for
             :class:`~rnnkit.Forecaster`.
@@ -192,6 +200,7 @@ class TextClassifier(Estimator):
         "threads": Optional(PositiveInt()),
         "verbose": Boolean(),
         "state_dir": Optional(PathLike()),
+        "refit": Boolean(),
     }
 
     def __init__(self, cell: str = "lstm", num_words: int | str = "auto",
@@ -208,7 +217,7 @@ class TextClassifier(Estimator):
                  schedule: str = "plateau", pretrained: str | None = None,
                  pretrained_lr_scale: float = 0.5, ngrams: int = 0,
                  ngram_buckets: int = 2**20, ngram_dropout: float = 0.0,
-                 state_dir: str | None = None):
+                 state_dir: str | None = None, refit: bool = False):
         self.cell = cell
         self.num_words = num_words
         self.maxlen = maxlen
@@ -242,6 +251,7 @@ class TextClassifier(Estimator):
         self.ngram_buckets = ngram_buckets
         self.ngram_dropout = ngram_dropout
         self.state_dir = state_dir
+        self.refit = refit
 
     @classmethod
     def from_preset(cls, name: str, **overrides: Any) -> TextClassifier:
@@ -440,23 +450,20 @@ class TextClassifier(Estimator):
                        language_model: Any = None) -> None:
         import torch
 
-        from rnnkit.models.network import Branch, RecurrentNetwork
-        from rnnkit.training import resolve_device, train
+        from rnnkit.models.network import RecurrentNetwork
+        from rnnkit.training import resolve_device
 
-        torch.manual_seed(p["seed"])
         device = resolve_device(p["device"])
-        network = RecurrentNetwork(self._network_config(p, len(self.classes_))).to(device)
-        scales: tuple[tuple[str, float], ...] = ()
-        if language_model is not None:
+
+        def build() -> tuple[Any, tuple[tuple[str, float], ...]]:
+            torch.manual_seed(p["seed"])
+            network = RecurrentNetwork(self._network_config(p, len(self.classes_))).to(device)
+            if language_model is None:
+                return network, ()
             taken = _take_weights(network, language_model.network_)
-            scales = tuple((name, p["pretrained_lr_scale"]) for name in taken)
+            return network, tuple((name, p["pretrained_lr_scale"]) for name in taken)
+
         binary = len(self.classes_) == 2
-        target_dtype = torch.float32 if binary else torch.int64
-
-        def to_tensors(idx: np.ndarray) -> tuple:
-            target = torch.as_tensor(y[idx], dtype=target_dtype)
-            return ids.take(idx), target.unsqueeze(1) if binary else target
-
         if binary:
             loss_fn = torch.nn.functional.binary_cross_entropy_with_logits
 
@@ -468,30 +475,69 @@ class TextClassifier(Estimator):
             def metrics(out: torch.Tensor, target: torch.Tensor) -> dict[str, float]:
                 return {"val_accuracy": (out.argmax(1) == target).float().mean().item()}
 
-        real = ids.lengths  # ids per text, START included
-        data = (to_tensors(train_idx), to_tensors(val_idx))
-        lengths = (real[train_idx], real[val_idx])
+        def tensors(idx: np.ndarray) -> tuple:
+            target = torch.as_tensor(y[idx], dtype=torch.float32 if binary else torch.int64)
+            return ids.take(idx), target.unsqueeze(1) if binary else target
+
+        network, scales = build()
         with self._threads_for(network.config, p["batch_size"]):
-            config = self._train_config(p, f"{self.model_name} training",
-                                        state="network" if network.bag is None else "recurrent")
-            if network.bag is None:
-                config = dataclasses.replace(config, lr_scales=scales)
-                self.history_ = train(network, loss_fn, *data, config, metrics, lengths=lengths)
-            else:
-                with Branch(network, "bag") as bag:
-                    self.ngram_history_ = train(bag, loss_fn, *data, dataclasses.replace(
-                        config, learning_rate=config.learning_rate * NGRAM_LR_SCALE,
-                        description=f"bag of {p['ngrams']}-grams",
-                        state_dir=config.state_dir and str(Path(p["state_dir"]) / "bag")),
-                        metrics, lengths=lengths)
-                with Branch(network, "recurrent") as recurrent:  # its names gain "network."
-                    scales = tuple((f"network.{name}", s) for name, s in scales)
-                    self.history_ = train(recurrent, loss_fn, *data, dataclasses.replace(
-                        config, lr_scales=scales), metrics, lengths=lengths)
-                network.bag_share.fill_(_best_share(network, loss_fn, *data[1]))
+            histories = self._train_parts(network, scales, p, loss_fn, metrics, ids, y,
+                                          tensors, train_idx, val_idx)
+            if network.bag is not None:
+                network.bag_share.fill_(_best_share(network, loss_fn, *tensors(val_idx)))
                 log.info("the bag of n-grams makes up %.0f%% of the output (the share with "
                          "the least validation loss)", 100 * network.bag_share.item())
+            self.history_ = histories[-1]
+            self.ngram_history_ = histories[0] if network.bag is not None else None
+            if p["refit"]:
+                epochs = [h.best_epoch or len(h.records) for h in histories]
+                share = None if network.bag is None else network.bag_share.clone()
+                network, scales = build()
+                every = np.sort(np.concatenate([train_idx, val_idx]))
+                self.refit_histories_ = self._train_parts(
+                    network, scales, p, loss_fn, metrics, ids, y, tensors, every, None, epochs)
+                if share is not None:
+                    network.bag_share.copy_(share)
         self.network_ = network
+
+    def _train_parts(self, network: Any, scales: tuple[tuple[str, float], ...],
+                     p: dict[str, Any], loss_fn: Any, metrics: Any, ids: RaggedIds,
+                     y: np.ndarray, tensors: Any, train_idx: np.ndarray,
+                     val_idx: np.ndarray | None, epochs: list[int] | None = None) -> list[Any]:
+        """Train ``network`` on ``train_idx`` with early stopping on ``val_idx``, or (a refit,
+        ``val_idx`` None) for the given ``epochs``; with a bag of n-grams, the bag (started
+        from naive Bayes) and then the recurrent part, each on its own. Returns their
+        histories, the bag's first."""
+        from rnnkit.models.network import Branch
+        from rnnkit.training import train
+
+        real = ids.lengths  # ids per text, START included
+        data = (tensors(train_idx), None if val_idx is None else tensors(val_idx))
+        lengths = (real[train_idx], None if val_idx is None else real[val_idx])
+        prefix = "" if epochs is None else "refit-"
+        stages = ["network"] if network.bag is None else ["bag", "recurrent"]
+
+        def config(k: int, name: str) -> Any:
+            fixed = {} if epochs is None else {"epochs": epochs[k], "patience": None}
+            what = f"{self.model_name} {'refit on all texts' if epochs else 'training'}"
+            return self._train_config(p | fixed, what, state=prefix + name)
+
+        if network.bag is None:
+            return [train(network, loss_fn, *data, dataclasses.replace(
+                config(0, "network"), lr_scales=scales), metrics, lengths=lengths)]
+        histories = []
+        _naive_bayes_start(network, ids.take(train_idx), y[train_idx], len(self.classes_))
+        with Branch(network, "bag") as bag:
+            bag_config = config(0, stages[0])
+            histories.append(train(bag, loss_fn, *data, dataclasses.replace(
+                bag_config, learning_rate=bag_config.learning_rate * NGRAM_LR_SCALE,
+                description=f"bag of {p['ngrams']}-grams"), metrics, lengths=lengths))
+        with Branch(network, "recurrent") as recurrent:  # its names gain "network."
+            histories.append(train(recurrent, loss_fn, *data, dataclasses.replace(
+                config(1, stages[1]), lr_scales=tuple((f"network.{name}", s)
+                                                      for name, s in scales)),
+                metrics, lengths=lengths))
+        return histories
 
     # ---------------------------------------------------------------- predicting
     def predict_proba(self, texts: Any) -> np.ndarray:
@@ -615,6 +661,34 @@ class TextClassifier(Estimator):
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFormatError(f"{str(path)!r} is inconsistent: {exc}") from None
         return est
+
+
+def _naive_bayes_start(network: Any, ids: RaggedIds, y: np.ndarray, n_classes: int) -> None:
+    """Set the bag's weights to naive Bayes log-count ratios of its n-grams (as NBSVM weighs
+    its features), times :data:`NGRAM_NB_SCALE`: a linear model that is right from the start,
+    which training then refines. Per output: the class against the rest (for two classes,
+    the second against the first); counts are of texts holding the n-gram, plus one."""
+    import torch
+
+    rows = network.bag.num_embeddings
+    outputs = [1] if n_classes == 2 else list(range(n_classes))
+    present = np.zeros((n_classes, rows))
+    network.eval()
+    with torch.no_grad():
+        for start in range(0, len(ids), 512):
+            part = np.arange(start, min(start + 512, len(ids)))
+            grams = network.ngram_ids(ids[part].to(network.bag.weight.device)).cpu().numpy()
+            for c in range(n_classes):
+                chosen = grams[y[part] == c]
+                present[c] += np.bincount(chosen[chosen != 0], minlength=rows)
+    ratios = np.empty((rows, len(outputs)))
+    for column, c in enumerate(outputs):
+        p, q = present[c] + 1, np.delete(present, c, axis=0).sum(axis=0) + 1
+        ratios[:, column] = np.log(p / p.sum()) - np.log(q / q.sum())
+    ratios[0] = 0  # padding
+    with torch.no_grad():
+        network.bag.weight.copy_(torch.as_tensor(NGRAM_NB_SCALE * ratios,
+                                                 dtype=network.bag.weight.dtype))
 
 
 def _best_share(network: Any, loss_fn: Any, ids: RaggedIds, target: Any) -> float:

@@ -256,6 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: plateau)")
     _add_training_options(c, epochs=None, batch_size=None, patience=None,
                           reduce_lr=None)
+    c.add_argument("--refit", action="store_true",
+                   help="after early stopping, train again on all the texts (validation ones "
+                        "included) for the best number of epochs")
     c.add_argument("--resume", action="store_true",
                    help="continue the run that OUT.state/ holds (saved after every epoch; "
                         "removed once the model is saved) from its last finished epoch")
@@ -762,6 +765,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         "schedule": args.schedule, "pretrained_lr_scale": args.pretrained_lr_scale,
         "ngrams": args.ngrams, "ngram_buckets": args.ngram_buckets,
         "ngram_dropout": args.ngram_dropout, "state_dir": _state_dir(args.out),
+        "refit": args.refit or None,
     }
     if args.pretrained is not None:
         settings |= _language_model_shape(args.pretrained) | {"pretrained": str(args.pretrained)}

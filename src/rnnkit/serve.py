@@ -21,6 +21,7 @@ the model.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -146,6 +147,21 @@ def _read_rows(model: Any, rows: Any, columns: dict[str, Any], fill: Any) -> tup
 class _Handler(BaseHTTPRequestHandler):
     server: ModelServer
     server_version = "rnnkit"
+    # seconds a connection may stay silent (idle between requests, or a stalled body) before
+    # it is closed: a client cannot hold a thread for ever
+    timeout = 10
+
+    def send_error(self, code: int, message: str | None = None,
+                   explain: str | None = None) -> None:
+        """http.server's own errors (a malformed request line, a timeout) as JSON too."""
+        with contextlib.suppress(OSError):  # the client may be gone
+            self._send(HTTPStatus(code), {"error": message or HTTPStatus(code).phrase})
+
+    def _method_not_allowed(self) -> None:
+        self._send(HTTPStatus.METHOD_NOT_ALLOWED,
+                   {"error": f"{self.command} is not allowed on {self.path}."})
+
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _method_not_allowed
 
     def do_GET(self) -> None:  # the names http.server dispatches to
         if self.path in ("/", "/info"):
@@ -199,6 +215,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, status: HTTPStatus, payload: dict[str, Any]) -> None:
         data = (json.dumps(payload, indent=1) + "\n").encode()
         self.send_response(status)
+        if status == HTTPStatus.METHOD_NOT_ALLOWED:
+            self.send_header("Allow", "POST" if self.path == "/predict" else "GET")
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
