@@ -23,6 +23,7 @@ from imdb import DEFAULT_PATH
 
 from rnnkit import TextClassifier, datasets
 from rnnkit.classifier import stratified_split
+from rnnkit.presets import PRESETS
 
 CANDIDATES = {
     # one BiLSTM over whole reviews, read by max and mean pooling, regularised
@@ -34,19 +35,10 @@ CANDIDATES = {
     # bilstm-max mixed with a bag of words and hashed word pairs started from naive Bayes
     # (TextClassifier(ngrams=2)), each trained with its own early stopping, the bag's share
     # chosen on validation texts; ngram_dropout 0.3: bag alone 0.912 vs 0.910 without
-    "bilstm-ngrams": dict(cell="lstm", num_words="auto", maxlen=None, embedding_dim=128,
-                          units=[64], bidirectional=True, pooling="max,mean", dense=[],
-                          dropout=0.3, embedding_dropout=0.2, weight_decay=0.01,
-                          schedule="warmup-cosine", learning_rate=2e-3, epochs=6,
-                          patience=None, batch_size=64, ngrams=2, ngram_dropout=0.3),
+    "bilstm-ngrams": PRESETS["imdb-best"] | {"refit": False},
     # the same, then trained again on all 25,000 training reviews for the epochs chosen on
-    # the validation ones (refit=True); it has no validation accuracy of its own
-    "bilstm-ngrams-refit": dict(cell="lstm", num_words="auto", maxlen=None, embedding_dim=128,
-                                units=[64], bidirectional=True, pooling="max,mean", dense=[],
-                                dropout=0.3, embedding_dropout=0.2, weight_decay=0.01,
-                                schedule="warmup-cosine", learning_rate=2e-3, epochs=6,
-                                patience=None, batch_size=64, ngrams=2, ngram_dropout=0.3,
-                                refit=True),
+    # the validation ones (the imdb-best preset); it has no validation accuracy of its own
+    "bilstm-ngrams-refit": PRESETS["imdb-best"],
     # bilstm-max reading only the last state (what the presets do)
     "bilstm-last": dict(cell="lstm", num_words="auto", maxlen=None, embedding_dim=128,
                         units=[64], bidirectional=True, pooling="last", dense=[],

@@ -345,3 +345,13 @@ def test_refit_trains_again_on_all_texts_for_the_chosen_epochs():
     assert "val_loss" not in recurrent.records[0]  # no text held out
     assert refit.network_.bag_share.item() == first.network_.bag_share.item()
     assert not np.array_equal(refit.predict_proba(texts[:20]), first.predict_proba(texts[:20]))
+
+
+def test_after_a_refit_the_tfidf_baseline_learns_from_the_same_texts():
+    pytest.importorskip("sklearn")
+    texts, labels = word_pairs(200)
+    base = dict(cell="gru", num_words=20, maxlen=None, embedding_dim=2, units=[2], epochs=1,
+                verbose=False, seed=0)
+    for refit, share in ((False, 0.8), (True, 1.0)):
+        clf = TextClassifier(**base, refit=refit).fit(texts, labels)
+        assert len(clf._baseline_source[0]) == pytest.approx(share * len(texts), abs=1)

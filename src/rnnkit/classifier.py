@@ -391,8 +391,10 @@ class TextClassifier(Estimator):
         counts = np.bincount(y[train_idx], minlength=len(self.classes_))
         self.majority_class_ = int(counts.argmax())
         self._train_network(p, ids, y, train_idx, val_idx, language_model)
-        # what evaluate() fits its TF-IDF baseline on, if asked (references, not copies)
-        self._baseline_source = ([texts[i] for i in train_idx], y[train_idx])
+        # what evaluate() fits its TF-IDF baseline on, if asked (references, not copies): the
+        # texts the network learned from, the validation ones too after a refit
+        seen = np.sort(np.concatenate([train_idx, val_idx])) if p["refit"] else train_idx
+        self._baseline_source = ([texts[i] for i in seen], y[seen])
         self._baseline = None
         return self
 
