@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 from pathlib import Path
 from typing import Any, ClassVar
@@ -14,6 +15,15 @@ from rnnkit.errors import ModelFormatError, NotFittedError, RnnkitError
 from rnnkit.validation import Constraint, validate_params
 
 __all__ = ["Estimator"]
+
+
+@functools.cache
+def _constructor_names(cls: type) -> tuple[str, ...]:
+    """The keyword arguments of ``cls.__init__`` (read once per class: a forecast asks often)."""
+    signature = inspect.signature(cls.__init__)
+    kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return tuple(p.name for p in signature.parameters.values()
+                 if p.name != "self" and p.kind in kinds)
 
 
 class Estimator:
@@ -25,10 +35,7 @@ class Estimator:
 
     @classmethod
     def _param_names(cls) -> list[str]:
-        signature = inspect.signature(cls.__init__)
-        kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-        return [p.name for p in signature.parameters.values()
-                if p.name != "self" and p.kind in kinds]
+        return list(_constructor_names(cls))
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The constructor arguments, as given."""
@@ -63,7 +70,7 @@ class Estimator:
         thread count of :mod:`rnnkit.threads` (``threads`` when set), restoring it after."""
         from rnnkit.threads import choose_threads, limit_threads
 
-        threads = self.get_params().get("threads")
+        threads = getattr(self, "threads", None)  # per prediction step: no signature walk
         return limit_threads(choose_threads(threads, config.work_per_step(batch_size)))
 
     def _train_config(self, p: dict[str, Any], description: str, state: str = "network"):
