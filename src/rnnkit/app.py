@@ -172,14 +172,12 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
 def create_app(model: Any, token: str | None = None, max_horizon: int = SERVER_MAX_HORIZON,
                deadline: float = 30.0, body_timeout: float = 10.0) -> FastAPI:
     """A FastAPI application serving ``model`` (a fitted Forecaster or TextClassifier)."""
-    forecaster = is_forecaster(model)
-    request_model = ForecastRequest if forecaster else TextRequest
-    answer_model = Forecasts if forecaster else Predictions
     app = FastAPI(title=f"rnnkit: {model.model_name}", version=_version(),
                   description="Predictions of a saved rnnkit model. Errors answer "
                               "{\"error\": \"...\"}.")
-    metrics, state = Metrics(), {"ready": False}
-    running = threading.Semaphore(PREDICTIONS_AT_ONCE)
+    metrics = Metrics()
+    _add_error_handlers(app, metrics)
+
     def authorised(credentials: Credentials) -> None:
         if token is None:
             return
@@ -187,6 +185,76 @@ def create_app(model: Any, token: str | None = None, max_horizon: int = SERVER_M
         if not secrets.compare_digest(given.encode(), token.encode()):
             raise HTTPException(401, "send the server's token: Authorization: Bearer TOKEN.",
                                 headers={"WWW-Authenticate": "Bearer"})
+
+    guarded = [Depends(authorised)]
+    ready = {"ready": False}
+
+    @app.get("/", dependencies=guarded, summary="The model and an example")
+    def info() -> dict[str, Any]:
+        return describe(model)
+
+    @app.get("/health", summary="The process is up")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/ready", summary="The model answers", responses={503: {"model": Error}})
+    def readiness() -> Any:
+        if not ready["ready"]:
+            return _error(503, "the model has not answered its example request yet.")
+        return {"status": "ready"}
+
+    @app.get("/metrics", dependencies=guarded, response_class=PlainTextResponse,
+             summary="Prometheus metrics of this worker")
+    def prometheus() -> str:
+        return metrics.text()
+
+    _add_predict(app, model, guarded, max_horizon, deadline, body_timeout)
+    try:
+        answer(model, describe(model)["predict"], max_horizon)  # warm: not the first client
+        ready["ready"] = True
+    except RnnkitError as exc:
+        log.warning("the model did not answer its example request: %s", exc)
+    return app
+
+
+def _add_predict(app: FastAPI, model: Any, guarded: list[Any], max_horizon: int,
+                 deadline: float, body_timeout: float) -> None:
+    """``POST /predict``, with the request schema of ``model``'s kind."""
+    forecaster = is_forecaster(model)
+    request_model = ForecastRequest if forecaster else TextRequest
+    running = threading.Semaphore(PREDICTIONS_AT_ONCE)
+    errors = {status: {"model": Error} for status in (400, 401, 408, 413, 503)}
+
+    @app.post("/predict", dependencies=guarded, response_model=Forecasts if forecaster
+              else Predictions, responses=errors, summary="Forecasts or class probabilities",
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/json": {"schema": request_model.model_json_schema()}}}})
+    async def predict(request: Request) -> Any:
+        try:
+            body = loads_bounded(await _read_body(request, body_timeout), "the body",
+                                 MAX_BODY_BYTES)
+        except RnnkitError as exc:
+            return _error(400, str(exc))
+        except HTTPException as exc:
+            return _error(exc.status_code, str(exc.detail))
+
+        def run() -> dict[str, Any]:
+            with running:
+                return answer(model, body, max_horizon)
+
+        try:
+            return await asyncio.wait_for(run_in_threadpool(run), deadline)
+        except LimitError as exc:
+            return _error(413, str(exc))
+        except RnnkitError as exc:
+            return _error(400, str(exc))
+        except TimeoutError:
+            return _error(503, f"the prediction took longer than this server's deadline of "
+                               f"{deadline:g} s; ask for less (a shorter horizon, fewer rows).")
+
+
+def _add_error_handlers(app: FastAPI, metrics: Metrics) -> None:
+    """Every status answered as ``{"error": ...}`` (``Allow`` kept on 405), and counted."""
 
     @app.middleware("http")
     async def measure(request: Request, call_next: Any) -> Any:
@@ -218,62 +286,6 @@ def create_app(model: Any, token: str | None = None, max_horizon: int = SERVER_M
     async def bug(request: Request, exc: Exception) -> JSONResponse:
         log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
         return _error(500, "the server failed on this request; its log has the details.")
-
-    errors = {status: {"model": Error} for status in (400, 401, 408, 413, 503)}
-
-    @app.get("/", dependencies=[Depends(authorised)], summary="The model and an example")
-    def info() -> dict[str, Any]:
-        return describe(model)
-
-    @app.get("/health", summary="The process is up")
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/ready", summary="The model answers", responses={503: {"model": Error}})
-    def ready() -> Any:
-        if not state["ready"]:
-            return _error(503, "the model has not answered its example request yet.")
-        return {"status": "ready"}
-
-    @app.get("/metrics", dependencies=[Depends(authorised)], response_class=PlainTextResponse,
-             summary="Prometheus metrics of this worker")
-    def prometheus() -> str:
-        return metrics.text()
-
-    @app.post("/predict", dependencies=[Depends(authorised)], response_model=answer_model,
-              responses=errors, summary="Forecasts or class probabilities",
-              openapi_extra={"requestBody": {"required": True, "content": {
-                  "application/json": {"schema": request_model.model_json_schema()}}}})
-    async def predict(request: Request) -> Any:
-        try:
-            body = loads_bounded(await _read_body(request, body_timeout), "the body",
-                                 MAX_BODY_BYTES)
-        except RnnkitError as exc:
-            return _error(400, str(exc))
-        except HTTPException as exc:
-            return _error(exc.status_code, str(exc.detail))
-
-        def run() -> dict[str, Any]:
-            with running:
-                return answer(model, body, max_horizon)
-
-        try:
-            return await asyncio.wait_for(run_in_threadpool(run), deadline)
-        except LimitError as exc:
-            return _error(413, str(exc))
-        except RnnkitError as exc:
-            return _error(400, str(exc))
-        except TimeoutError:
-            return _error(503, f"the prediction took longer than this server's deadline of "
-                               f"{deadline:g} s; ask for less (a shorter horizon, fewer rows).")
-
-    example = describe(model)["predict"]
-    try:
-        answer(model, example, max_horizon)  # warm: the first client does not pay for it
-        state["ready"] = True
-    except RnnkitError as exc:
-        log.warning("the model did not answer its example request: %s", exc)
-    return app
 
 
 async def _read_body(request: Request, timeout: float) -> bytes:

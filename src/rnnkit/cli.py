@@ -49,6 +49,12 @@ def _preset_text(settings: dict[str, Any]) -> str:
             f"Embedding({settings['embedding_dim']})→{units}{dense}")
 
 
+def _add_resume_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run that OUT.state/ holds (saved after every epoch; "
+                        "removed once the model is saved) from its last finished epoch")
+
+
 def _add_training_options(p: argparse.ArgumentParser, *, epochs: int | None,
                           batch_size: int | None, patience: int | None,
                           reduce_lr: int | None) -> None:
@@ -167,9 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="after early stopping, train again on all the data (validation part "
                         "included) for the best number of epochs")
     _add_training_options(f, epochs=200, batch_size=16, patience=20, reduce_lr=10)
-    f.add_argument("--resume", action="store_true",
-                   help="continue the run that OUT.state/ holds (saved after every epoch; "
-                        "removed once the model is saved) from its last finished epoch")
+    _add_resume_option(f)
     f.add_argument("--out", type=Path, default=Path("runs/forecast"),
                    help="output directory: the saved model, plots and CSV tables")
     f.set_defaults(handler=cmd_forecast)
@@ -259,9 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--refit", action="store_true",
                    help="after early stopping, train again on all the texts (validation ones "
                         "included) for the best number of epochs")
-    c.add_argument("--resume", action="store_true",
-                   help="continue the run that OUT.state/ holds (saved after every epoch; "
-                        "removed once the model is saved) from its last finished epoch")
+    _add_resume_option(c)
     c.add_argument("--out", type=Path, default=Path("runs/classify"),
                    help="output directory (default: runs/classify)")
     c.set_defaults(handler=cmd_classify)
@@ -716,11 +718,11 @@ def _forecast_many(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_classify(args: argparse.Namespace) -> int:
-    from rnnkit.classifier import PRESETS, TextClassifier, stratified_split
+def _classify_data(args: argparse.Namespace) -> tuple[Any, Any, Any, str]:
+    """``(train, test, validation texts and labels or None, description)`` for classify."""
+    from rnnkit.classifier import stratified_split
     from rnnkit.data.text_datasets import TextDataset, imdb, load_texts
     from rnnkit.errors import RnnkitError
-    from rnnkit.plots import plot_confusion, plot_history
 
     if (args.test_data or args.validation_data) and args.csv is None:
         raise RnnkitError("--test-data and --validation-data go with --csv (files with the "
@@ -749,6 +751,13 @@ def cmd_classify(args: argparse.Namespace) -> int:
         train = TextDataset([data.texts[i] for i in keep], [data.labels[i] for i in keep])
         test = TextDataset([data.texts[i] for i in held], [data.labels[i] for i in held])
         source = str(args.csv or args.folder)
+    return train, test, validation, source
+
+
+def _classify_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """TextClassifier arguments: the preset's, then the options given."""
+    from rnnkit.classifier import PRESETS
+
     settings = dict(PRESETS[args.preset]) if args.preset else {}
     given = {
         "cell": args.cell, "num_words": args.num_words, "maxlen": args.maxlen,
@@ -778,6 +787,15 @@ def cmd_classify(args: argparse.Namespace) -> int:
         settings["reduce_lr_patience"] = None
     if args.one_hot:
         settings["embedding_dim"] = None
+    return settings
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from rnnkit.classifier import TextClassifier
+    from rnnkit.plots import plot_confusion, plot_history
+
+    train, test, validation, source = _classify_data(args)
+    settings = _classify_settings(args)
     clf = TextClassifier(**settings)
     clf._validated_params()  # argument errors before any data work
 
