@@ -115,7 +115,7 @@ def main() -> None:
         start = time.perf_counter()
         clf.fit(train.texts, train.labels)
         fit_seconds = time.perf_counter() - start
-        metrics = clf.score(test.texts, test.labels)
+        metrics = clf.evaluate(test.texts, test.labels, baseline=False).metrics.iloc[0]
         h = clf.history_
         print(f"{name}: rnnkit accuracy {metrics['accuracy']:.4f}, {len(h.records)} epochs, "
               f"{h.seconds_per_epoch:.1f} s/epoch", flush=True)

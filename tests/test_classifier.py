@@ -39,10 +39,12 @@ def binary_model():
 
 def test_binary_rule_is_learnt(binary_model):
     texts, labels = synthetic(200, seed=1)
-    scores = binary_model.score(texts, labels)
+    evaluation = binary_model.evaluate(texts, labels, baseline=False)
+    scores = evaluation.metrics.iloc[0]
     assert scores["accuracy"] > 0.97 and scores["ROC AUC"] > 0.99
+    assert binary_model.score(texts, labels) == scores["accuracy"]
     assert binary_model.network_.config.output_size == 1
-    assert sum(map(sum, scores["confusion_matrix"])) == 200
+    assert evaluation.confusion.to_numpy().sum() == 200
 
 
 @pytest.mark.parametrize("cell", ["lstm", "rnn"])
@@ -355,3 +357,22 @@ def test_after_a_refit_the_tfidf_baseline_learns_from_the_same_texts():
     for refit, share in ((False, 0.8), (True, 1.0)):
         clf = TextClassifier(**base, refit=refit).fit(texts, labels)
         assert len(clf._baseline_source[0]) == pytest.approx(share * len(texts), abs=1)
+
+
+def test_the_classifier_works_in_scikit_learn_tools():
+    pytest.importorskip("sklearn")
+    from sklearn.base import clone, is_classifier
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+    from sklearn.pipeline import Pipeline
+
+    texts, labels = synthetic(120)
+    clf = TextClassifier(cell="gru", **FAST)
+    assert is_classifier(clf) and clone(clf).get_params() == clf.get_params()
+    scores = cross_val_score(clf, texts, labels, cv=3, error_score="raise")
+    assert scores.shape == (3,) and np.isfinite(scores).all()
+    search = GridSearchCV(clf, {"units": [[4], [8]]}, cv=2, error_score="raise")
+    search.fit(texts, labels)
+    assert search.best_params_["units"] in ([4], [8]) and np.isfinite(search.best_score_)
+    predicted = Pipeline([("clf", clf)]).fit(texts, labels).predict(texts[:5])
+    assert isinstance(predicted, np.ndarray) and set(predicted) <= set(labels)
+    assert isinstance(clf.fit(texts, labels).score(texts, labels), float)

@@ -166,7 +166,7 @@ def test_a_classifier_answers_texts_with_probabilities(serve):
     got = body["predictions"]
     assert [r["text"] for r in got] == texts[:3]
     np.testing.assert_allclose([[r["p_neg"], r["p_pos"]] for r in got], proba, rtol=1e-6)
-    assert [r["label"] for r in got] == clf.predict(texts[:3])
+    assert [r["label"] for r in got] == list(clf.predict(texts[:3]))
     status, got = call(url + "/predict", {"texts": "one text"})
     assert status == 400 and "`texts` must be a list of strings" in got["error"]
     status, got = call(url + "/predict", {"texts": ["fine", ""]})

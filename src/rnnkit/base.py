@@ -16,6 +16,11 @@ from rnnkit.validation import Constraint, validate_params
 
 __all__ = ["Estimator"]
 
+try:  # scikit-learn is optional; with it, its tools (clone, Pipeline, search) know ours
+    from sklearn.base import BaseEstimator as _SklearnEstimator
+except ImportError:  # pragma: no cover - the [baselines] extra is not installed
+    _SklearnEstimator = object
+
 
 @functools.cache
 def _constructor_names(cls: type) -> tuple[str, ...]:
@@ -26,9 +31,11 @@ def _constructor_names(cls: type) -> tuple[str, ...]:
                  if p.name != "self" and p.kind in kinds)
 
 
-class Estimator:
+class Estimator(_SklearnEstimator):
     """Base class: ``get_params``/``set_params`` (so ``sklearn.base.clone`` works), a short
-    ``repr`` and the fitted check."""
+    ``repr`` and the fitted check; a scikit-learn ``BaseEstimator`` when scikit-learn is
+    installed, so ``Pipeline``, ``cross_val_score`` and ``GridSearchCV`` take rnnkit's
+    estimators."""
 
     _parameter_constraints: ClassVar[dict[str, Constraint]] = {}
     _fitted_attribute: ClassVar[str] = "network_"

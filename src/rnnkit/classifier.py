@@ -574,10 +574,11 @@ class TextClassifier(Estimator):
                               "learning_rate and clip_norm set.")
         return proba
 
-    def predict(self, texts: Any) -> list[Any]:
-        """The most probable label of each text, in the training labels' values."""
+    def predict(self, texts: Any) -> np.ndarray:
+        """The most probable label of each text, in the training labels' values (an array,
+        as scikit-learn's classifiers return)."""
         proba = self.predict_proba(texts)
-        return [self.classes_[i] for i in proba.argmax(axis=1)]
+        return np.asarray(self.classes_)[proba.argmax(axis=1)]
 
     def evaluate(self, texts: Any, labels: Any, baseline: bool = True) -> TextEvaluation:
         """Accuracy, precision, recall, F1 (+ ROC AUC for two classes) next to the majority-class
@@ -615,10 +616,23 @@ class TextClassifier(Estimator):
             self._baseline = TfidfLogistic(int(self.seed)).fit(*self._baseline_source)
         return getattr(self, "_baseline", None)
 
-    def score(self, texts: Any, labels: Any) -> dict[str, Any]:
-        """The model's metrics and confusion matrix (a list of rows: true × predicted)."""
+    def score(self, texts: Any, labels: Any) -> float:
+        """Accuracy on ``texts``, scikit-learn's classifier score (what ``GridSearchCV`` and
+        ``cross_val_score`` maximise); :meth:`evaluate` gives every metric, the confusion
+        matrix and the baselines."""
         ev = self.evaluate(texts, labels, baseline=False)
-        return ev.metrics.iloc[0].to_dict() | {"confusion_matrix": ev.confusion.to_numpy().tolist()}
+        return float(ev.metrics.iloc[0]["accuracy"])
+
+    def __sklearn_tags__(self) -> Any:
+        """scikit-learn's description of the estimator: a classifier of texts."""
+        tags = super().__sklearn_tags__()
+        from sklearn.utils import ClassifierTags
+
+        tags.estimator_type = "classifier"
+        tags.classifier_tags = ClassifierTags()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags
 
     def trace(self, texts: Any):
         """Every gate and state, per layer, direction and token, for each text (see
