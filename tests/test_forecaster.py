@@ -256,3 +256,21 @@ def test_a_model_saved_before_error_scale_pools_errors_in_its_old_mase_scale(tmp
     saved = json.loads(path.read_text())
     old = Forecaster.load(tmp_path / "m")
     assert [s.error_scale for s in old.series_] == [s["mase_scale"] for s in saved["series"]]
+
+
+def test_a_global_model_forecasts_all_series_in_shared_calls_as_one_by_one(tiny_params):
+    """The batched path (one network call per step for every series) gives each series the
+    forecast and interval its own call gives (float32 batches may differ in the last bits)."""
+    t = np.arange(60)
+    y = {f"s{i}": pd.Series(100 * (i + 1) + 5 * np.sin(2 * np.pi * t / 12) + i * t,
+                            index=pd.date_range("2010-01-01", periods=60, freq="MS"))
+         for i in range(5)}
+    fc = Forecaster(**tiny_params, validation=12).fit(y)
+    frame = fc.forecast(4, level=0.9)
+    assert list(frame.columns) == ["unique_id", "ds", "forecast", "lower", "upper"]
+    for key in y:
+        one = fc.forecast(4, series=key, level=0.9)
+        part = frame[frame["unique_id"] == key].set_index("ds")
+        pd.testing.assert_index_equal(part.index, one.index, check_names=False)
+        np.testing.assert_allclose(part[["forecast", "lower", "upper"]].to_numpy(),
+                                   one.to_numpy(), rtol=1e-6)

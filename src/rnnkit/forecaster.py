@@ -619,10 +619,15 @@ class Forecaster(Estimator):
     def _space(self, state: _Series, data: SeriesData) -> np.ndarray:
         """Transformed, scaled target and scaled features, ``(T - lost, 1 + F)``; an error
         if they would overflow the network's 32-bit floats."""
+        return self._space_of(state, data.target, data.features, data.start)
+
+    def _space_of(self, state: _Series, target: np.ndarray, features: np.ndarray,
+                  start: int) -> np.ndarray:
+        """:meth:`_space` of bare arrays (the recursion's hot path builds no SeriesData)."""
         lost = state.chain.lost
-        z = state.chain.transform(data.target, data.start)[lost:]
+        z = state.chain.transform(target, start)[lost:]
         space = np.column_stack([state.scaler.transform(z[:, None]),
-                                 self.feature_scaler_.transform(data.features[lost:])])
+                                 self.feature_scaler_.transform(features[lost:])])
         with np.errstate(invalid="ignore"):
             bad = ~(np.abs(space) <= _FLOAT32_SAFE)
         if bad.any():
@@ -697,17 +702,19 @@ class Forecaster(Estimator):
     def _path(self, state: _Series, history: SeriesData, steps: int,
               future: np.ndarray) -> np.ndarray:
         """Forecast ``steps`` values after ``history`` (recursive over ``horizon`` chunks)."""
-        return self._paths(state, [history.target], [history.features], steps, [future],
+        return self._paths([state], [history.target], [history.features], steps, [future],
                            [history.start])[0]
 
-    def _paths(self, state: _Series, targets: list[np.ndarray], features: list[np.ndarray],
-               steps: int, futures: list[np.ndarray], starts: list[int]) -> np.ndarray:
-        """Forecast ``steps`` values after each of several histories of one series at once
-        (one network call per chunk for all of them), each history's first value at position
+    def _paths(self, states: list[_Series], targets: list[np.ndarray],
+               features: list[np.ndarray], steps: int, futures: list[np.ndarray],
+               starts: list[int]) -> np.ndarray:
+        """Forecast ``steps`` values after each of several histories at once (one network
+        call per chunk for all of them): history ``i`` of series ``states[i]`` (several
+        origins of one series, or the series of a global model), its first value at position
         ``starts[i]``. Returns ``(histories, steps)``."""
-        w, lost = self._window, state.chain.lost
-        target = [list(t[-(w + lost):]) for t in targets]
-        feats = [list(f[-(w + lost):]) for f in features]
+        w = self._window
+        target = [list(t[-(w + s.chain.lost):]) for t, s in zip(targets, states, strict=True)]
+        feats = [list(f[-(w + s.chain.lost):]) for f, s in zip(features, states, strict=True)]
         starts = [s + len(t) - len(kept) for s, t, kept in zip(starts, targets, target,
                                                                  strict=True)]
         n_features = len(self.feature_names_)
@@ -715,13 +722,13 @@ class Forecaster(Estimator):
         done = 0
         while done < steps:
             spaces = []
-            for t, f, start in zip(target, feats, starts, strict=True):
-                recent = SeriesData(np.asarray(t), np.asarray(f).reshape(len(t), n_features),
-                                    pd.RangeIndex(len(t)), "", self.feature_names_, start)
-                spaces.append(_padded(self._space(state, recent), w)[-w:])
+            for t, f, start, state in zip(target, feats, starts, states, strict=True):
+                space = self._space_of(state, np.asarray(t),
+                                       np.asarray(f).reshape(len(t), n_features), start)
+                spaces.append(_padded(space, w)[-w:])
             z = self._predict_space(np.stack(spaces))  # (histories, horizon)
             k = min(z.shape[1], steps - done)
-            for i in range(len(target)):
+            for i, state in enumerate(states):
                 z_i = state.scaler.inverse_transform(z[i, :k, None]).ravel()
                 with np.errstate(over="ignore", invalid="ignore"):  # _finite names the cause
                     values = state.chain.inverse_next(z_i, np.asarray(target[i]), starts[i])
@@ -743,7 +750,7 @@ class Forecaster(Estimator):
         origins = list(range(start, len(data)))
         origins = origins[:12] if self.multi_ else origins[-60:]
         residuals: list[list[float]] = [[] for _ in range(max_k)]
-        paths = self._paths(state, [data.target[:o] for o in origins],
+        paths = self._paths([state] * len(origins), [data.target[:o] for o in origins],
                             [data.features[:o] for o in origins], max_k,
                             [np.vstack([data.features[o:o + max_k],
                                         np.repeat(data.features[-1:], max_k, axis=0)])[:max_k]
@@ -903,17 +910,18 @@ class Forecaster(Estimator):
         each divided by its in-sample seasonal-naive error on the training part, times this
         series' — a few validation errors per series would give a noisy quantile.
         """
+        return float(self._widths([state], step, level)[0, step - 1])
+
+    def _widths(self, states: list[_Series], steps: int, level: float) -> np.ndarray:
+        """Half-widths ``(series, steps)`` of the ``level`` intervals 1..``steps`` ahead of
+        each of ``states`` (see :meth:`interval_width`); the pooled errors are sorted once."""
         pooled = getattr(self, "pooled_residuals_", [])
-        scale = state.error_scale if pooled else 1.0
-        residuals = [r for r in (pooled or state.residuals) if len(r) >= 5]
-        if not residuals or not np.isfinite(scale):
-            return float("nan")
-        k = min(step, len(residuals))
-        values = np.sort(np.asarray(residuals[k - 1])) * scale
-        n = len(values)
-        rank = min(n, int(np.ceil((n + 1) * level)))  # split-conformal finite-sample rank
-        width = float(values[rank - 1])
-        return width * np.sqrt(step / k) if step > k else width  # beyond K: random-walk growth
+        if pooled:
+            scales = np.array([s.error_scale for s in states], dtype=float)
+            with np.errstate(invalid="ignore"):
+                return np.outer(np.where(np.isfinite(scales), scales, np.nan),
+                                _conformal_widths(pooled, steps, level))
+        return np.stack([_conformal_widths(s.residuals, steps, level) for s in states])
 
     def evaluate(self, y: Any, X: Any = None, level: float = 0.9) -> ForecastEvaluation:
         """One-step-ahead forecasts of the points of ``y`` after the training data, scored in
@@ -981,18 +989,36 @@ class Forecaster(Estimator):
             level = Number(0.0, 1.0, low_open=True, high_open=True).check("level", level)
         if self.multi_ and series is None and (y is None or holds_many(y)):
             states = self.series_ if y is None else self._update_many(y, X)
-            parts = []
-            for state in states:
-                part = self._forecast_one(state, steps, None, level)
-                part = part.to_frame("forecast") if level is None else part
-                part.index.name = "ds"
-                parts.append(part.reset_index().assign(unique_id=state.key))
-            frame = pd.concat(parts, ignore_index=True)
-            return frame[["unique_id", "ds", *[c for c in frame if c not in ("unique_id", "ds")]]]
+            return self._forecast_many(states, steps, level)
         state = self._state(series)
         if y is not None:
             self.update(y, X, series=series)
         return self._forecast_one(state, steps, X_future, level)
+
+    def _forecast_many(self, states: list[_Series], steps: int,
+                       level: float | None) -> pd.DataFrame:
+        """Forecasts of every series in ``states``, all in the same network calls: a long
+        frame of ``unique_id``, ``ds``, ``forecast`` (and ``lower``, ``upper``)."""
+        recents = [s.recent for s in states]
+        values = self._paths(states, [r.target for r in recents], [r.features for r in recents],
+                             steps, [self._future_features(steps, None, r) for r in recents],
+                             [r.start for r in recents])
+        indexes = [self._future_index(s, r.index, steps) for s, r in zip(states, recents,
+                                                                          strict=True)]
+        frame = pd.DataFrame({
+            "unique_id": pd.Series([s.key for s in states]).repeat(steps).to_numpy(),
+            "ds": indexes[0].append(indexes[1:]) if len(indexes) > 1 else indexes[0],
+            "forecast": values.ravel()})
+        if level is not None:
+            widths = self._widths(states, steps, level)
+            if np.isnan(widths).all():
+                warnings.warn("no prediction intervals: they need at least 5 validation "
+                              "errors per step, and this model kept fewer (give it a longer "
+                              "`validation` part); `lower` and `upper` are NaN.", UserWarning,
+                              stacklevel=3)
+            frame["lower"] = values.ravel() - widths.ravel()
+            frame["upper"] = values.ravel() + widths.ravel()
+        return frame
 
     def _forecast_one(self, state: _Series, steps: int, X_future: Any,
                       level: float | None) -> pd.Series | pd.DataFrame:
@@ -1003,7 +1029,7 @@ class Forecaster(Estimator):
         forecast = pd.Series(values, index=index, name=recent.target_name)
         if level is None:
             return forecast
-        widths = np.array([self.interval_width(state, k + 1, level) for k in range(steps)])
+        widths = self._widths([state], steps, level)[0]
         if np.isnan(widths).all():
             warnings.warn("no prediction intervals: they need at least 5 validation errors per "
                           "step, and this model kept fewer (give it a longer `validation` "
@@ -1100,6 +1126,21 @@ class Forecaster(Estimator):
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFormatError(f"{str(path)!r} is inconsistent: {exc}") from None
         return est
+
+
+def _conformal_widths(residuals: list[list[float]], steps: int, level: float) -> np.ndarray:
+    """Split-conformal half-widths 1..``steps`` ahead from |errors| per step ahead (steps
+    beyond the last with errors grow as a random walk); NaN without 5 errors a step."""
+    kept = [np.sort(np.asarray(r, dtype=float)) for r in residuals if len(r) >= 5]
+    if not kept:
+        return np.full(steps, np.nan)
+    widths = np.empty(steps)
+    for step in range(1, steps + 1):
+        k = min(step, len(kept))
+        values = kept[k - 1]
+        rank = min(len(values), int(np.ceil((len(values) + 1) * level)))  # finite-sample rank
+        widths[step - 1] = values[rank - 1] * (np.sqrt(step / k) if step > k else 1.0)
+    return widths
 
 
 def _check_scale(scaler: Any, z: np.ndarray, name: str) -> None:
