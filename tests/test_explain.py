@@ -120,3 +120,15 @@ def test_prefix_outputs_of_a_series_network_with_a_linear_skip():
         fourth = net(torch.as_tensor(x[None, :4], dtype=torch.float32)).double().numpy()
     np.testing.assert_allclose(evolving[-1], whole[0], atol=1e-5)
     np.testing.assert_allclose(evolving[3], fourth[0], atol=1e-5)
+
+
+def test_gradient_flow_of_an_ensemble_forecaster_reads_each_network(tmp_path, capsys):
+    from rnnkit import Forecaster, datasets
+
+    fc = Forecaster(cell="gru", units=[4], dense=(), window=6, epochs=1, ensemble=2,
+                    verbose=False).fit(datasets.airline())
+    fc.save(tmp_path / "ens")
+    assert main(["explain", "--gradient-flow", str(tmp_path / "ens"), "--steps", "12",
+                 "--batch", "4", "--out", str(tmp_path / "g")]) == 0
+    printed = capsys.readouterr().out
+    assert "trained GRU (network 1 of 2)" in printed and "(network 2 of 2)" in printed

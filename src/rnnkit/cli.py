@@ -1117,7 +1117,11 @@ def _gradient_flow(args: argparse.Namespace) -> int:
     if args.model is not None:
         model = rnnkit.load(str(args.model))
         base = model.network_.config
-        networks[f"trained {model.model_name}"] = model.network_.cpu()
+        # an ensemble's networks each have their own gradients (a median has none to speak of)
+        members = list(getattr(model.network_, "members", [model.network_]))
+        for k, member in enumerate(members[:3], 1):
+            label = f" (network {k} of {len(members)})" if len(members) > 1 else ""
+            networks[f"trained {model.model_name}{label}"] = member.cpu()
     else:
         base = NetworkConfig("lstm", 8, (args.units,), 1)
     for cell, name in CELLS.items():  # fresh networks of each cell, same shape
