@@ -51,7 +51,7 @@ def main() -> None:
         f"({min(times):.3f}–{max(times):.3f}) |",
         "",
         "Before batching (one network call per series), the same script on the same machine: "
-        "2.387 s (run from the parent commit's source tree, interleaved with the one above).",
+        "2.387 s (run from the parent commit's source tree, just before this one).",
     ])
 
 
