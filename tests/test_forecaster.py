@@ -33,7 +33,9 @@ def test_fit_evaluate_forecast_on_a_learnable_series(seasonal_series):
     # a noiseless trend+season is learnable: the network must beat repeating the last value
     assert ev.metrics.loc["LSTM", "RMSE"] < 0.5 * ev.metrics.loc["naive", "RMSE"]
     assert ev.metrics.loc["LSTM", "RMSE"] < ev.metrics.loc["seasonal naive", "RMSE"]
-    future = fc.forecast(6)
+    # evaluate() changes nothing: forecasts start after the training data until update()
+    assert fc.forecast(6).index[0] == pd.Timestamp("2007-01-01")
+    future = fc.update(y).forecast(6)
     assert future.index[0] == pd.Timestamp("2008-01-01") and future.index.freqstr == "MS"
     assert future.name == "sales"
 
@@ -97,7 +99,8 @@ def test_numpy_input_gives_positional_forecasts(tiny_params):
     y = np.sin(np.arange(80) / 3.0)
     fc = Forecaster(**tiny_params).fit(y[:60])
     assert len(fc.evaluate(y).predictions) == 20
-    assert fc.forecast(3).index.tolist() == [80, 81, 82]
+    assert fc.forecast(3).index.tolist() == [60, 61, 62]  # evaluate() changed nothing
+    assert fc.update(y).forecast(3).index.tolist() == [80, 81, 82]
 
 
 def test_direct_multi_step_output(seasonal_series, tiny_params):

@@ -545,6 +545,7 @@ def _fit_and_report(fc: Any, y: Any, X: Any, full_y: Any, full_x: Any, future_x:
     _say(f"Trained {len(h.records)} epochs ({stop}; best epoch {h.best_epoch} restored), "
          f"{h.seconds_per_epoch:.3f} s/epoch.")
     evaluation = fc.evaluate(full_y, full_x, level=args.level)
+    fc.update(full_y, full_x)  # the forecast continues after the test part
     _say()
     _say(f"{heading}, in the data's units (MASE: seasonal period {fc.season_length_}):")
     _say(str(evaluation))

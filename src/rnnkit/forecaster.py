@@ -928,7 +928,7 @@ class Forecaster(Estimator):
         the data's units next to the naive and seasonal-naive forecasts of the same points,
         with the coverage of the ``level`` prediction intervals.
 
-        Also remembers ``y`` (see :meth:`update`), so :meth:`forecast` continues after it.
+        The model is left as it was: to forecast beyond ``y``, :meth:`update` with it.
         """
         self._check_fitted()
         level = Number(0.0, 1.0, low_open=True, high_open=True).check("level", level)
@@ -955,7 +955,6 @@ class Forecaster(Estimator):
             if self.multi_:
                 frame.insert(0, "unique_id", key)
             frames.append(frame)
-            self.update(data, series=key if self.multi_ else None)
         table = pd.concat(tables).groupby(level=0, sort=False).mean()
         table.index.name = "model"
         coverage = float(np.mean(covered)) if covered else float("nan")
