@@ -482,36 +482,8 @@ class Forecaster(Estimator):
         train_x, train_y, val_x, val_y, states, features_train = [], [], [], [], [], []
         full_x, full_y = [], []  # every window, validation part included (for `refit`)
         for key, data in collection:
-            freq = infer_frequency(data.index)
-            if freq is None and isinstance(data.index, pd.DatetimeIndex) and len(data) >= 3:
-                warnings.warn(
-                    (f"series {key!r}: " if multi else "") + "the dates are not evenly spaced "
-                    "(no frequency can be inferred from them), so rows are read as consecutive "
-                    "steps" + ("" if p["season_length"] else " and the seasonal period is 1 "
-                               "(pass season_length to set one)") + ". Missing dates? Add "
-                    "their rows with empty values and fill='ffill' or 'interpolate'.",
-                    UserWarning, stacklevel=2)
-            season = p["season_length"] or season_length_for(freq)
-            try:
-                chain = self._chain(self.transform, data.target, season)
-                chain.check(data.target, data.describe)
-                n_train = (self._global_split(len(data), p, chain.lost) if multi else
-                           self._check_length(len(data), p, lost=chain.lost))
-            except RnnkitError as exc:
-                raise RnnkitError(f"series {key!r}: {exc}" if multi else str(exc)) from None
-            # stateful steps (es) then filter through the validation part; nothing is fitted
-            chain.fit(data.target[:n_train]).extend(data.target)
-            z = chain.transform(data.target)
-            with np.errstate(over="ignore", invalid="ignore"):
-                scaler = make_scaler(p["scaler"]).fit(z[chain.lost:n_train, None])
-            _check_scale(scaler, z[chain.lost:n_train], f"series {key!r}: " if multi else "")
-            # MASE's scale: in-sample over all the data fitted (validation part included), as
-            # in the M-competitions and statsforecast, so scores compare with theirs
-            states.append(_Series(key, chain, scaler, data, mase_scale(
-                data.target, season), season, freq, n_train, len(data),
-                data.index[-1], data.index[n_train - 1], [],
-                mase_scale(data.target[:n_train], season)))
-            features_train.append(data.features[:n_train])
+            states.append(self._new_state(key, data, p, multi))
+            features_train.append(data.features[:states[-1].n_train])
         self.feature_scaler_ = make_scaler(p["scaler"]).fit(np.vstack(features_train))
         self.feature_names_ = first.feature_names
         w, h = max(p["window"]), p["horizon"]
@@ -561,6 +533,39 @@ class Forecaster(Estimator):
             full = state.recent
             state.recent = full.slice(max(0, len(full) - (w + state.chain.lost)))
         return self
+
+    def _new_state(self, key: Any, data: SeriesData, p: dict[str, Any],
+                   multi: bool) -> _Series:
+        """One series' frequency, season, split, fitted transforms and scaler; errors name
+        the series in a model of several."""
+        freq = infer_frequency(data.index)
+        if freq is None and isinstance(data.index, pd.DatetimeIndex) and len(data) >= 3:
+            warnings.warn(
+                (f"series {key!r}: " if multi else "") + "the dates are not evenly spaced "
+                "(no frequency can be inferred from them), so rows are read as consecutive "
+                "steps" + ("" if p["season_length"] else " and the seasonal period is 1 "
+                           "(pass season_length to set one)") + ". Missing dates? Add "
+                "their rows with empty values and fill='ffill' or 'interpolate'.",
+                UserWarning, stacklevel=3)
+        season = p["season_length"] or season_length_for(freq)
+        try:
+            chain = self._chain(self.transform, data.target, season)
+            chain.check(data.target, data.describe)
+            n_train = (self._global_split(len(data), p, chain.lost) if multi else
+                       self._check_length(len(data), p, lost=chain.lost))
+        except RnnkitError as exc:
+            raise RnnkitError(f"series {key!r}: {exc}" if multi else str(exc)) from None
+        # stateful steps (es) then filter through the validation part; nothing is fitted
+        chain.fit(data.target[:n_train]).extend(data.target)
+        z = chain.transform(data.target)
+        with np.errstate(over="ignore", invalid="ignore"):
+            scaler = make_scaler(p["scaler"]).fit(z[chain.lost:n_train, None])
+        _check_scale(scaler, z[chain.lost:n_train], f"series {key!r}: " if multi else "")
+        # MASE's scale: in-sample over all the data fitted (validation part included), as
+        # in the M-competitions and statsforecast, so scores compare with theirs
+        return _Series(key, chain, scaler, data, mase_scale(data.target, season), season, freq,
+                       n_train, len(data), data.index[-1], data.index[n_train - 1], [],
+                       mase_scale(data.target[:n_train], season))
 
     def _train_members(self, p: dict[str, Any], data: tuple[np.ndarray, np.ndarray],
                        val: tuple[np.ndarray, np.ndarray] | None,
@@ -1153,7 +1158,7 @@ def _check_scale(scaler: Any, z: np.ndarray, name: str) -> None:
     if scaler.kind == "none" and len(z) > 1 and spread > 0 and not 1e-3 <= spread <= 1e4:
         warnings.warn(f"{name}with scaler='none' the network reads values that vary by about "
                       f"{spread:.2g}, far from 1, where it learns poorly; use scaler='standard' "
-                      "(--scaler standard) or rescale the data.", UserWarning, stacklevel=3)
+                      "(--scaler standard) or rescale the data.", UserWarning, stacklevel=4)
 
 
 def _padded(space: np.ndarray, length: int) -> np.ndarray:
