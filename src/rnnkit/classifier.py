@@ -688,7 +688,7 @@ def _naive_bayes_start(network: Any, ids: RaggedIds, y: np.ndarray, n_classes: i
 
     rows = network.bag.num_embeddings
     outputs = [1] if n_classes == 2 else list(range(n_classes))
-    present = np.zeros((n_classes, rows))
+    present = np.zeros((n_classes, rows), dtype=np.float32)  # as large as the bag itself
     network.eval()
     with torch.no_grad():
         for start in range(0, len(ids), 512):
@@ -698,8 +698,9 @@ def _naive_bayes_start(network: Any, ids: RaggedIds, y: np.ndarray, n_classes: i
                 chosen = grams[y[part] == c]
                 present[c] += np.bincount(chosen[chosen != 0], minlength=rows)
     ratios = np.empty((rows, len(outputs)))
-    for column, c in enumerate(outputs):
-        p, q = present[c] + 1, np.delete(present, c, axis=0).sum(axis=0) + 1
+    for column, c in enumerate(outputs):  # counts are whole numbers: exact in float32
+        p = present[c].astype(np.float64) + 1
+        q = np.delete(present, c, axis=0).sum(axis=0, dtype=np.float64) + 1
         ratios[:, column] = np.log(p / p.sum()) - np.log(q / q.sum())
     ratios[0] = 0  # padding
     with torch.no_grad():
