@@ -398,7 +398,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="processes answering requests, each with the model and its share of "
                         "the cores (default: 1)")
     v.add_argument("--token", help="answer only requests with 'Authorization: Bearer TOKEN' "
-                                   "(default: the RNNKIT_TOKEN environment variable, if set)")
+                                   "(default: the RNNKIT_TOKEN environment variable, if set; "
+                                   "prefer it, since other users can read command lines)")
     v.add_argument("--insecure", action="store_true",
                    help="allow a --host beyond this machine without a token")
     v.add_argument("--deadline", type=float, default=30.0,
