@@ -277,3 +277,34 @@ def test_a_global_model_forecasts_all_series_in_shared_calls_as_one_by_one(tiny_
         pd.testing.assert_index_equal(part.index, one.index, check_names=False)
         np.testing.assert_allclose(part[["forecast", "lower", "upper"]].to_numpy(),
                                    one.to_numpy(), rtol=1e-6)
+
+
+def test_an_epoch_can_draw_a_fixed_number_of_windows(seasonal_series, tiny_params,
+                                                      monkeypatch):
+    """windows_per_epoch: each epoch trains on that many windows, a new random draw each
+    epoch, the same draws for the same seed."""
+    import rnnkit.training
+
+    draws: list[list[int]] = []
+    real = rnnkit.training._batches
+
+    def recording(*args):
+        batches = real(*args)
+        if args[2] is not None:  # a training epoch's (validation batches keep their order)
+            draws.append(sorted(int(i) for b in batches for i in b))
+            assert max(len(b) for b in batches) <= 8
+        return batches
+
+    monkeypatch.setattr(rnnkit.training, "_batches", recording)
+    params = tiny_params | {"epochs": 3, "batch_size": 8}
+    first = Forecaster(**params, windows_per_epoch=20).fit(seasonal_series)
+    assert [len(d) for d in draws] == [20, 20, 20] and draws[0] != draws[1]
+    again = list(draws)
+    draws.clear()
+    second = Forecaster(**params, windows_per_epoch=20).fit(seasonal_series)
+    assert draws == again  # the seed decides the draws
+    assert [r["loss"] for r in first.history_.records] == [
+        r["loss"] for r in second.history_.records]
+    draws.clear()
+    Forecaster(**params).fit(seasonal_series)
+    assert len(draws[0]) > 20  # without it, every window

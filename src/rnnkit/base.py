@@ -93,7 +93,8 @@ class Estimator(_SklearnEstimator):
             weight_decay=p.get("weight_decay", 0.0), schedule=p.get("schedule", "plateau"),
             checkpoint=p.get("checkpoint", getattr(self, "checkpoint", None)),
             state_dir=str(Path(state_dir) / state) if state_dir else None,
-            resume=bool(p.get("resume", False)), description=description)
+            resume=bool(p.get("resume", False)),
+            samples_per_epoch=p.get("windows_per_epoch"), description=description)
 
     def _save_dir(self, path: str | Path, preprocessing: dict[str, Any]) -> Path:
         """Write ``network_`` with the parameters and ``preprocessing`` as a model directory."""

@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "all --horizon steps at once. Recursive measured better for the default "
                         "forecaster at 12 and 24 steps (benchmarks/strategy.py)")
     m.add_argument("--stride", type=int, default=1, help="step between training windows")
+    m.add_argument("--windows-per-epoch", type=int,
+                   help="at most this many training windows per epoch, drawn at random anew "
+                        "each epoch (long histories, many series; default: all)")
     m.add_argument("--units", default="64,32",
                    help="units per stacked recurrent layer, comma-separated")
     m.add_argument("--dense", default="32",
@@ -518,7 +521,8 @@ def _forecaster(args: argparse.Namespace) -> Any:
         loss=args.loss, patience=args.patience or None, reduce_lr_patience=args.reduce_lr or None,
         clip_norm=args.clip_norm or None,
         season_length=args.season_length, fill=args.fill, seed=args.seed, device=args.device,
-        verbose=not args.quiet, refit=args.refit, state_dir=_state_dir(args.out))
+        verbose=not args.quiet, refit=args.refit, state_dir=_state_dir(args.out),
+        windows_per_epoch=args.windows_per_epoch)
 
 
 def _preprocessing_text(args: argparse.Namespace, transform: str) -> str:

@@ -254,6 +254,9 @@ class Forecaster(Estimator):
             intervals still come from the first networks' validation errors, and a
             ``checkpoint`` holds the first networks' best weights. Without a validation part
             (``validation=0``) there is nothing to refit.
+        windows_per_epoch: at most this many training windows per epoch, drawn anew at
+            random each epoch (across series and positions), so an epoch of a long history
+            or of many series costs the sample, not every window; None: every window.
         state_dir: a folder where training saves its state after every epoch (weights,
             optimizer, schedule, early stopping, random state, history);
             ``fit(..., resume=True)`` continues a killed run from its last saved epoch and
@@ -294,6 +297,7 @@ class Forecaster(Estimator):
         "threads": Optional(PositiveInt()),
         "verbose": Boolean(),
         "state_dir": Optional(PathLike()),
+        "windows_per_epoch": Optional(PositiveInt()),
         "refit": Boolean(),
     }
 
@@ -308,7 +312,8 @@ class Forecaster(Estimator):
                  clip_norm: float | None = 1.0, season_length: int | None = None,
                  fill: str | None = None, seed: int = 0, device: str = "auto",
                  verbose: bool = True, checkpoint: str | None = None, refit: bool = False,
-                 threads: int | None = None, state_dir: str | None = None):
+                 threads: int | None = None, state_dir: str | None = None,
+                 windows_per_epoch: int | None = None):
         self.cell = cell
         self.units = units
         self.window = window
@@ -338,6 +343,7 @@ class Forecaster(Estimator):
         self.checkpoint = checkpoint
         self.refit = refit
         self.state_dir = state_dir
+        self.windows_per_epoch = windows_per_epoch
         self.threads = threads
 
     # ------------------------------------------------------------------ building

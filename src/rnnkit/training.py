@@ -55,6 +55,9 @@ class TrainConfig:
     schedule: str = "plateau"
     warmup: float = 0.1
     shuffle: bool = True
+    # at most this many training samples per epoch, drawn anew at random each epoch, so an
+    # epoch's time follows the sample, not the data (for samples of one length; None: all)
+    samples_per_epoch: int | None = None
     seed: int = 0  # shuffling order; the caller seeds initialisation and dropout
     checkpoint: str | None = None  # write the best weights here (safetensors) as they improve
     # save the whole run's state here after every epoch (rnnkit.training_state), so that
@@ -157,9 +160,12 @@ def _save_checkpoint(model: nn.Module, path: str) -> None:
     save_file(tensors, path)
 
 
-def _batches(n: int, batch_size: int, generator: torch.Generator | None) -> list[torch.Tensor]:
+def _batches(n: int, batch_size: int, generator: torch.Generator | None,
+             take: int | None = None) -> list[torch.Tensor]:
+    """Batches of sample indices: all ``n`` (shuffled with a ``generator``), or a random
+    ``take`` of them."""
     order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
-    return list(order.split(batch_size))
+    return list(order[:take].split(batch_size))
 
 
 # Samples sorted together: enough that a batch finds neighbours of its length, few enough that
@@ -259,10 +265,14 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
     train_data = [t.to(device) for t in train_data]
     val_data = [t.to(device) for t in val_data] if val_data is not None else None
     n = len(train_data[-1])
-    n_batches = math.ceil(n / config.batch_size)
+    per_epoch = min(n, config.samples_per_epoch or n)
+    n_batches = math.ceil(per_epoch / config.batch_size)
     optimizer, per_batch, plateau = _optimizer(model, config, n_batches)
     stopper = EarlyStopping(config.patience, config.min_delta)
-    generator = torch.Generator().manual_seed(config.seed) if config.shuffle else None
+    if lengths is not None and per_epoch < n:
+        raise ValueError("samples_per_epoch is for samples of one length, not texts")
+    sampled = config.shuffle or per_epoch < n  # a sample must be drawn at random
+    generator = torch.Generator().manual_seed(config.seed) if sampled else None
     history = History()
     parts = {"model": model, "optimizer": optimizer, "stopper": stopper, "plateau": plateau,
              "schedule": per_batch, "generator": generator}
@@ -289,14 +299,14 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
         model.train()
         total = 0.0
         # Long epochs (text) get an inner bar per batch; short ones (series) would only flicker.
-        order = (_batches(n, config.batch_size, generator) if lengths is None
+        order = (_batches(n, config.batch_size, generator, per_epoch) if lengths is None
                  else bucketed_batches(lengths[0], config.batch_size, generator))
         batches = tqdm(order, leave=False, unit="batch",
                        disable=not config.verbose or n_batches < 50, desc=f"epoch {epoch}")
         for idx in batches:
             total += _step(model, loss_fn, [t[idx] for t in train_data], optimizer,
                            per_batch, config.clip_norm) * len(idx)
-        logs = {"epoch": epoch, "loss": total / n}
+        logs = {"epoch": epoch, "loss": total / per_epoch}
         if lengths is not None:
             logs["tokens_per_s"] = float(lengths[0].sum()) / (time.perf_counter() - start)
         if val_data is not None:
