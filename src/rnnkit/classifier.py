@@ -554,7 +554,7 @@ class TextClassifier(Estimator):
         # texts of similar length together, so a batch is little padding; answers do not
         # depend on the batch (the network reads each text up to its own length)
         order = np.argsort(ids.lengths.numpy(), kind="stable")
-        with torch.no_grad(), self._threads_for(self.network_.config, min(len(ids), 1024)):
+        with torch.inference_mode(), self._threads_for(self.network_.config, min(len(ids), 1024)):
             for start in range(0, len(ids), 1024):
                 x = ids[order[start:start + 1024]].to(device)
                 out = self.network_(x)

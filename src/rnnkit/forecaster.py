@@ -689,7 +689,7 @@ class Forecaster(Estimator):
         device = next(network.parameters()).device
         network.eval()
         outs = []
-        with torch.no_grad(), self._threads_for(network.config, min(len(windows), 4096)):
+        with torch.inference_mode(), self._threads_for(network.config, min(len(windows), 4096)):
             for start in range(0, len(windows), 4096):
                 x = torch.as_tensor(windows[start:start + 4096], dtype=torch.float32,
                                     device=device)
