@@ -116,6 +116,7 @@ def available(cell: str, x: torch.Tensor, hidden_size: int) -> bool:
     SimpleRNN of at most :data:`MAX_HIDDEN` units, kernels not switched off)."""
     return (cell in ("gru", "rnn") and x.device.type == "cpu" and x.dtype == torch.float32
             and hidden_size <= MAX_HIDDEN and os.environ.get("RNNKIT_KERNELS", "1") != "0"
+            and not torch.onnx.is_in_onnx_export()  # a C call is no graph to export
             and _library() is not None)
 
 

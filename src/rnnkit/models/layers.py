@@ -159,8 +159,9 @@ class Recurrent(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         from rnnkit.models import fused
 
-        if lengths is not None and bool((lengths >= x.shape[1]).all()):
-            lengths = None  # no padding: no gathers
+        if (lengths is not None and not torch.onnx.is_in_onnx_export()
+                and bool((lengths >= x.shape[1]).all())):
+            lengths = None  # no padding: no gathers (an exported graph keeps the general path)
         if (self.bidirectional and lengths is None
                 and not fused.available(self.cell, x, self.hidden_size)):
             out = self._run_both(x)  # (N, L, 2H), one call instead of two and two flips

@@ -183,6 +183,10 @@ def left_align(ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """
     real = ids != 0
     lengths = real.sum(dim=1)
+    if torch.onnx.is_in_onnx_export():  # no data-dependent branch or width in a graph:
+        steps = torch.arange(ids.shape[1], device=ids.device)  # distinct keys, real first
+        order = torch.argsort((~real).long() * ids.shape[1] + steps, dim=1)
+        return ids.gather(1, order), lengths.clamp(min=1)
     if bool(real.all()):  # nothing to move
         return ids, lengths.clamp(min=1)
     order = torch.argsort((~real).to(torch.int8), dim=1, stable=True)  # real steps first
@@ -459,6 +463,10 @@ def combine_members(outputs: Any) -> Any:
     [2.5]
     """
     if isinstance(outputs, torch.Tensor):
+        if torch.onnx.is_in_onnx_export():  # no quantile in ONNX: the middle of a sort
+            k = outputs.shape[0]
+            ordered = torch.topk(outputs, k, dim=0, largest=False).values
+            return (ordered[(k - 1) // 2] + ordered[k // 2]) / 2
         return torch.quantile(outputs, 0.5, dim=0)
     return np.median(outputs, axis=0)
 

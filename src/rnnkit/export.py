@@ -1,0 +1,99 @@
+"""A trained network as ONNX (``rnnkit export RUN --format onnx``), for runtimes without
+PyTorch (the ``export`` extra: ``onnx`` and ``onnxruntime``).
+
+The graph is the network alone, with dynamic batch and length axes:
+
+* a forecaster's ``windows`` ``(N, L, F)`` float32 — the model's inputs after its transforms,
+  scaling and window normalisation (``preprocessing.json`` holds them) — give ``output``
+  ``(N, horizon)`` in the same model space;
+* a text classifier's ``ids`` ``(N, L)`` int64 token ids (0 = padding, pre or post) give
+  ``logits`` ``(N, 1)`` for two classes, else ``(N, classes)``; the vocabulary is in
+  ``preprocessing.json``.
+
+Every cell, stacked and bidirectional layers and every pooling export (padding is handled in
+the graph, as the layers were written to allow); an ensemble exports its median (the middle
+of a sort) when its networks read one window length. Not yet: a bag of n-grams (its hash
+uses a bitwise XOR the exporter cannot write) and ensembles of several window lengths.
+After writing, the file is run by onnxruntime on sample inputs and compared with PyTorch; a
+difference over 1e-4 is an error.
+
+>>> from rnnkit import Forecaster, datasets
+>>> import tempfile, pathlib
+>>> fc = Forecaster(cell="gru", units=[4], dense=(), window=12, epochs=1, verbose=False)
+>>> path = export_onnx(fc.fit(datasets.airline()), pathlib.Path(tempfile.mkdtemp()))
+>>> path.name
+'model.onnx'
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from pathlib import Path
+from typing import Any
+
+from rnnkit.errors import RnnkitError
+
+__all__ = ["export_onnx"]
+
+TOLERANCE = 1e-4
+
+
+def export_onnx(model: Any, path: str | Path) -> Path:
+    """Write ``model``'s network to ``path`` (a folder gets ``model.onnx`` inside) and check
+    it with onnxruntime; returns the file."""
+    import numpy as np
+    import torch
+
+    try:
+        import onnx  # noqa: F401 - torch's exporter needs it
+        import onnxruntime
+    except ImportError:
+        raise RnnkitError("exporting to ONNX needs the export extra: pip install "
+                          "'rnnkit[export]' (onnx and onnxruntime).") from None
+    model._check_fitted()
+    network = model.network_
+    config = network.config
+    if getattr(network, "bag", None) is not None:
+        raise RnnkitError("a classifier with a bag of n-grams (ngrams > 0) cannot be exported "
+                          "to ONNX yet: its word-pair hash uses a bitwise XOR the exporter "
+                          "does not write.")
+    windows = getattr(model, "_windows", None)
+    if windows is not None and len(set(windows)) > 1:
+        raise RnnkitError(f"this ensemble's networks read windows of {sorted(set(windows))} "
+                          "steps; only ensembles of one window length export to ONNX yet.")
+    path = Path(path)
+    if path.is_dir() or not path.suffix:
+        path = path / "model.onnx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    generator = torch.Generator().manual_seed(0)
+    if config.tokens:
+        sample = torch.randint(3, config.input_size, (3, 16), generator=generator)
+        sample[0, :5] = 0  # padding in the traced example: the general path is the one kept
+        names, axes = ["ids"], {"ids": {0: "batch", 1: "steps"}}
+    else:
+        length = max(windows) if windows else 12
+        sample = torch.randn(3, length, config.input_size, generator=generator)
+        names, axes = ["windows"], {"windows": {0: "batch", 1: "steps"}}
+    output = "logits" if config.tokens else "output"
+    network = copy.deepcopy(network).cpu().eval()  # the model itself stays where it is
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")  # the exporter's tracer and deprecation notes
+        torch.onnx.export(network, (sample,), str(path), input_names=names,
+                          output_names=[output], dynamic_axes=axes | {output: {0: "batch"}},
+                          dynamo=False)
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    check = (torch.randint(3, config.input_size, (4, 23), generator=generator)
+             if config.tokens else torch.randn(4, sample.shape[1], config.input_size,
+                                               generator=generator))
+    if config.tokens:
+        check[1, :7] = 0
+    with torch.inference_mode():
+        expected = network(check).numpy()
+    got = session.run(None, {names[0]: check.numpy()})[0]
+    difference = float(np.abs(got - expected).max())
+    if not difference <= TOLERANCE:
+        path.unlink(missing_ok=True)
+        raise RnnkitError(f"the exported graph differs from the network by {difference:.2g} "
+                          f"(over {TOLERANCE:g}); nothing was written.")
+    return path

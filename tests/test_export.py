@@ -1,0 +1,87 @@
+"""ONNX export: onnxruntime reproduces the PyTorch network for every cell, stacked and
+bidirectional layers, forecasters and classifiers, on inputs of other sizes than traced."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from rnnkit import Forecaster, TextClassifier, datasets
+from rnnkit.cli import main
+from rnnkit.errors import RnnkitError
+
+ort = pytest.importorskip("onnxruntime", reason="the export extra (pip install "
+                                                "'rnnkit[export]')")
+
+TEXTS = ["good fine great film", "bad awful poor film", "great good", "poor bad"] * 10
+LABELS = ["pos", "neg", "pos", "neg"] * 10
+
+
+def _run(path, name, x):
+    return ort.InferenceSession(str(path)).run(None, {name: x.numpy()})[0]
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_a_forecaster_network_runs_the_same_in_onnxruntime(tmp_path, cell, bidirectional):
+    from rnnkit.export import export_onnx
+
+    fc = Forecaster(cell=cell, units=[6, 4], dense=(3,), window=8, epochs=1,
+                    bidirectional=bidirectional, verbose=False).fit(datasets.airline())
+    path = export_onnx(fc, tmp_path)
+    assert path == tmp_path / "model.onnx"
+    x = torch.randn(5, 20, 1)  # another batch size and length than traced
+    with torch.no_grad():
+        expected = fc.network_(x).numpy()
+    np.testing.assert_allclose(_run(path, "windows", x), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("settings", [
+    dict(cell="lstm", pooling="last"),
+    dict(cell="gru", pooling="max,mean", bidirectional=True),
+    dict(cell="rnn", pooling="attention", units=[4, 4]),
+])
+def test_a_classifier_network_reads_padding_as_pytorch_does(tmp_path, settings):
+    clf = TextClassifier(epochs=1, verbose=False, **{"units": [4]} | settings).fit(TEXTS,
+                                                                                 LABELS)
+    clf.save(tmp_path / "m")
+    assert main(["export", str(tmp_path / "m")]) == 0
+    ids = torch.randint(3, clf.network_.config.input_size, (4, 11))
+    ids[1, :6] = 0  # pre-padding
+    ids[2, 7:] = 0  # post-padding
+    with torch.no_grad():
+        expected = clf.network_(ids).numpy()
+    np.testing.assert_allclose(_run(tmp_path / "m" / "model.onnx", "ids", ids),
+                               expected, atol=1e-5)
+    unpadded = torch.randint(3, clf.network_.config.input_size, (2, 5))
+    with torch.no_grad():
+        np.testing.assert_allclose(_run(tmp_path / "m" / "model.onnx", "ids", unpadded),
+                                   clf.network_(unpadded).numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize("members", [2, 3])
+def test_an_ensemble_exports_its_median(tmp_path, members):
+    from rnnkit.export import export_onnx
+
+    fc = Forecaster(cell="lstm", units=[4], dense=(), window=8, ensemble=members, epochs=1,
+                    verbose=False).fit(datasets.airline())
+    x = torch.randn(6, 8, 1)
+    with torch.no_grad():
+        expected = fc.network_(x).numpy()
+    np.testing.assert_allclose(_run(export_onnx(fc, tmp_path), "windows", x), expected,
+                               atol=1e-5)
+
+
+def test_what_cannot_be_exported_yet_is_one_clear_error(tmp_path, capsys):
+    clf = TextClassifier(units=[4], epochs=1, ngrams=2, ngram_buckets=64,
+                         verbose=False).fit(TEXTS, LABELS)
+    clf.save(tmp_path / "bag")
+    assert main(["export", str(tmp_path / "bag")]) == 2
+    assert "bag of n-grams (ngrams > 0) cannot be exported" in capsys.readouterr().err
+    from rnnkit.export import export_onnx
+
+    fc = Forecaster(cell="gru", units=[4], dense=(), window=[6, 12], epochs=1,
+                    verbose=False).fit(datasets.airline())
+    with pytest.raises(RnnkitError, match=r"windows of \[6, 12\] steps"):
+        export_onnx(fc, tmp_path / "ens")
