@@ -160,6 +160,16 @@ def _save_checkpoint(model: nn.Module, path: str) -> None:
     save_file(tensors, path)
 
 
+def _epoch_sampling(config: TrainConfig, n: int,
+                    texts: bool) -> tuple[int, torch.Generator | None]:
+    """``(samples per epoch, the generator that shuffles or draws them)`` for ``n`` samples."""
+    per_epoch = min(n, config.samples_per_epoch or n)
+    if texts and per_epoch < n:
+        raise ValueError("samples_per_epoch is for samples of one length, not texts")
+    sampled = config.shuffle or per_epoch < n  # a sample must be drawn at random
+    return per_epoch, torch.Generator().manual_seed(config.seed) if sampled else None
+
+
 def _batches(n: int, batch_size: int, generator: torch.Generator | None,
              take: int | None = None) -> list[torch.Tensor]:
     """Batches of sample indices: all ``n`` (shuffled with a ``generator``), or a random
@@ -265,14 +275,10 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
     train_data = [t.to(device) for t in train_data]
     val_data = [t.to(device) for t in val_data] if val_data is not None else None
     n = len(train_data[-1])
-    per_epoch = min(n, config.samples_per_epoch or n)
+    per_epoch, generator = _epoch_sampling(config, n, lengths is not None)
     n_batches = math.ceil(per_epoch / config.batch_size)
     optimizer, per_batch, plateau = _optimizer(model, config, n_batches)
     stopper = EarlyStopping(config.patience, config.min_delta)
-    if lengths is not None and per_epoch < n:
-        raise ValueError("samples_per_epoch is for samples of one length, not texts")
-    sampled = config.shuffle or per_epoch < n  # a sample must be drawn at random
-    generator = torch.Generator().manual_seed(config.seed) if sampled else None
     history = History()
     parts = {"model": model, "optimizer": optimizer, "stopper": stopper, "plateau": plateau,
              "schedule": per_batch, "generator": generator}
