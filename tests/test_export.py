@@ -85,3 +85,28 @@ def test_what_cannot_be_exported_yet_is_one_clear_error(tmp_path, capsys):
                     verbose=False).fit(datasets.airline())
     with pytest.raises(RnnkitError, match=r"windows of \[6, 12\] steps"):
         export_onnx(fc, tmp_path / "ens")
+
+
+def test_an_exported_classifier_runs_without_pytorch(tmp_path):
+    """rnnkit.onnx_text gives TextClassifier.predict_proba's numbers in a process where
+    importing torch fails."""
+    import json
+    import subprocess
+    import sys
+
+    clf = TextClassifier(units=[4], epochs=2, bidirectional=True, pooling="max,mean",
+                         maxlen=6, verbose=False).fit(TEXTS, LABELS)
+    clf.save(tmp_path / "m")
+    assert main(["export", str(tmp_path / "m")]) == 0
+    texts = ["good film", "a poor and awful film that never ends at all", "unknown words"]
+    script = (
+        "import sys, json; sys.modules['torch'] = None\n"  # any import of torch now fails
+        "from rnnkit.onnx_text import OnnxTextClassifier\n"
+        f"clf = OnnxTextClassifier({str(tmp_path / 'm')!r})\n"
+        f"print(json.dumps([clf.predict_proba({texts!r}).tolist(),"
+        f" clf.predict({texts!r}).tolist()]))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    proba, labels = json.loads(done.stdout)
+    np.testing.assert_allclose(proba, clf.predict_proba(texts), atol=1e-6)
+    assert labels == list(clf.predict(texts))

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["OOV_ID", "PAD_ID", "RESERVED", "START_ID", "RaggedIds", "Tokenizer", "Vocabulary",
-           "choose_maxlen", "choose_num_words", "encode_padded", "encode_ragged",
+           "choose_maxlen", "choose_num_words", "encode_flat", "encode_padded", "encode_ragged",
            "pad_sequences", "tokenize"]
 
 PAD_ID, START_ID, OOV_ID = 0, 1, 2
@@ -207,6 +207,18 @@ def encode_ragged(token_lists: Sequence[Sequence[str]], vocabulary: Vocabulary,
     >>> ragged.flat.tolist(), ragged.lengths.tolist()
     ([3, 4, 2, 1, 4], [3, 2])
     """
+    return RaggedIds(*encode_flat(token_lists, vocabulary, maxlen, truncating))
+
+
+def encode_flat(token_lists: Sequence[Sequence[str]], vocabulary: Vocabulary,
+                maxlen: int | None = None, truncating: str = "pre"
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`encode_ragged` in NumPy alone: ``(ids end to end, ids per text)``.
+
+    >>> flat, lengths = encode_flat([["a", "x"]], Vocabulary(["a"]))
+    >>> flat.tolist(), lengths.tolist()
+    ([1, 3, 2], [3])
+    """
     lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists)) + 1
     total = int(lengths.sum())
     ids = np.fromiter(map(vocabulary.index.get, chain.from_iterable(token_lists),
@@ -219,11 +231,11 @@ def encode_ragged(token_lists: Sequence[Sequence[str]], vocabulary: Vocabulary,
     is_token[starts] = False
     flat[is_token] = ids
     if maxlen is None or int(lengths.max(initial=0)) <= maxlen:
-        return RaggedIds(flat, lengths)
+        return flat, lengths
     kept = np.minimum(lengths, maxlen)  # (n,)
     first = starts + (lengths - kept if truncating == "pre" else 0)  # first kept position
     step = np.arange(int(kept.sum())) - np.repeat(np.cumsum(kept) - kept, kept)
-    return RaggedIds(flat[np.repeat(first, kept) + step], kept)
+    return flat[np.repeat(first, kept) + step], kept
 
 
 def encode_padded(token_lists: Sequence[Sequence[str]], vocabulary: Vocabulary, maxlen: int,

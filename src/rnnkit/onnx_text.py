@@ -1,0 +1,90 @@
+"""A text classifier exported to ONNX, run without PyTorch: NumPy tokenization and ids (the
+very functions the classifier uses), onnxruntime for the network.
+
+A deployment needs ``rnnkit``, ``numpy`` and ``onnxruntime`` — not ``torch``::
+
+    pip install rnnkit onnxruntime        # torch is not imported by this module
+    rnnkit export runs/imdb               # once, where PyTorch is installed
+
+    from rnnkit.onnx_text import OnnxTextClassifier
+    clf = OnnxTextClassifier("runs/imdb")
+    clf.predict(["A wonderful, moving film."])
+
+Its probabilities equal :meth:`rnnkit.TextClassifier.predict_proba`'s to float precision.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from rnnkit.data.text import PAD_ID, Tokenizer, Vocabulary, encode_flat
+from rnnkit.errors import ModelFormatError, RnnkitError
+from rnnkit.limits import MAX_PREPROCESSING_BYTES
+from rnnkit.safe_json import load_json_file
+
+__all__ = ["OnnxTextClassifier"]
+
+BATCH = 256
+
+
+class OnnxTextClassifier:
+    """A saved text classifier's ``model.onnx`` (from ``rnnkit export``) and its
+    ``preprocessing.json``: ``predict_proba`` and ``predict`` as the PyTorch model's."""
+
+    def __init__(self, model_dir: str | Path, onnx_file: str | Path | None = None):
+        try:
+            import onnxruntime
+        except ImportError:
+            raise RnnkitError("OnnxTextClassifier needs onnxruntime: pip install "
+                              "onnxruntime.") from None
+        model_dir = Path(model_dir)
+        onnx_path = Path(onnx_file) if onnx_file else model_dir / "model.onnx"
+        if not onnx_path.is_file():
+            raise RnnkitError(f"no {str(onnx_path)!r}; write it with: rnnkit export "
+                              f"{model_dir}")
+        try:
+            pre = load_json_file(model_dir / "preprocessing.json", MAX_PREPROCESSING_BYTES)
+            self.classes_ = list(pre["classes"])
+            self.vocabulary_ = Vocabulary(pre["vocabulary"])
+            self.maxlen_ = pre["maxlen"]
+            self.truncating = pre["truncating"]
+            self.tokenizer = Tokenizer(pre["token_pattern"])
+        except (OSError, KeyError, TypeError, ValueError) as exc:
+            raise ModelFormatError(f"{str(model_dir)!r} is not a text classifier's folder: "
+                                   f"{exc}") from None
+        self.session = onnxruntime.InferenceSession(str(onnx_path),
+                                                    providers=["CPUExecutionProvider"])
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        """Class probabilities ``(n_texts, n_classes)``, columns in :attr:`classes_` order."""
+        if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
+            raise RnnkitError("`texts` must be a list of strings.")
+        flat, lengths = encode_flat(self.tokenizer(texts), self.vocabulary_, self.maxlen_,
+                                    self.truncating)
+        offsets = np.cumsum(lengths) - lengths
+        out = []
+        for start in range(0, len(texts), BATCH):
+            rows = slice(start, start + BATCH)
+            width = max(int(lengths[rows].max(initial=1)), 1)
+            ids = np.full((len(lengths[rows]), width), PAD_ID, dtype=np.int64)
+            for i, (offset, length) in enumerate(zip(offsets[rows], lengths[rows],
+                                                     strict=True)):
+                ids[i, :length] = flat[offset:offset + length]
+            logits = self.session.run(None, {"ids": ids})[0].astype(np.float64)
+            if logits.shape[1] == 1:
+                p1 = 1 / (1 + np.exp(-logits))
+                out.append(np.hstack([1 - p1, p1]))
+            else:
+                e = np.exp(logits - logits.max(axis=1, keepdims=True))
+                out.append(e / e.sum(axis=1, keepdims=True))
+        return np.vstack(out) if out else np.zeros((0, len(self.classes_)))
+
+    def predict(self, texts: list[str]) -> np.ndarray:
+        """The most probable label of each text."""
+        return np.asarray(self.classes_)[self.predict_proba(texts).argmax(axis=1)]
+
+    def __repr__(self) -> str:
+        return f"OnnxTextClassifier(classes={self.classes_!r})"
+
