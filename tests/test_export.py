@@ -110,3 +110,24 @@ def test_an_exported_classifier_runs_without_pytorch(tmp_path):
     proba, labels = json.loads(done.stdout)
     np.testing.assert_allclose(proba, clf.predict_proba(texts), atol=1e-6)
     assert labels == list(clf.predict(texts))
+
+
+def test_serve_runtime_onnx_answers_as_the_pytorch_model(tmp_path, capsys):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from rnnkit.app import create_app
+    from rnnkit.serve import load_model
+
+    clf = TextClassifier(units=[4], epochs=2, verbose=False).fit(TEXTS, LABELS)
+    clf.save(tmp_path / "m")
+    assert main(["export", str(tmp_path / "m")]) == 0
+    client = TestClient(create_app(load_model(tmp_path / "m", "onnx")))
+    got = client.post("/predict", json={"texts": ["good film", "awful"]}).json()
+    expected = clf.predict_proba(["good film", "awful"])
+    np.testing.assert_allclose([[r["p_neg"], r["p_pos"]] for r in got["predictions"]],
+                               expected, atol=1e-6)
+    Forecaster(cell="gru", units=[4], dense=(), window=6, epochs=1,
+               verbose=False).fit(datasets.airline()).save(tmp_path / "f")
+    assert main(["serve", str(tmp_path / "f"), "--runtime", "onnx"]) == 2
+    assert "--runtime onnx serves text classifiers" in capsys.readouterr().err

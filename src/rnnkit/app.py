@@ -323,12 +323,13 @@ ENV_PREFIX = "RNNKIT_SERVE_"
 
 def app_from_env() -> FastAPI:
     """The application a uvicorn worker builds (``factory=True``), from the settings that
-    ``rnnkit serve`` puts in the environment: ``RNNKIT_SERVE_MODEL``, ``..._MAX_HORIZON``,
-    ``..._DEADLINE``, ``..._BODY_TIMEOUT`` and ``RNNKIT_TOKEN``."""
-    import rnnkit
+    ``rnnkit serve`` puts in the environment: ``RNNKIT_SERVE_MODEL``, ``..._RUNTIME``,
+    ``..._MAX_HORIZON``, ``..._DEADLINE``, ``..._BODY_TIMEOUT`` and ``RNNKIT_TOKEN``."""
+    from rnnkit.serve import load_model
 
     env = os.environ
-    return create_app(rnnkit.load(env[f"{ENV_PREFIX}MODEL"]), token=env.get("RNNKIT_TOKEN") or None,
+    model = load_model(env[f"{ENV_PREFIX}MODEL"], env.get(f"{ENV_PREFIX}RUNTIME", "torch"))
+    return create_app(model, token=env.get("RNNKIT_TOKEN") or None,
                       max_horizon=int(env.get(f"{ENV_PREFIX}MAX_HORIZON", SERVER_MAX_HORIZON)),
                       deadline=float(env.get(f"{ENV_PREFIX}DEADLINE", 30)),
                       body_timeout=float(env.get(f"{ENV_PREFIX}BODY_TIMEOUT", 10)))

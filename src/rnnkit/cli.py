@@ -397,6 +397,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--max-horizon", type=int, default=SERVER_MAX_HORIZON,
                    help="the largest horizon one request may ask for; larger ones get status 413 "
                         "before the model is used (default: %(default)s)")
+    v.add_argument("--runtime", choices=["torch", "onnx"], default="torch",
+                   help="onnx: answer with the model.onnx that 'rnnkit export' wrote (text "
+                        "classifiers; no PyTorch in the answering path)")
     v.add_argument("--workers", type=int, default=1,
                    help="processes answering requests, each with the model and its share of "
                         "the cores (default: 1)")
@@ -1181,8 +1184,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import os
 
-    import rnnkit
     from rnnkit.errors import RnnkitError
+    from rnnkit.serve import load_model
     from rnnkit.validation import Number, PositiveInt
 
     token = args.token or os.environ.get("RNNKIT_TOKEN") or None
@@ -1203,7 +1206,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             raise RnnkitError("--workers and --token need the serve extra: pip install "
                               "'rnnkit[serve]' (FastAPI and uvicorn).") from None
         return _serve_stdlib(args, local)
-    model = rnnkit.load(str(args.model))  # here first, so a bad folder is one line
+    model = load_model(args.model, args.runtime)  # here first: a bad folder is one line
     if not local and token is None:
         print(f"warning: listening on {args.host}, beyond this machine, with no "
               "authentication (--insecure): anyone who can reach it can query the model.",
@@ -1215,7 +1218,7 @@ def _serve_stdlib(args: argparse.Namespace, local: bool) -> int:
     from rnnkit.serve import make_server
 
     server = make_server(args.model, args.host, args.port, quiet=args.quiet,
-                         max_horizon=args.max_horizon)
+                         max_horizon=args.max_horizon, runtime=args.runtime)
     if not local:
         print(f"warning: listening on {args.host}, beyond this machine, with no "
               "authentication: anyone who can reach it can query the model.", file=sys.stderr)
@@ -1262,6 +1265,7 @@ def _serve_uvicorn(args: argparse.Namespace, model: Any, token: str | None) -> i
     else:  # each worker loads the model itself, with its share of the cores
         os.environ.setdefault("RNNKIT_THREADS", str(max(1, available_cores() // args.workers)))
         os.environ.update({f"{ENV_PREFIX}MODEL": str(args.model),
+                           f"{ENV_PREFIX}RUNTIME": args.runtime,
                            f"{ENV_PREFIX}MAX_HORIZON": str(args.max_horizon),
                            f"{ENV_PREFIX}DEADLINE": str(args.deadline),
                            f"{ENV_PREFIX}BODY_TIMEOUT": str(args.body_timeout)})

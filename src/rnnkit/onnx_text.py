@@ -56,6 +56,7 @@ class OnnxTextClassifier:
                                    f"{exc}") from None
         self.session = onnxruntime.InferenceSession(str(onnx_path),
                                                     providers=["CPUExecutionProvider"])
+        self.model_name = "ONNX text classifier"
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """Class probabilities ``(n_texts, n_classes)``, columns in :attr:`classes_` order."""

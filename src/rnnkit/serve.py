@@ -39,7 +39,7 @@ from rnnkit.limits import MAX_TEXT_CHARS, SERVER_MAX_HORIZON, check_horizon
 from rnnkit.safe_json import loads_bounded
 from rnnkit.validation import PositiveInt
 
-__all__ = ["ModelServer", "answer", "describe", "is_forecaster", "make_server"]
+__all__ = ["ModelServer", "answer", "describe", "is_forecaster", "load_model", "make_server"]
 
 log = logging.getLogger(__name__)
 
@@ -252,13 +252,34 @@ class ModelServer(ThreadingHTTPServer):
         return f"http://{host}:{port}"
 
 
-def make_server(model_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,
-                quiet: bool = False, max_horizon: int = SERVER_MAX_HORIZON) -> ModelServer:
-    """Load the model in ``model_dir`` and bind a server to ``host:port`` (port 0: any free
-    one); errors name the directory or the address."""
+RUNTIMES = ("torch", "onnx")
+
+
+def load_model(model_dir: str | Path, runtime: str = "torch") -> Any:
+    """The model a server answers with: the saved model (``"torch"``), or a text classifier's
+    ``model.onnx`` from ``rnnkit export`` run by onnxruntime (``"onnx"``)."""
+    if runtime == "onnx":
+        import rnnkit.io
+        from rnnkit.onnx_text import OnnxTextClassifier
+
+        estimator = rnnkit.io.read_model_dir(model_dir).config.get("estimator")
+        if estimator != "TextClassifier":
+            raise RnnkitError(f"--runtime onnx serves text classifiers; {str(model_dir)!r} "
+                              f"holds a {estimator} (serve it with --runtime torch).")
+        return OnnxTextClassifier(model_dir)
+    if runtime != "torch":
+        raise RnnkitError(f"`runtime` must be one of {', '.join(RUNTIMES)}; got {runtime!r}.")
     import rnnkit
 
-    model = rnnkit.load(str(model_dir))
+    return rnnkit.load(str(model_dir))
+
+
+def make_server(model_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,
+                quiet: bool = False, max_horizon: int = SERVER_MAX_HORIZON,
+                runtime: str = "torch") -> ModelServer:
+    """Load the model in ``model_dir`` (see :func:`load_model`) and bind a server to
+    ``host:port`` (port 0: any free one); errors name the directory or the address."""
+    model = load_model(model_dir, runtime)
     try:
         return ModelServer(model, (host, port), quiet, max_horizon)
     except OSError as exc:
