@@ -304,7 +304,7 @@ def test_a_bag_of_word_pairs_learns_what_single_words_cannot(tmp_path):
     clf.save(tmp_path / "bag")
     loaded = TextClassifier.load(tmp_path / "bag")
     assert np.array_equal(loaded.predict_proba(test_texts), clf.predict_proba(test_texts))
-    assert f"Bag of words and pairs ({share:.0%} of the output)" in loaded.summary()
+    assert f"ngram_bag (Bag of words+pairs, {share:.0%})" in loaded.summary()
 
 
 def test_the_bag_starts_from_naive_bayes_log_count_ratios():

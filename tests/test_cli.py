@@ -438,7 +438,7 @@ def test_classify_pooling_and_regularisation_options(tmp_path, reviews_csv, caps
                  "--schedule", "warmup-cosine", "--ngrams", "2", "--ngram-buckets", "1000",
                  "--refit", "--out", str(out), *TEXT_FAST]) == 0
     shown = capsys.readouterr().out
-    assert "Pooling (max,mean)" in shown and "Bag of words and pairs (" in shown
+    assert "Pooling (max,mean)" in shown and "(Bag of words+pairs, " in shown
     config = json.loads((out / "config.json").read_text())
     assert config["params"]["refit"] is True
     assert config["params"]["pooling"] == "max,mean"

@@ -232,7 +232,7 @@ def test_ngram_bag_starts_at_zero_ignores_padding_side_and_shows_in_summary():
     torch.testing.assert_close(net(post), alone)
     assert not torch.allclose(net(pre), plain(pre))
     rows = {r[1]: r for r in net.layer_table()}
-    assert rows["Bag of words and pairs (50% of the output)"][2:] == ("(None, 3)", (20 + 64) * 3)
+    assert rows["Bag of words+pairs, 50%"][2:] == ("(None, 3)", (20 + 64) * 3)
     with pytest.raises(ValueError, match="bag of n-grams reads token ids"):
         RecurrentNetwork(NetworkConfig("lstm", 1, (2,), 1, ngrams=1))
 

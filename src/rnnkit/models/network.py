@@ -417,9 +417,9 @@ class RecurrentNetwork(nn.Module):
                 rows.append((name("dropout"), "Dropout", f"(None, {layer.out_features})", 0))
         rows.append((name("dense"), "Dense", f"(None, {c.output_size})", count(self.head)))
         if self.bag is not None:
-            kind = "words" if c.ngrams == 1 else "words and pairs"
-            rows.append((name("ngram_bag"),
-                         f"Bag of {kind} ({self.bag_share.item():.0%} of the output)",
+            # short: the summary's name column is 42 wide (the share: of the mixed output)
+            kind = "words" if c.ngrams == 1 else "words+pairs"
+            rows.append((name("ngram_bag"), f"Bag of {kind}, {self.bag_share.item():.0%}",
                          f"(None, {c.output_size})", count(self.bag)))
         if self.skip is not None:
             rows.append((name("skip"), f"Dense (last {c.skip} values, added)",
