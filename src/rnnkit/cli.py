@@ -87,6 +87,68 @@ def _add_training_options(p: argparse.ArgumentParser, *, epochs: int | None,
     g.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def _add_serve_parser(sub: Any) -> None:
+    """``rnnkit serve``'s options."""
+    v = sub.add_parser(
+        "serve", help="serve a saved model's predictions over HTTP (JSON)",
+        description="Load a saved model and answer HTTP requests until Ctrl+C: GET / describes "
+                    "the model with an example request, GET /health checks the server, POST "
+                    "/predict takes a JSON body and answers as 'rnnkit predict' does. A "
+                    "forecaster takes {\"horizon\": 12, \"level\": 0.9, \"rows\": [...]} "
+                    "(rows: the latest observations, with the columns used in training; all "
+                    "optional); a classifier takes {\"texts\": [...]}. Mistakes get status 400 "
+                    "and {\"error\": ...}; requests never change the model. With the serve "
+                    "extra (pip install 'rnnkit[serve]': FastAPI on uvicorn) it also has "
+                    "/docs, /ready, /metrics, --workers, --token and timeouts; without it, a "
+                    "minimal standard-library server answers the same requests. Listening "
+                    "beyond this machine needs --token (or RNNKIT_TOKEN) or --insecure.")
+    v.add_argument("model", type=Path, help="a model directory")
+    v.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (0.0.0.0: every network interface)")
+    v.add_argument("--port", type=int, default=8000, help="port to listen on (0: any free one)")
+    v.add_argument("--quiet", action="store_true", help="no line per request")
+    v.add_argument("--max-horizon", type=int, default=SERVER_MAX_HORIZON,
+                   help="the largest horizon one request may ask for; larger ones get status 413 "
+                        "before the model is used (default: %(default)s)")
+    v.add_argument("--runtime", choices=["torch", "onnx"], default="torch",
+                   help="onnx: answer with the model.onnx that 'rnnkit export' wrote (text "
+                        "classifiers; no PyTorch in the answering path)")
+    v.add_argument("--workers", type=int, default=1,
+                   help="processes answering requests, each with the model and its share of "
+                        "the cores (default: 1)")
+    v.add_argument("--token", help="answer only requests with 'Authorization: Bearer TOKEN' "
+                                   "(default: the RNNKIT_TOKEN environment variable, if set; "
+                                   "prefer it, since other users can read command lines)")
+    v.add_argument("--insecure", action="store_true",
+                   help="allow a --host beyond this machine without a token")
+    v.add_argument("--deadline", type=float, default=30.0,
+                   help="seconds one prediction may take before the answer is 503 (default: 30)")
+    v.add_argument("--idle-timeout", type=float, default=5.0,
+                   help="seconds an idle connection is kept open (default: 5)")
+    v.add_argument("--body-timeout", type=float, default=10.0,
+                   help="seconds a request body may take to arrive before 408 (default: 10)")
+    v.add_argument("--max-connections", type=int, default=256,
+                   help="open connections per worker beyond which requests get 503 "
+                        "(default: 256)")
+    v.set_defaults(handler=cmd_serve)
+
+
+def _add_export_parser(sub: Any) -> None:
+    """``rnnkit export``'s options."""
+    x = sub.add_parser(
+        "export", help="write a saved model's network as ONNX, for runtimes without PyTorch",
+        description="Write the network of a saved model as ONNX (dynamic batch and length "
+                    "axes), check it with onnxruntime against PyTorch, and say where it is. "
+                    "Its inputs are the model's own: a forecaster's transformed, scaled and "
+                    "normalised windows, a classifier's token ids; preprocessing.json beside "
+                    "it holds how to make them. Needs the export extra (pip install "
+                    "'rnnkit[export]').")
+    x.add_argument("model", type=Path, help="a model directory")
+    x.add_argument("--format", choices=["onnx"], default="onnx", help="the format to write")
+    x.add_argument("--out", type=Path, help="file to write (default: MODEL/model.onnx)")
+    x.set_defaults(handler=cmd_export)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rnnkit",
@@ -376,61 +438,8 @@ def build_parser() -> argparse.ArgumentParser:
                                             "runs/gradient-flow)")
     e.set_defaults(handler=cmd_explain)
 
-    v = sub.add_parser(
-        "serve", help="serve a saved model's predictions over HTTP (JSON)",
-        description="Load a saved model and answer HTTP requests until Ctrl+C: GET / describes "
-                    "the model with an example request, GET /health checks the server, POST "
-                    "/predict takes a JSON body and answers as 'rnnkit predict' does. A "
-                    "forecaster takes {\"horizon\": 12, \"level\": 0.9, \"rows\": [...]} "
-                    "(rows: the latest observations, with the columns used in training; all "
-                    "optional); a classifier takes {\"texts\": [...]}. Mistakes get status 400 "
-                    "and {\"error\": ...}; requests never change the model. With the serve "
-                    "extra (pip install 'rnnkit[serve]': FastAPI on uvicorn) it also has "
-                    "/docs, /ready, /metrics, --workers, --token and timeouts; without it, a "
-                    "minimal standard-library server answers the same requests. Listening "
-                    "beyond this machine needs --token (or RNNKIT_TOKEN) or --insecure.")
-    v.add_argument("model", type=Path, help="a model directory")
-    v.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (0.0.0.0: every network interface)")
-    v.add_argument("--port", type=int, default=8000, help="port to listen on (0: any free one)")
-    v.add_argument("--quiet", action="store_true", help="no line per request")
-    v.add_argument("--max-horizon", type=int, default=SERVER_MAX_HORIZON,
-                   help="the largest horizon one request may ask for; larger ones get status 413 "
-                        "before the model is used (default: %(default)s)")
-    v.add_argument("--runtime", choices=["torch", "onnx"], default="torch",
-                   help="onnx: answer with the model.onnx that 'rnnkit export' wrote (text "
-                        "classifiers; no PyTorch in the answering path)")
-    v.add_argument("--workers", type=int, default=1,
-                   help="processes answering requests, each with the model and its share of "
-                        "the cores (default: 1)")
-    v.add_argument("--token", help="answer only requests with 'Authorization: Bearer TOKEN' "
-                                   "(default: the RNNKIT_TOKEN environment variable, if set; "
-                                   "prefer it, since other users can read command lines)")
-    v.add_argument("--insecure", action="store_true",
-                   help="allow a --host beyond this machine without a token")
-    v.add_argument("--deadline", type=float, default=30.0,
-                   help="seconds one prediction may take before the answer is 503 (default: 30)")
-    v.add_argument("--idle-timeout", type=float, default=5.0,
-                   help="seconds an idle connection is kept open (default: 5)")
-    v.add_argument("--body-timeout", type=float, default=10.0,
-                   help="seconds a request body may take to arrive before 408 (default: 10)")
-    v.add_argument("--max-connections", type=int, default=256,
-                   help="open connections per worker beyond which requests get 503 "
-                        "(default: 256)")
-    v.set_defaults(handler=cmd_serve)
-
-    x = sub.add_parser(
-        "export", help="write a saved model's network as ONNX, for runtimes without PyTorch",
-        description="Write the network of a saved model as ONNX (dynamic batch and length "
-                    "axes), check it with onnxruntime against PyTorch, and say where it is. "
-                    "Its inputs are the model's own: a forecaster's transformed, scaled and "
-                    "normalised windows, a classifier's token ids; preprocessing.json beside "
-                    "it holds how to make them. Needs the export extra (pip install "
-                    "'rnnkit[export]').")
-    x.add_argument("model", type=Path, help="a model directory")
-    x.add_argument("--format", choices=["onnx"], default="onnx", help="the format to write")
-    x.add_argument("--out", type=Path, help="file to write (default: MODEL/model.onnx)")
-    x.set_defaults(handler=cmd_export)
+    _add_serve_parser(sub)
+    _add_export_parser(sub)
 
     r = sub.add_parser(
         "pretrain", help="train a language model on unlabelled texts, for classify --pretrained",
