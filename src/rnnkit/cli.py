@@ -6,11 +6,12 @@ User mistakes print one ``rnnkit: error: ...`` line and exit with status 2, neve
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -1365,17 +1366,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rnnkit`` command."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.threads is not None:
-        import os
-
-        # the estimators' thread policy reads it wherever `threads` is left unset
-        os.environ["RNNKIT_THREADS"] = str(args.threads)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     from rnnkit.errors import RnnkitError
 
     try:
-        with warnings.catch_warnings():  # restores Python's own display when main returns
-            warnings.showwarning = _show_warning
+        with warnings.catch_warnings(), _threads_setting(args.threads):
+            warnings.showwarning = _show_warning  # Python's own display returns with main
             return args.handler(args)
     except RnnkitError as exc:
         print(f"rnnkit: error: {exc}", file=sys.stderr)
@@ -1383,6 +1379,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rnnkit: interrupted", file=sys.stderr)
         return 130
+
+
+@contextlib.contextmanager
+def _threads_setting(threads: int | None) -> Iterator[None]:
+    """``--threads N`` for the estimators' thread policy, which reads it wherever ``threads``
+    is left unset; the environment is restored after (``main`` may run inside a program)."""
+    import os
+
+    before = os.environ.get("RNNKIT_THREADS")
+    if threads is not None:
+        os.environ["RNNKIT_THREADS"] = str(threads)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("RNNKIT_THREADS", None)
+        else:
+            os.environ["RNNKIT_THREADS"] = before
 
 
 if __name__ == "__main__":  # pragma: no cover
