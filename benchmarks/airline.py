@@ -24,7 +24,7 @@ from torch import nn
 from rnnkit import Forecaster, datasets
 from rnnkit.data.windows import make_windows
 from rnnkit.evaluation import forecast_metrics
-from rnnkit.forecaster import holdout_size
+from rnnkit.forecasting import holdout_size
 
 TEST, WINDOW, EPOCHS, PATIENCE, BATCH = 29, 12, 200, 20, 16
 
@@ -113,11 +113,11 @@ def main() -> None:
         plain = plain_loop(seed, y, n_train, n_fit) if seed % 2 else None
         fc.fit(series[:n_fit])
         ev = fc.evaluate(series)
-        assert fc.n_train_ == n_train
+        assert fc.series_state().n_train == n_train
         plain = plain or plain_loop(seed, y, n_train, n_fit)
         # ... and rnnkit's defaults for the same network: log target, last-level windows
         default = Forecaster(**tutorial).fit(series[:n_fit]).evaluate(series)
-        pm = forecast_metrics(actual, plain["pred"], fc.mase_scale_)
+        pm = forecast_metrics(actual, plain["pred"], fc.series_state().mase_scale)
         rows.append({
             "seed": seed, "rmse": ev.metrics.iloc[0]["RMSE"], "mae": ev.metrics.iloc[0]["MAE"],
             "snaive": ev.metrics.loc["seasonal naive", "RMSE"],

@@ -27,7 +27,7 @@ import numpy as np
 from _results import publish
 
 from rnnkit import Forecaster, datasets
-from rnnkit.backtest import backtest
+from rnnkit.forecasting import backtest
 
 BASE = dict(dense=(), dropout=0.1, epochs=300, patience=40, batch_size=16,
             learning_rate=3e-3, ensemble=3, verbose=False, seed=0)

@@ -264,7 +264,7 @@ def test_forecast_with_stl_and_several_window_lengths(tmp_path, sales_csv, capsy
     assert "target transform: log,stl12;" in printed
     assert "window length of 3, 6" in printed
     loaded = Forecaster.load(out)
-    assert loaded._member_windows() == [3, 6]
+    assert loaded._predictor().ensemble.windows == [3, 6]
 
 
 @pytest.mark.parametrize("command", ["forecast", "classify", "predict", "compare", "explain"])

@@ -217,10 +217,14 @@ def test_unscaled_values_far_from_one_are_warned_about():
                    verbose=False).fit(y)
 
 
-def test_a_forecast_that_overflows_is_an_error_naming_the_cause(seasonal_series, tiny_params):
+def test_a_forecast_that_overflows_is_an_error_naming_the_cause(seasonal_series, tiny_params,
+                                                                 monkeypatch):
     fc = Forecaster(**tiny_params, transform="log").fit(seasonal_series)
     # a network that answers 1e6 in log space: exp() of it overflows
-    fc._predict_space = lambda windows: np.full((len(windows), 1), 1e6)
+    from rnnkit.forecasting.ensemble import WindowEnsemble
+
+    monkeypatch.setattr(WindowEnsemble, "predict", lambda self, windows: np.full(
+        (len(windows), 1), 1e6))
     with pytest.raises(RnnkitError, match=r"the forecast is not finite \(inf at step 1\)"):
         fc.forecast(3)
     with pytest.raises(RnnkitError, match="the prediction is not finite"):

@@ -155,8 +155,9 @@ def test_early_stopping_restores_best_weights(seasonal_series, tiny_params, loss
     from rnnkit.data.windows import make_windows
     from rnnkit.training import evaluate_loss
 
-    data = np.column_stack([fc.target_scaler_.transform(seasonal_series.to_numpy()[:, None])])
-    x, yv = make_windows(data, fc.window, 1, 1, first_target=fc.n_train_)
+    scaler = fc.series_state().scaler
+    data = np.column_stack([scaler.transform(seasonal_series.to_numpy()[:, None])])
+    x, yv = make_windows(data, fc.window, 1, 1, first_target=fc.series_state().n_train)
     tensors = (torch.tensor(x, dtype=torch.float32), torch.tensor(yv, dtype=torch.float32))
     loss_fn = {"mse": torch.nn.functional.mse_loss, "mae": torch.nn.functional.l1_loss,
                "huber": torch.nn.functional.huber_loss}[loss]
@@ -234,8 +235,9 @@ def test_mase_is_scaled_by_all_the_fitted_data_as_in_the_competitions(tiny_param
     fc = Forecaster(**tiny_params, validation=12).fit(y[:60])
     fitted = y.to_numpy()[:60]
     scale = np.abs(fitted[12:] - fitted[:-12]).mean()
-    assert fc.mase_scale_ == pytest.approx(scale)
-    assert fc.mase_scale_ != pytest.approx(np.abs(fitted[12:48] - fitted[:36]).mean(), rel=0.05)
+    assert fc.series_state().mase_scale == pytest.approx(scale)
+    assert fc.series_state().mase_scale != pytest.approx(
+        np.abs(fitted[12:48] - fitted[:36]).mean(), rel=0.05)
     table = fc.evaluate(y).metrics
     seasonal_naive_mae = np.abs(y.to_numpy()[60:] - y.to_numpy()[48:60]).mean()
     assert table.loc["seasonal naive", "MASE"] == pytest.approx(seasonal_naive_mae / scale)

@@ -8,10 +8,10 @@ import pytest
 import torch
 
 from rnnkit import Forecaster
-from rnnkit.backtest import backtest
 from rnnkit.data.series import series_from_frame
 from rnnkit.data.transforms import TransformChain
 from rnnkit.errors import RnnkitError
+from rnnkit.forecasting import backtest
 from rnnkit.inference import forecast
 
 
@@ -81,13 +81,14 @@ def test_es_gives_a_series_without_a_season_next_to_none():
 
 
 def test_auto_takes_a_log_the_series_allows():
-    fc = Forecaster()
+    from rnnkit.forecasting.pipeline import choose_chain
+
     positive, counts, signed = np.arange(1.0, 30), np.arange(0.0, 29), np.arange(-5.0, 24)
-    assert fc._chain("auto", positive).spec == "log"
-    assert fc._chain("auto", counts).spec == "log1p"
-    assert fc._chain("auto", signed).spec == "none"
-    assert fc._chain("auto,es", counts, 12).spec == "log1p,es12"
-    assert fc._chain("auto,es", signed, 12).spec == "es12"
+    assert choose_chain("auto", positive).spec == "log"
+    assert choose_chain("auto", counts).spec == "log1p"
+    assert choose_chain("auto", signed).spec == "none"
+    assert choose_chain("auto,es", counts, 12).spec == "log1p,es12"
+    assert choose_chain("auto,es", signed, 12).spec == "es12"
 
 
 def test_stl_removes_the_season_and_repeats_its_last_cycle_beyond_the_data():
@@ -159,7 +160,7 @@ def test_fitting_unevenly_spaced_dates_warns_that_rows_are_read_as_steps(seasona
                                                                          tiny_params):
     with pytest.warns(UserWarning, match="the dates are not evenly spaced"):
         fc = Forecaster(**tiny_params).fit(seasonal_series.drop(seasonal_series.index[30]))
-    assert fc.season_length_ == 1
+    assert fc.schema_.season_length == 1
 
 
 def test_log_transform_lets_a_trending_series_be_forecast(seasonal_series):
@@ -219,9 +220,10 @@ def test_window_ensemble_takes_the_median_of_networks_reading_their_own_windows(
         tmp_path, seasonal_series, tiny_params):
     fc = Forecaster(**tiny_params | {"window": [4, 9]}, ensemble=2).fit(seasonal_series[:80])
     members = fc.network_.members
-    assert len(members) == 4 and fc._member_windows() == [4, 4, 9, 9]
+    assert len(members) == 4 and fc._predictor().ensemble.windows == [4, 4, 9, 9]
     # the forecaster's one-step forecasts are the median of each member reading its own window
-    space = fc._space(fc.series_[0], fc._as_data(seasonal_series, None))
+    space = fc._predictor().space.inputs(fc.series_[0], seasonal_series.to_numpy(),
+                                         np.zeros((96, 0)), 0)
     x = np.stack([space[i - 9:i] for i in range(80, 96)])
     level = x[:, -1:, 0]  # normalize="last" is the same level for every window length
     outs = []
@@ -235,7 +237,7 @@ def test_window_ensemble_takes_the_median_of_networks_reading_their_own_windows(
     assert "window" in fc.summary()
     fc.save(tmp_path / "w")
     loaded = Forecaster.load(tmp_path / "w")
-    assert loaded._member_windows() == [4, 4, 9, 9]
+    assert loaded._predictor().ensemble.windows == [4, 4, 9, 9]
     np.testing.assert_array_equal(loaded.forecast(5).to_numpy(), fc.forecast(5).to_numpy())
 
 
@@ -344,7 +346,7 @@ def test_global_intervals_pool_scaled_errors_and_cover_near_nominal(tmp_path):
         half = halves[key] = (part["upper"] - part["lower"]).to_numpy() / 2
         assert np.all((half > 1.0 * size) & (half < 3.0 * size)), (key, half)  # ≈ 1.645 σ
         # one pooled quantile per step, rescaled: widths are in proportion to the error scale
-        ratio = fc._state(key).error_scale / fc._state("a").error_scale
+        ratio = fc.series_state(key).error_scale / fc.series_state("a").error_scale
         np.testing.assert_allclose(half, halves["a"] * ratio)
         for origin in range(200, 256, 4):  # fresh points, forecast from fresh origins
             band = fc.forecast(4, y=pd.Series(full[key][:origin]), level=0.9, series=key)
@@ -457,10 +459,12 @@ def test_global_model_takes_series_too_short_for_validation_or_training():
     expected = 30 * (1 + 0.2 * np.sin(2 * np.pi * np.arange(14, 20) / 12))
     assert np.abs(got - expected).max() < 0.1 * 30
     # no validation errors of its own: the others' pooled errors, in its own scale, give it one
-    short, long = fc._state("short"), fc._state("long")
+    from rnnkit.forecasting.intervals import interval_widths
+
+    short, long = fc.series_state("short"), fc.series_state("long")
     assert short.residuals == []
-    assert fc.interval_width(short, 1, 0.9) == pytest.approx(
-        fc.interval_width(long, 1, 0.9) * short.error_scale / long.error_scale)
+    widths = interval_widths([short, long], fc.pooled_residuals_, 1, 0.9)[:, 0]
+    assert widths[0] == pytest.approx(widths[1] * short.error_scale / long.error_scale)
 
 
 def test_global_model_pads_series_shorter_than_its_longest_window():
@@ -494,7 +498,7 @@ def test_global_model_refuses_a_series_shorter_than_the_window():
 
 def test_validation_as_a_count_of_last_points(seasonal_series, tiny_params):
     fc = Forecaster(**tiny_params | {"validation": 24}).fit(seasonal_series)
-    assert (fc.n_train_, len(seasonal_series)) == (72, 96)
+    assert (fc.series_state().n_train, len(seasonal_series)) == (72, 96)
     with pytest.raises(RnnkitError, match=r"`validation` must be a fraction in \[0, 1\) or a "
                                           r"whole number of points >= 1; got 1.5"):
         Forecaster(validation=1.5).fit(seasonal_series)

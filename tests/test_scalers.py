@@ -39,9 +39,9 @@ def test_forecaster_fits_scalers_on_the_training_part_only(seasonal_series, tiny
     y.iloc[-20:] += 1000.0  # a jump inside the validation part must not leak into the scaler
     fc = Forecaster(scaler=kind, transform="none", validation=0.25, **tiny_params).fit(y)
     n_train = len(y) - round(len(y) * 0.25)
-    assert fc.n_train_ == n_train
+    assert fc.series_state().n_train == n_train
     expected = make_scaler(kind).fit(y.to_numpy()[:n_train, None])
-    assert fc.target_scaler_.offset_.tolist() == expected.offset_.tolist()
-    assert fc.target_scaler_.scale_.tolist() == expected.scale_.tolist()
+    assert fc.series_state().scaler.offset_.tolist() == expected.offset_.tolist()
+    assert fc.series_state().scaler.scale_.tolist() == expected.scale_.tolist()
     full = make_scaler(kind).fit(y.to_numpy()[:, None])
-    assert fc.target_scaler_.scale_.tolist() != full.scale_.tolist()
+    assert fc.series_state().scaler.scale_.tolist() != full.scale_.tolist()

@@ -18,11 +18,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from rnnkit import datasets
     from rnnkit.classifier import TextClassifier
     from rnnkit.errors import RnnkitError
-    from rnnkit.forecaster import Forecaster
+    from rnnkit.forecasting import Forecaster
     from rnnkit.language_model import TextLanguageModel
 
 # Heavy modules (torch, pandas) load on first use, so `rnnkit --help` stays instant.
-_LAZY = {"Forecaster": "rnnkit.forecaster", "TextClassifier": "rnnkit.classifier",
+_LAZY = {"Forecaster": "rnnkit.forecasting", "TextClassifier": "rnnkit.classifier",
          "TextLanguageModel": "rnnkit.language_model",
          "RnnkitError": "rnnkit.errors", "datasets": "rnnkit.datasets"}
 
@@ -44,7 +44,7 @@ def load(path: str) -> Any:
 
     estimator = read_model_dir(path).config.get("estimator")  # its errors are the precise ones
     if estimator == "Forecaster":
-        from rnnkit.forecaster import Forecaster
+        from rnnkit.forecasting import Forecaster
 
         return Forecaster.load(path)
     if estimator == "TextClassifier":

@@ -533,7 +533,7 @@ def _span(index: Any) -> str:
 
 def _forecaster(args: argparse.Namespace) -> Any:
     """The Forecaster that `rnnkit forecast`'s options describe."""
-    from rnnkit.forecaster import Forecaster
+    from rnnkit.forecasting import Forecaster
 
     return Forecaster(
         cell=args.cell, units=args.units, window=args.window,
@@ -578,7 +578,7 @@ def _fit_and_report(fc: Any, y: Any, X: Any, full_y: Any, full_x: Any, future_x:
     evaluation = fc.evaluate(full_y, full_x, level=args.level)
     fc.update(full_y, full_x)  # the forecast continues after the test part
     _say()
-    _say(f"{heading}, in the data's units (MASE: seasonal period {fc.season_length_}):")
+    _say(f"{heading}, in the data's units (MASE: seasonal period {fc.schema_.season_length}):")
     _say(str(evaluation))
     forecast = fc.forecast(args.horizon, X_future=future_x, level=args.level,
                            max_horizon=args.max_horizon)
@@ -596,8 +596,8 @@ def _fit_and_report(fc: Any, y: Any, X: Any, full_y: Any, full_x: Any, future_x:
 
 def _backtest(fc: Any, y: Any, X: Any, args: argparse.Namespace) -> Any:
     """Rolling-origin scores of ``fc`` on the data before the test part, printed by model."""
-    from rnnkit.backtest import backtest
     from rnnkit.evaluation import FORECAST_METRICS, verdict
+    from rnnkit.forecasting import backtest
 
     step = args.backtest_step or args.horizon
     origins = (f"{args.backtest} origins {step} steps apart" if args.backtest > 1
@@ -625,9 +625,9 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
     from rnnkit.data.series import as_series, load_csv
     from rnnkit.errors import RnnkitError
-    from rnnkit.forecaster import holdout_size
+    from rnnkit.forecasting.intervals import check_level
     from rnnkit.plots import plot_forecast, plot_test
-    from rnnkit.validation import Number, PositiveInt
+    from rnnkit.validation import PositiveInt
 
     # checked before training, which they would otherwise only reach after minutes
     check_horizon(args.horizon, PositiveInt().check("--max-horizon", args.max_horizon),
@@ -635,7 +635,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     PositiveInt(minimum=0).check("--backtest", args.backtest)
     if args.backtest_step is not None:
         PositiveInt().check("--backtest-step", args.backtest_step)
-    Number(0.0, 1.0, low_open=True, high_open=True).check("--level", args.level)
+    check_level(args.level, "--level")
     if args.id:
         return _forecast_many(args)
     future_x = None
@@ -654,15 +654,9 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     y = pd.Series(data.target, index=data.index, name=data.target_name)
     X = (pd.DataFrame(data.features, index=data.index, columns=list(data.feature_names))
          if data.feature_names else None)
-    n_test = holdout_size(len(data), args.test)
     fc = _forecaster(args)
-    params = fc._validated_params()
-    from rnnkit.data.series import infer_frequency, season_length_for
-
-    season = args.season_length or season_length_for(infer_frequency(data.index))
-    chain = fc._chain(args.transform, data.target[:len(data) - n_test], season)
-    n_train = fc._check_length(len(data) - n_test, params, test=n_test, lost=chain.lost)
-    n_val = len(data) - n_test - n_train
+    plan = fc.split_plan(y, X, test=args.test)
+    n_train, n_val, n_test = plan.train, plan.validation, plan.test
 
     _say(f"Data: {source}: {len(data)} values, {_span(data.index)}")
     _say(f"  train {n_train} ({_span(data.index[:n_train])}), validation {n_val}"
@@ -670,7 +664,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
          + f", test {n_test} ({_span(data.index[-n_test:])})")
     if data.feature_names:
         _say(f"  target {data.target_name!r}, features {', '.join(data.feature_names)}")
-    _say(_preprocessing_text(args, chain.spec))
+    _say(_preprocessing_text(args, plan.transform))
     _say()
     fit_part = slice(0, len(data) - n_test)
     evaluation, forecast = _fit_and_report(
@@ -698,7 +692,7 @@ def _forecast_many(args: argparse.Namespace) -> int:
 
     from rnnkit.data.series import load_long_csv
     from rnnkit.errors import RnnkitError
-    from rnnkit.forecaster import holdout_size
+    from rnnkit.forecasting import holdout_size
     from rnnkit.plots import plot_many
 
     if args.csv is None or not args.target:
@@ -959,21 +953,21 @@ def cmd_predict(args: argparse.Namespace) -> int:
                           f"{args.model}).")
     if args.texts:
         raise RnnkitError(f"{str(args.model)!r} is a forecaster; it takes --csv, not texts.")
-    if args.id and not model.multi_:
+    if args.id and not model.schema_.several:
         raise RnnkitError(f"--id is for models of several series; {str(args.model)!r} holds one.")
     recent = future_x = None
-    if args.csv is not None and model.multi_:
+    if args.csv is not None and model.schema_.several:
         if not (args.id and args.target):
             raise RnnkitError(f"{str(args.model)!r} forecasts several series: name the columns "
                               "of --csv with --id (the series) and --target (the values), and "
                               "--time (the dates) if it has them.")
-        if model.time_column_ and not args.time:
+        if model.schema_.time_column and not args.time:
             raise RnnkitError(f"{str(args.model)!r} was trained on dated series: name the date "
                               "column of --csv with --time.")
         recent = load_long_csv(args.csv, args.id, args.target, args.time, args.fill)
     elif args.csv is not None:
-        recent, future_x = load_csv(args.csv, args.target or model.target_name_,
-                                    args.time or model.time_column_,
+        recent, future_x = load_csv(args.csv, args.target or model.schema_.target,
+                                    args.time or model.schema_.time_column,
                                     list(model.feature_names_), args.fill)
     result = forecast(model, recent, future_x, args.horizon, args.level, args.id, args.time,
                       max_horizon=PositiveInt().check("--max-horizon", args.max_horizon))
@@ -1095,15 +1089,16 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
         key = None
         if args.csv is None:  # what the model remembers: the input of its next forecast
-            if model.multi_ and not args.series:
+            if model.schema_.several and not args.series:
                 raise RnnkitError(f"{str(args.model)!r} forecasts several series: name the one "
                                   "to explain with --series (and give more of it with --csv).")
-            state = (_named_series({str(s.key): s for s in model.series_}, args.series,
-                                   repr(str(args.model))) if model.multi_ else model.series_[0])
+            state = model.series_state(
+                _named_series({str(k): k for k in model.schema_.series}, args.series,
+                              repr(str(args.model))) if model.schema_.several else None)
             key, data = state.key, state.recent
             _say(f"Explaining the last {len(data)} values the model remembers, which its next "
                  f"forecast reads ({_span(data.index)}); --csv explains more of the series.")
-        elif model.multi_:
+        elif model.schema_.several:
             if not (args.id and args.target and args.series):
                 raise RnnkitError(f"{str(args.model)!r} forecasts several series: name the "
                                   "columns of --csv with --id and --target (and --time), and "
@@ -1112,8 +1107,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
                                                                args.time, model.fill)}
             key, data = _named_series(found, args.series, "--csv")
         else:
-            data, _ = load_csv(args.csv, model.target_name_, args.time or model.time_column_,
-                               list(model.feature_names_), model.fill)
+            schema = model.schema_
+            data, _ = load_csv(args.csv, schema.target, args.time or schema.time_column,
+                               list(schema.features), model.fill)
         # the parsed series itself: it keeps its position in the season and its row names
         files = explain_series(model, data, None, out, series=key)
     _say(f"Figure: {files['png']}\nPage: {files['html']}\nTrace: {files['csv']}")

@@ -69,7 +69,7 @@ def compare_forecasters(y: Any, X: Any = None, *, cells: Sequence[str] | str = _
     baselines, scored one step ahead on the last ``test`` part of ``y``. One row per run."""
     from rnnkit.baselines import statistical_one_step
     from rnnkit.data.series import as_series
-    from rnnkit.forecaster import Forecaster, holdout_size
+    from rnnkit.forecasting import Forecaster, holdout_size
 
     cells, seeds = _check_cells(cells), _seeds(seeds)
     directions = _directions(bidirectional)
@@ -112,11 +112,12 @@ def compare_forecasters(y: Any, X: Any = None, *, cells: Sequence[str] | str = _
     if statistical:
         from rnnkit.evaluation import forecast_metrics
 
-        forecasts = statistical_one_step(series, n_test, fc.season_length_, fc.freq_)
+        schema, scale = fc.schema_, fc.series_state().mase_scale
+        forecasts = statistical_one_step(series, n_test, schema.season_length, schema.frequency)
         for name, (pred, seconds) in forecasts.items():
             rows.append({"model": name, "kind": "baseline", "seed": None, "params": None,
                          "seconds": seconds, "epochs": None}
-                        | forecast_metrics(details["actual"].to_numpy(), pred, fc.mase_scale_))
+                        | forecast_metrics(details["actual"].to_numpy(), pred, scale))
             details["predictions"][name] = pd.Series(pred, index=details["actual"].index)
     runs = _typed(pd.DataFrame(rows))
     runs.attrs = {"task": "forecast", "metric": "RMSE", "higher_is_better": False,
@@ -124,7 +125,7 @@ def compare_forecasters(y: Any, X: Any = None, *, cells: Sequence[str] | str = _
                   "config": {"cells": cells, "seeds": seeds, "bidirectional": bidirectional,
                              "test_points": n_test, "statistical": statistical,
                              "series": data.target_name, "length": len(series),
-                             "season_length": fc.season_length_} | _jsonable(params)}
+                             "season_length": fc.schema_.season_length} | _jsonable(params)}
     return runs
 
 

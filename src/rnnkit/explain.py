@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rnnkit.data.series import as_series
 from rnnkit.models.reference import GATE_NAMES, network_forward
 
 __all__ = ["Trace", "explain_series", "explain_text", "gradient_flow", "html_explanation",
@@ -331,7 +332,7 @@ def explain_series(model: Any, y: Any, X: Any, out: str | Path,
     one named by ``series``): the gates along time under the series and the one-step forecast
     made after each step, in ``out``."""
     trace = model.trace(y, X, series=series)
-    data = model._as_data(y, X)
+    data = as_series(y, X, fill=model.fill)
     steps = len(trace.labels[0])  # the series after the transform's lags
     # the forecast of each point from its window (none when only one window's worth is given,
     # as the values a model remembers are)

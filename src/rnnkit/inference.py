@@ -77,11 +77,11 @@ def forecast(model: Any, recent: SeriesData | list[tuple[Any, SeriesData]] | Non
     if level is not None:
         level = Number(0.0, 1.0, low_open=True, high_open=True).check("level", level)
     if recent is not None:
-        several = model.multi_ and isinstance(recent, list)
+        several = model.schema_.several and isinstance(recent, list)
         model = model.detached([key for key, _ in recent] if several else None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        if model.multi_:
+        if model.schema_.several:
             result = _forecast_many(model, recent, horizon, level, id_column, time, max_horizon)
         else:
             result = _forecast_one(model, recent, future_x, horizon, level, max_horizon)
@@ -102,8 +102,8 @@ def _forecast_one(model: Any, recent: Any, future_x: pd.DataFrame | None, horizo
                           f"the features and an empty target); got {len(future_x)}.")
     result = model.forecast(horizon, X_future=future_x, level=level, max_horizon=max_horizon)
     frame = result if level is not None else result.to_frame("forecast")
-    frame.index.name = model.time_column_ or "step"
-    return Forecasts(frame.reset_index(), {"target": model.target_name_})
+    frame.index.name = model.schema_.time_column or "step"
+    return Forecasts(frame.reset_index(), {"target": model.schema_.target})
 
 
 def _forecast_many(model: Any, recent: Any, horizon: int, level: float | None,
@@ -112,14 +112,14 @@ def _forecast_many(model: Any, recent: Any, horizon: int, level: float | None,
     if isinstance(recent, SeriesData):
         raise RnnkitError("this model holds several series; give their recent values in long "
                           "form, with a column naming the series.")
-    if recent is not None and model.time_column_ and not isinstance(
+    if recent is not None and model.schema_.time_column and not isinstance(
             recent[0][1].index, pd.DatetimeIndex):
         raise RnnkitError("this model was trained on dated series: the recent values need "
                           "their dates.")
     by_key = None if recent is None else dict(recent)  # parsed: errors name their rows
     frame = model.forecast(horizon, y=by_key, level=level, max_horizon=max_horizon)
     names = {"unique_id": id_column or "unique_id",
-             "ds": time or ("ds" if model.time_column_ else "step")}
+             "ds": time or ("ds" if model.schema_.time_column else "step")}
     return Forecasts(frame.rename(columns=names), {"series": int(frame["unique_id"].nunique())})
 
 

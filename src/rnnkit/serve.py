@@ -51,16 +51,12 @@ TEXT_FIELDS = ("texts",)
 
 def is_forecaster(model: Any) -> bool:
     """Whether ``model`` is a forecaster (else a text classifier)."""
-    return hasattr(model, "multi_")
+    return hasattr(model, "schema_")
 
 
 def _columns(model: Any) -> dict[str, Any]:
     """The column names a forecaster's rows carry by default: those it was trained on."""
-    if model.multi_:
-        return {"id": "unique_id", "target": model.series_[0].recent.target_name,
-                "time": model.time_column_}
-    return {"target": model.target_name_, "time": model.time_column_,
-            "features": list(model.feature_names_)}
+    return model.schema_.columns()
 
 
 def describe(model: Any) -> dict[str, Any]:
@@ -74,15 +70,16 @@ def describe(model: Any) -> dict[str, Any]:
                         "predict": {"texts": ["A wonderful, moving film."]}}
     columns = _columns(model)
     example: dict[str, Any] = {"horizon": 12, "level": 0.9}
-    if model.multi_:
-        about["series"] = [state.key for state in model.series_]
+    schema = model.schema_
+    if schema.several:
+        about["series"] = list(schema.series)
     else:
-        recent = model.series_[0].recent
+        recent = model.series_state().recent
         example["rows"] = to_records(pd.DataFrame(
             {**({columns["time"]: recent.index} if columns["time"] else {}),
              columns["target"]: recent.target}
             | {n: recent.features[:, i] for i, n in enumerate(columns["features"])}))
-    return about | {"columns": columns, "rows_needed": model.min_history(),
+    return about | {"columns": columns, "rows_needed": schema.rows_needed,
                     "fields": list(FORECAST_FIELDS), "predict": example}
 
 
@@ -135,7 +132,7 @@ def _read_rows(model: Any, rows: Any, columns: dict[str, Any], fill: Any) -> tup
     frame = pd.DataFrame(rows)
     time = columns["time"]
     wanted = {"target": [columns["target"]], "time": [time] if time else []}
-    if model.multi_:
+    if model.schema_.several:
         require_columns(frame, {"id": [columns["id"]]} | wanted, "`rows`")
         return long_from_frame(frame, columns["id"], columns["target"], time, fill,
                                line=lambda row: f"rows[{row}]"), None

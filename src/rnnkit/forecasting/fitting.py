@@ -1,0 +1,174 @@
+"""What ``Forecaster.fit`` does, step by step: learn each series' state (frequency, season,
+split, transforms, scaler), cut the training and validation windows of all series, and train
+every network of the ensemble on them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rnnkit.data.scalers import make_scaler
+from rnnkit.data.series import SeriesData, infer_frequency, season_length_for
+from rnnkit.data.windows import make_windows
+from rnnkit.errors import RnnkitError
+from rnnkit.evaluation import mase_scale
+from rnnkit.forecasting.ensemble import member_windows
+from rnnkit.forecasting.pipeline import (
+    ModelSpace,
+    check_scale,
+    choose_chain,
+    normalize_windows,
+    padded,
+)
+from rnnkit.forecasting.split import plan_global_split, plan_split
+from rnnkit.forecasting.state import SeriesState
+
+__all__ = ["Windows", "network_config", "series_state", "train_networks", "training_windows"]
+
+Windows = tuple[np.ndarray, np.ndarray]  # inputs (S, window, C) and targets (S, horizon)
+
+
+def network_config(p: dict[str, Any], n_inputs: int):
+    """The :class:`~rnnkit.models.network.NetworkConfig` of validated parameters ``p``."""
+    from rnnkit.models.network import NetworkConfig
+
+    return NetworkConfig(cell=p["cell"], input_size=n_inputs, units=p["units"],
+                         output_size=p["horizon"], bidirectional=p["bidirectional"],
+                         dropout=p["dropout"], dense=p["dense"],
+                         skip=min(p["window"]) if p["linear_skip"] else 0)
+
+
+def _warn_uneven(key: Any, data: SeriesData, p: dict[str, Any], several: bool) -> None:
+    warnings.warn(
+        (f"series {key!r}: " if several else "") + "the dates are not evenly spaced "
+        "(no frequency can be inferred from them), so rows are read as consecutive "
+        "steps" + ("" if p["season_length"] else " and the seasonal period is 1 "
+                   "(pass season_length to set one)") + ". Missing dates? Add "
+        "their rows with empty values and fill='ffill' or 'interpolate'.",
+        UserWarning, stacklevel=4)
+
+
+def series_state(key: Any, data: SeriesData, p: dict[str, Any], transform: Any,
+                 several: bool) -> SeriesState:
+    """One series' frequency, season, split, fitted transforms and scaler; errors name the
+    series in a model of several."""
+    freq = infer_frequency(data.index)
+    if freq is None and isinstance(data.index, pd.DatetimeIndex) and len(data) >= 3:
+        _warn_uneven(key, data, p, several)
+    season = p["season_length"] or season_length_for(freq)
+    try:
+        chain = choose_chain(transform, data.target, season)
+        chain.check(data.target, data.describe)
+        n_train = (plan_global_split(len(data), min(p["window"]), p["horizon"],
+                                     p["validation"], chain.lost) if several else
+                   plan_split(len(data), max(p["window"]), p["horizon"], p["validation"],
+                              lost=chain.lost)).train
+    except RnnkitError as exc:
+        raise RnnkitError(f"series {key!r}: {exc}" if several else str(exc)) from None
+    # stateful steps (es) then filter through the validation part; nothing is fitted
+    chain.fit(data.target[:n_train]).extend(data.target)
+    z = chain.transform(data.target)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaler = make_scaler(p["scaler"]).fit(z[chain.lost:n_train, None])
+    check_scale(scaler, z[chain.lost:n_train], f"series {key!r}: " if several else "")
+    # MASE's scale: in-sample over all the data fitted (validation part included), as
+    # in the M-competitions and statsforecast, so scores compare with theirs
+    return SeriesState(key, chain, scaler, data, mase_scale(data.target, season), season, freq,
+                       n_train, len(data), data.index[-1], data.index[n_train - 1], [],
+                       mase_scale(data.target[:n_train], season))
+
+
+def training_windows(states: list[SeriesState], space: ModelSpace, p: dict[str, Any]
+                     ) -> tuple[Windows, Windows | None, Windows | None]:
+    """The windows of every series (whose ``recent`` still holds all its values): training
+    windows, validation windows (targets in the validation part) and, for ``refit``, every
+    window of the data, validation part included; each set concatenated over series."""
+    w, h = max(p["window"]), p["horizon"]
+    # a global model's series may be shorter than its longest window; every series is
+    # padded alike, so a window reads at least the shortest window's real values and the
+    # network sees padded starts in long series too, not only in the short ones
+    pad = w - min(p["window"]) if space.several else 0
+    train, val, full = [], [], []
+    for state in states:
+        data = state.recent
+        inputs = padded(space.inputs(state, data.target, data.features, data.start),
+                        len(data) - state.chain.lost + pad)
+        cut = state.n_train - state.chain.lost + pad
+        if cut >= w + h:  # a short series of a global model may give no training window
+            train.append(make_windows(inputs[:cut], w, h, p["stride"]))
+        if state.n_train < state.n_fit:
+            val.append(make_windows(inputs, w, h, 1, first_target=cut))
+            if p["refit"] and len(inputs) >= w + h:
+                full.append(make_windows(inputs, w, h, p["stride"]))
+        elif p["refit"] and cut >= w + h:
+            full.append(train[-1])
+    if not train:
+        raise RnnkitError(f"no series is long enough for one training window (window {w} "
+                          f"+ horizon {h}); use a shorter `window` or `horizon`.")
+    return _joined(train), _joined(val), _joined(full)
+
+
+def _joined(parts: list[Windows]) -> Windows | None:
+    if not parts:
+        return None
+    return np.concatenate([x for x, _ in parts]), np.concatenate([t for _, t in parts])
+
+
+def train_networks(estimator: Any, p: dict[str, Any], data: Windows, val: Windows | None,
+                   epochs: list[int] | None = None) -> tuple[list[Any], list[Any]]:
+    """Train every network of ``estimator``'s ensemble on windows ``data`` (longest window),
+    with early stopping on ``val``, or for a fixed number of ``epochs`` each (a refit)."""
+    import torch
+
+    from rnnkit.models.network import RecurrentNetwork
+    from rnnkit.training import resolve_device, train
+
+    x_all, y_all = data
+    device = resolve_device(p["device"])
+    loss_fn = {"mse": torch.nn.functional.mse_loss, "mae": torch.nn.functional.l1_loss,
+               "huber": torch.nn.functional.huber_loss}[p["loss"]]
+    members, histories = [], []
+    windows = member_windows(p["window"], p["ensemble"])
+    for k, member_window in enumerate(windows):
+        # every member forecasts the same targets; a shorter window reads the latest steps
+        tensors = _tensors(x_all[:, -member_window:], y_all, p["normalize"])
+        val_tensors = None if val is None else _tensors(val[0][:, -member_window:], val[1],
+                                                        p["normalize"])
+        seed = p["seed"] + k
+        torch.manual_seed(seed)
+        network = RecurrentNetwork(network_config(p, x_all.shape[2])).to(device)
+        config = estimator._train_config(
+            p | {"seed": seed, "checkpoint": _checkpoint(p, k, len(windows), epochs)}
+            | ({"epochs": epochs[k], "patience": None} if epochs else {}),
+            f"{estimator.model_name} {'refit on all data' if epochs else 'training'}"
+            + (f" ({k + 1}/{len(windows)})" if len(windows) > 1 else ""),
+            state=f"{'refit' if epochs else 'member'}-{k + 1}")
+        with estimator._threads_for(network.config, p["batch_size"]):
+            histories.append(train(network, loss_fn, tensors, val_tensors, config))
+        members.append(network)
+    return members, histories
+
+
+def _tensors(x: np.ndarray, y: np.ndarray, normalize: str | None) -> tuple[Any, Any]:
+    """Training tensors of windows ``x`` and targets ``y``, both relative to each window's
+    level (the normalisation prediction undoes)."""
+    import torch
+
+    x, level = normalize_windows(x, normalize)
+    return (torch.as_tensor(x, dtype=torch.float32),
+            torch.as_tensor(y - level[:, None], dtype=torch.float32))
+
+
+def _checkpoint(p: dict[str, Any], k: int, members: int, epochs: list[int] | None
+                ) -> str | None:
+    """Where member ``k`` writes its best weights: none for a refit; one file per member."""
+    checkpoint = None if epochs else p.get("checkpoint")
+    if checkpoint and members > 1:
+        path = Path(checkpoint)
+        checkpoint = str(path.with_name(f"{path.stem}.member{k + 1}{path.suffix}"))
+    return checkpoint
