@@ -69,7 +69,7 @@ def nixtla_layout(frames: list[pd.DataFrame], model_name: str, levels: list[int]
     ``<model>-hi-<level>`` for each level."""
     out = frames[0][["unique_id", "ds"]].reset_index(drop=True)
     out[model_name] = frames[0]["forecast"].to_numpy()
-    for level, frame in zip(levels, frames, strict=True):
+    for level, frame in zip(levels, frames if levels else [], strict=True):
         out[f"{model_name}-lo-{level:g}"] = frame["lower"].to_numpy(dtype=float)
         out[f"{model_name}-hi-{level:g}"] = frame["upper"].to_numpy(dtype=float)
     return out
