@@ -22,7 +22,7 @@ from _results import machine, publish
 from torch import nn
 
 from rnnkit import TextClassifier, datasets
-from rnnkit.classifier import PRESETS, stratified_split
+from rnnkit.classification import PRESETS, stratified_split
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "shared" / "data" / "aclImdb_v1.tar.gz"
 
@@ -123,8 +123,8 @@ def main() -> None:
         # the plain loop gets exactly rnnkit's ids, split and labels
         y = np.array([clf.classes_.index(v) for v in train.labels])
         keep, held = stratified_split(y, clf.validation, args.seed)
-        ids = torch.as_tensor(clf._encode(train.texts))
-        test_ids = torch.as_tensor(clf._encode(test.texts))
+        ids = torch.as_tensor(clf.encode(train.texts))
+        test_ids = torch.as_tensor(clf.encode(test.texts))
         target = torch.as_tensor(y, dtype=torch.float32).unsqueeze(1)
         y_te = torch.as_tensor([clf.classes_.index(v) for v in test.labels],
                                dtype=torch.float32).unsqueeze(1)

@@ -22,8 +22,8 @@ from _results import add_row, machine
 from imdb import DEFAULT_PATH
 
 from rnnkit import TextClassifier, datasets
-from rnnkit.classifier import stratified_split
-from rnnkit.presets import PRESETS
+from rnnkit.classification import stratified_split
+from rnnkit.classification.presets import PRESETS
 
 CANDIDATES = {
     # one BiLSTM over whole reviews, read by max and mean pooling, regularised

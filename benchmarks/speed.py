@@ -30,9 +30,9 @@ from imdb import DEFAULT_PATH, PlainNet
 from torch import nn
 
 from rnnkit import Forecaster, TextClassifier, datasets
-from rnnkit.classifier import stratified_split
+from rnnkit.classification import stratified_split
+from rnnkit.classification.presets import PRESETS
 from rnnkit.data.windows import make_windows
-from rnnkit.presets import PRESETS
 from rnnkit.threads import available_cores
 
 TEXT_WORKLOADS = {
@@ -94,7 +94,7 @@ class TextData:
     def plain(self, clf: TextClassifier, settings: dict, epochs: int, seed: int):
         y = np.array([clf.classes_.index(v) for v in self.labels])
         keep, held = stratified_split(y, clf.validation, seed)
-        ids = torch.as_tensor(clf._encode(self.texts))  # the very ids rnnkit trained on
+        ids = torch.as_tensor(clf.encode(self.texts))  # the very ids rnnkit trained on
         target = torch.as_tensor(y, dtype=torch.float32).unsqueeze(1)
         torch.manual_seed(seed)
         return plain_epochs(PlainNet(settings), nn.functional.binary_cross_entropy_with_logits,
@@ -201,7 +201,7 @@ def inference_section(data: TextData, seed: int) -> list[str]:
     start = time.perf_counter()
     clf.predict_proba(texts)
     with_tokens = len(texts) / (time.perf_counter() - start)
-    ids = torch.as_tensor(clf._encode(texts))
+    ids = torch.as_tensor(clf.encode(texts))
     start = time.perf_counter()
     with torch.no_grad(), clf._threads_for(clf.network_.config, 1024):
         for i in range(0, len(ids), 1024):

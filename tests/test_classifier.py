@@ -81,9 +81,9 @@ def test_pre_and_post_padding_give_identical_predictions(bidirectional):
     texts, labels = synthetic(300)
     clf = TextClassifier(cell="lstm", bidirectional=bidirectional, padding="pre",
                          **FAST | {"epochs": 5}).fit(texts, labels)
-    ids_pre = torch.as_tensor(clf._encode(texts[:50]))
+    ids_pre = torch.as_tensor(clf.encode(texts[:50]))
     clf.padding = "post"
-    ids_post = torch.as_tensor(clf._encode(texts[:50]))
+    ids_post = torch.as_tensor(clf.encode(texts[:50]))
     assert not torch.equal(ids_pre, ids_post)  # the padding really moved
     with torch.no_grad():
         torch.testing.assert_close(clf.network_(ids_pre), clf.network_(ids_post),
@@ -239,7 +239,7 @@ def test_whole_texts_and_automatic_sizes(tmp_path):
                          verbose=False).fit(texts, labels)
     assert clf.maxlen_ is None and clf.num_words_ == clf.vocabulary_.size
     longest = max(len(t.split()) for t in texts) + 1
-    assert clf._encode(texts).shape == (len(texts), longest)  # nothing cut
+    assert clf.encode(texts).shape == (len(texts), longest)  # nothing cut
     auto = TextClassifier(embedding_dim=4, units=[4], epochs=1, verbose=False)
     auto.fit(texts, labels)
     lengths = sorted(len(t.split()) + 1 for t in texts)
@@ -310,7 +310,7 @@ def test_a_bag_of_word_pairs_learns_what_single_words_cannot(tmp_path):
 def test_the_bag_starts_from_naive_bayes_log_count_ratios():
     import torch
 
-    from rnnkit.classifier import NGRAM_NB_SCALE, _naive_bayes_start
+    from rnnkit.classification.ngrams import NGRAM_NB_SCALE, naive_bayes_start
     from rnnkit.data.text import RaggedIds
     from rnnkit.models.network import NetworkConfig, RecurrentNetwork
 
@@ -322,7 +322,7 @@ def test_the_bag_starts_from_naive_bayes_log_count_ratios():
     for classes, y in ((2, np.array([1, 1, 0])), (3, np.array([1, 1, 0]))):
         net = RecurrentNetwork(NetworkConfig("gru", 8, (2,), 1 if classes == 2 else 3,
                                              tokens=True, embedding_dim=2, ngrams=1))
-        _naive_bayes_start(net, ids, y, classes)
+        naive_bayes_start(net, ids, y, classes)
         w = net.bag.weight.detach().numpy() / NGRAM_NB_SCALE
         # texts holding each row (0..7), plus one: class 1's two texts hold 1, 3 and 5; the
         # other text 1, 4 and 5 (repeats within a text count once)

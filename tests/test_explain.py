@@ -31,7 +31,7 @@ def test_trace_of_a_bidirectional_stacked_model_is_shaped_and_labelled(bi_stacke
     assert np.isnan(gates["forget"][1, 2:]).all() and not np.isnan(gates["forget"][1, :2]).any()
     assert ((gates["input"][0] >= 0) & (gates["input"][0] <= 1)).all()
     # the traced outputs are the network's own predictions
-    fast = clf.network_(torch.as_tensor(clf._encode(texts))).detach().numpy()
+    fast = clf.network_(torch.as_tensor(clf.encode(texts))).detach().numpy()
     np.testing.assert_allclose(np.vstack(trace.outputs), fast, rtol=1e-5, atol=1e-6)
     frame = trace.to_frame()
     assert {"sample", "layer", "direction", "step", "label", "name", "value"} <= set(frame)
@@ -40,7 +40,7 @@ def test_trace_of_a_bidirectional_stacked_model_is_shaped_and_labelled(bi_stacke
 
 def test_prefix_outputs_end_with_the_whole_text(bi_stacked_classifier):
     clf = bi_stacked_classifier
-    ids = clf._encode(["the plot was awful"])[0]
+    ids = clf.encode(["the plot was awful"])[0]
     ids = ids[ids != 0]
     evolving = prefix_outputs(clf.network_, ids)
     whole = clf.network_(torch.as_tensor(ids)[None]).detach().numpy()

@@ -16,13 +16,13 @@ __all__ = ["Forecaster", "RnnkitError", "TextClassifier", "TextLanguageModel", "
 
 if TYPE_CHECKING:  # pragma: no cover
     from rnnkit import datasets
-    from rnnkit.classifier import TextClassifier
+    from rnnkit.classification import TextClassifier
     from rnnkit.errors import RnnkitError
     from rnnkit.forecasting import Forecaster
     from rnnkit.language_model import TextLanguageModel
 
 # Heavy modules (torch, pandas) load on first use, so `rnnkit --help` stays instant.
-_LAZY = {"Forecaster": "rnnkit.forecasting", "TextClassifier": "rnnkit.classifier",
+_LAZY = {"Forecaster": "rnnkit.forecasting", "TextClassifier": "rnnkit.classification",
          "TextLanguageModel": "rnnkit.language_model",
          "RnnkitError": "rnnkit.errors", "datasets": "rnnkit.datasets"}
 
@@ -48,7 +48,7 @@ def load(path: str) -> Any:
 
         return Forecaster.load(path)
     if estimator == "TextClassifier":
-        from rnnkit.classifier import TextClassifier
+        from rnnkit.classification import TextClassifier
 
         return TextClassifier.load(path)
     if estimator == "TextLanguageModel":

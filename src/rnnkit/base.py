@@ -14,12 +14,19 @@ from typing import Any, ClassVar
 from rnnkit.errors import ModelFormatError, NotFittedError, RnnkitError
 from rnnkit.validation import Constraint, validate_params
 
-__all__ = ["Estimator"]
+__all__ = ["ClassifierMixin", "Estimator", "RegressorMixin"]
 
 try:  # scikit-learn is optional; with it, its tools (clone, Pipeline, search) know ours
     from sklearn.base import BaseEstimator as _SklearnEstimator
+    from sklearn.base import ClassifierMixin, RegressorMixin
 except ImportError:  # pragma: no cover - the [baselines] extra is not installed
     _SklearnEstimator = object
+
+    class ClassifierMixin:  # type: ignore[no-redef]
+        """Stands in for scikit-learn's mixin when it is not installed."""
+
+    class RegressorMixin:  # type: ignore[no-redef]
+        """Stands in for scikit-learn's mixin when it is not installed."""
 
 
 @functools.cache

@@ -273,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "early stopping, instead of a --validation fraction of the training "
                         "texts")
     m = c.add_argument_group("text and network")
-    from rnnkit.presets import PRESETS
+    from rnnkit.classification.presets import PRESETS
 
     m.add_argument("--preset", choices=list(PRESETS),
                    help="a classic tutorial set-up: " + "; ".join(
@@ -746,7 +746,7 @@ def _forecast_many(args: argparse.Namespace) -> int:
 
 def _classify_data(args: argparse.Namespace) -> tuple[Any, Any, Any, str]:
     """``(train, test, validation texts and labels or None, description)`` for classify."""
-    from rnnkit.classifier import stratified_split
+    from rnnkit.classification import stratified_split
     from rnnkit.data.text_datasets import TextDataset, imdb, load_texts
     from rnnkit.errors import RnnkitError
 
@@ -782,7 +782,7 @@ def _classify_data(args: argparse.Namespace) -> tuple[Any, Any, Any, str]:
 
 def _classify_settings(args: argparse.Namespace) -> dict[str, Any]:
     """TextClassifier arguments: the preset's, then the options given."""
-    from rnnkit.classifier import PRESETS
+    from rnnkit.classification import PRESETS
 
     settings = dict(PRESETS[args.preset]) if args.preset else {}
     given = {
@@ -817,7 +817,7 @@ def _classify_settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
-    from rnnkit.classifier import TextClassifier
+    from rnnkit.classification import TextClassifier
     from rnnkit.plots import plot_confusion, plot_history
 
     train, test, validation, source = _classify_data(args)
@@ -936,7 +936,7 @@ def _write_output(text: str, output: Path | None, what: str) -> None:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     import rnnkit
-    from rnnkit.classifier import TextClassifier
+    from rnnkit.classification import TextClassifier
     from rnnkit.data.series import load_csv, load_long_csv
     from rnnkit.errors import RnnkitError
     from rnnkit.inference import forecast
@@ -1004,7 +1004,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     common = {"cells": args.cells, "seeds": args.seeds,
               "bidirectional": {"no": False, "yes": True}.get(args.bidirectional, "both")}
     if text_task:
-        from rnnkit.classifier import PRESETS, stratified_split
+        from rnnkit.classification import PRESETS, stratified_split
         from rnnkit.data.text_datasets import TextDataset, imdb, load_texts
 
         if args.data == "imdb":
@@ -1065,7 +1065,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     import rnnkit
-    from rnnkit.classifier import TextClassifier
+    from rnnkit.classification import TextClassifier
     from rnnkit.errors import RnnkitError
 
     if args.gradient_flow:

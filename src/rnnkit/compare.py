@@ -135,7 +135,7 @@ def compare_classifiers(train: Any, test: Any, *, cells: Sequence[str] | str = _
     """Every cell × direction × seed as a :class:`~rnnkit.TextClassifier` with ``params``, plus
     the majority class and TF-IDF + logistic regression, on the same test texts."""
     from rnnkit.baselines import tfidf_logistic
-    from rnnkit.classifier import TextClassifier
+    from rnnkit.classification import TextClassifier
 
     cells, seeds = _check_cells(cells), _seeds(seeds)
     directions = _directions(bidirectional)
@@ -157,8 +157,10 @@ def compare_classifiers(train: Any, test: Any, *, cells: Sequence[str] | str = _
                 details["confusions"][f"{clf.model_name} seed {seed}"] = ev.confusion
                 details["histories"][f"{clf.model_name} seed {seed}"] = \
                     clf.history_.to_frame()[["epoch", "loss", "val_loss"]]
-    true = clf._label_indices(test.labels, len(test.texts))
-    train_y = clf._label_indices(train.labels, len(train.texts))
+    from rnnkit.classification.labels import label_indices
+
+    true = label_indices(clf.classes_, test.labels, len(test.texts))
+    train_y = label_indices(clf.classes_, train.labels, len(train.texts))
     majority = ev.metrics.loc["majority class"].to_dict()
     rows.append({"model": "majority class", "kind": "baseline", "seed": None, "params": 0,
                  "seconds": 0.0, "epochs": None} | majority)

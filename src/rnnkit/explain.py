@@ -310,7 +310,7 @@ def explain_text(model: Any, text: str, out: str | Path) -> dict[str, Path]:
     """Explain a :class:`~rnnkit.TextClassifier`'s reading of one text: ``explain.png``,
     ``explain.html`` and the tidy ``trace.csv`` in directory ``out``."""
     trace = model.trace([text])
-    ids = model._encode([text])[0]
+    ids = model.encode([text])[0]
     ids = ids[ids != 0]
     logits = prefix_outputs(model.network_, ids)  # (T, 1 or C)
     final = int(np.argmax(model.predict_proba([text])[0]))

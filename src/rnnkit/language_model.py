@@ -185,11 +185,11 @@ class TextLanguageModel(Estimator):
     def fit(self, texts: Any, resume: bool = False) -> TextLanguageModel:
         """Learn the vocabulary (unless resuming) and train; returns self. With ``resume``
         (and ``state_dir``), a run killed earlier continues from its last saved epoch."""
-        from rnnkit.classifier import _check_texts, stratified_split
+        from rnnkit.classification.labels import check_texts, stratified_split
         from rnnkit.training import TrainConfig, resolve_device, train
 
         p = self._validated_params()
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         if resume and not self.state_dir:
             raise RnnkitError("`resume=True` needs `state_dir`, where the run was saved.")
         train_idx, val_idx = stratified_split(np.zeros(len(texts)), p["validation"], p["seed"])
@@ -223,10 +223,10 @@ class TextLanguageModel(Estimator):
     def perplexity(self, texts: Any) -> float:
         """``exp`` of the mean negative log-likelihood per word of ``texts`` (uniform guessing
         scores the vocabulary size)."""
-        from rnnkit.classifier import _check_texts
+        from rnnkit.classification.labels import check_texts
 
         self._check_fitted()
-        x, y = self._windows(_check_texts(texts))
+        x, y = self._windows(check_texts(texts))
         self.network_.eval()
         device = next(self.network_.parameters()).device
         total = 0.0

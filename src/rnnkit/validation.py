@@ -36,6 +36,7 @@ __all__ = [
     "PathLike",
     "PositiveInt",
     "TokenPattern",
+    "TransformSpec",
     "validate_params",
 ]
 
@@ -257,6 +258,29 @@ class PathLike(Constraint):
         if isinstance(value, str | os.PathLike) and str(value).strip():
             return str(value)
         raise _fail(name, self.description, value)
+
+
+class TransformSpec(Constraint):
+    """A target transform chain such as ``"log,diff12"``, ``"auto"``, ``"auto,es"`` or
+    ``"none"`` (``None`` is ``"auto"``); returned as given. A bare ``stl``/``es`` takes its
+    period from the data later, so only its form is checked here.
+
+    >>> TransformSpec().check("transform", "auto,es")
+    'auto,es'
+    """
+
+    description = "a transform chain like 'log', 'log,diff12', 'auto' or 'none'"
+
+    def check(self, name: str, value: Any) -> Any:
+        if value is None:
+            return value
+        if not isinstance(value, str):
+            raise _fail(name, self.description, value)
+        from rnnkit.data.transforms import TransformChain
+
+        head, _, rest = value.strip().lower().partition(",")
+        TransformChain.parse(rest if head == "auto" else value, season_length=2)
+        return value
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from rnnkit.base import Estimator
+from rnnkit.base import Estimator, RegressorMixin
 from rnnkit.data.scalers import make_scaler, scaler_from_dict
 from rnnkit.data.series import (
     FILL_METHODS,
@@ -77,12 +77,13 @@ from rnnkit.validation import (
     Optional,
     PathLike,
     PositiveInt,
+    TransformSpec,
 )
 
 __all__ = ["ForecastEvaluation", "Forecaster"]
 
 
-class Forecaster(Estimator):
+class Forecaster(RegressorMixin, Estimator):
     """Forecast a series (or many, with one global network) with a SimpleRNN, LSTM or GRU.
 
     Args:
@@ -169,6 +170,8 @@ class Forecaster(Estimator):
         "dropout": Number(0.0, 1.0, high_open=True),
         "dense": IntList(allow_empty=True, maximum=MAX_UNITS, max_items=MAX_LAYERS),
         "linear_skip": Boolean(),
+        "transform": TransformSpec(),
+        "checkpoint": Optional(PathLike()),
         "normalize": Optional(Choice(("last", "mean", "none"))),
         "scaler": Optional(Choice(("standard", "minmax", "change", "none"))),
         "ensemble": PositiveInt(maximum=MAX_ENSEMBLE),
@@ -490,10 +493,12 @@ class Forecaster(Estimator):
         return summarize(scores, [key for key, _ in collection] if self.multi_ else None,
                          level)
 
-    def score(self, y: Any, X: Any = None) -> dict[str, float]:
-        """The network's metrics (RMSE, MAE, MAPE, sMAPE, MASE) on the points after the
-        training data; see :meth:`evaluate` for the baselines beside them."""
-        return self.evaluate(y, X).metrics.iloc[0].to_dict()
+    def score(self, y: Any, X: Any = None) -> float:
+        """Minus the MASE of the one-step-ahead forecasts of the points of ``y`` after the
+        training data: one number where higher is better, as scikit-learn's model selection
+        maximises (scale-free, so it averages over series). :meth:`evaluate` gives every
+        metric in the data's units next to the baselines."""
+        return -float(self.evaluate(y, X).metrics.iloc[0]["MASE"])
 
     def forecast(self, steps: int, y: Any = None, X: Any = None, X_future: Any = None,
                  level: float | None = None, series: Any = None,

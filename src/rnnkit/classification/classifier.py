@@ -19,15 +19,28 @@ from __future__ import annotations
 import dataclasses
 import logging
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from rnnkit.base import Estimator
+from rnnkit.base import ClassifierMixin, Estimator
+from rnnkit.classification.evaluation import TextEvaluation
+from rnnkit.classification.labels import (
+    check_texts,
+    label_indices,
+    learn_classes,
+    stratified_split,
+)
+from rnnkit.classification.ngrams import (
+    MAX_NGRAM_BUCKETS,
+    NGRAM_LR_SCALE,
+    best_share,
+    naive_bayes_start,
+)
+from rnnkit.classification.presets import PRESETS
+from rnnkit.classification.pretrained import pretrained_model, take_weights
 from rnnkit.data.text import (
     RaggedIds,
     Tokenizer,
@@ -40,7 +53,6 @@ from rnnkit.errors import ModelFormatError, RnnkitError
 from rnnkit.evaluation import classification_table, confusion_matrix, verdict
 from rnnkit.limits import MAX_EMBEDDING_DIM, MAX_LAYERS, MAX_UNITS, MAX_VOCABULARY
 from rnnkit.models.layers import CELLS
-from rnnkit.presets import PRESETS
 from rnnkit.validation import (
     Boolean,
     Choice,
@@ -60,51 +72,9 @@ __all__ = ["PRESETS", "TextClassifier", "TextEvaluation", "stratified_split"]
 log = logging.getLogger(__name__)
 
 _ONE_HOT_WARN_BYTES = 512 * 2**20
-MAX_NGRAM_BUCKETS = 2**24  # rows of the word-pair table: 64 MiB of float32 per output
-# The bag of n-grams starts from naive Bayes (NBSVM's log-count ratios, times NGRAM_NB_SCALE)
-# and learns at NGRAM_LR_SCALE × the learning rate: each n-gram is in few batches and weighs
-# 1/sqrt(n-grams of its text). Chosen on 5,000 IMDB validation reviews (bag alone, 6 epochs,
-# benchmarks/RESULTS.md): from zeros 0.903 at 25× (0.866 at 5×); from naive Bayes
-# (0.870 untrained) 0.910 at scale 1 and 5×, 0.907 at scale 0.5 and 2×, 5× or 10×.
-NGRAM_LR_SCALE = 5.0
-NGRAM_NB_SCALE = 1.0
 
 
-@dataclass
-class TextEvaluation:
-    """What :meth:`TextClassifier.evaluate` found: ``metrics`` (the model and the majority-class
-    baseline), the ``confusion`` matrix (rows true, columns predicted) and a ``verdict``."""
-
-    metrics: pd.DataFrame
-    confusion: pd.DataFrame
-    verdict: str
-
-    def __str__(self) -> str:
-        table = self.metrics.to_string(float_format=lambda v: f"{v:.4f}")
-        return (f"{table}\n\nconfusion matrix (rows: true, columns: predicted)\n"
-                f"{self.confusion.to_string()}\n\n{self.verdict}")
-
-    def __repr__(self) -> str:
-        return str(self)
-
-
-def _check_texts(texts: Any, name: str = "texts") -> list[str]:
-    if isinstance(texts, str) or not hasattr(texts, "__len__"):
-        raise RnnkitError(f"`{name}` must be a list of strings; got {type(texts).__name__}.")
-    out = list(texts)
-    if not out:
-        raise RnnkitError(f"`{name}` is empty; pass at least one text.")
-    for i, text in enumerate(out):
-        if not isinstance(text, str):
-            what = "missing" if text is None or (isinstance(text, float) and np.isnan(text)) \
-                else f"a {type(text).__name__}, not a string"
-            raise RnnkitError(f"text {i} of `{name}` is {what}; every text must be a string.")
-        if not text.strip():
-            raise RnnkitError(f"text {i} of `{name}` is empty; remove it or give it content.")
-    return out
-
-
-class TextClassifier(Estimator):
+class TextClassifier(ClassifierMixin, Estimator):
     """Classify texts with a SimpleRNN, LSTM or GRU network over word embeddings (or one-hot).
 
     Args:
@@ -201,6 +171,7 @@ class TextClassifier(Estimator):
         "verbose": Boolean(),
         "state_dir": Optional(PathLike()),
         "refit": Boolean(),
+        "checkpoint": Optional(PathLike()),
     }
 
     def __init__(self, cell: str = "lstm", num_words: int | str = "auto",
@@ -315,28 +286,21 @@ class TextClassifier(Estimator):
                       else tokenizer.kept(texts, self.maxlen_, self.truncating))
         return encode_ragged(tokens, self.vocabulary_, self.maxlen_, self.truncating)
 
-    def _encode(self, texts: list[str], tokens: list[list[str]] | None = None) -> np.ndarray:
-        """Padded ids ``(n, maxlen)`` as Keras's ``pad_sequences`` gives them (``maxlen=None``:
-        padded to the longest text)."""
+    def encode(self, texts: Any, tokens: list[list[str]] | None = None) -> np.ndarray:
+        """The ids the network reads for each text: ``(n, maxlen)``, padded as Keras's
+        ``pad_sequences`` pads them (``maxlen=None``: to the longest text); ``tokens`` when
+        the texts are tokenized already.
+
+        >>> clf = TextClassifier(units=[2], embedding_dim=2, maxlen=4, epochs=1,
+        ...                      verbose=False).fit(["good film", "bad film"] * 4, [1, 0] * 4)
+        >>> clf.encode(["good film"]).shape
+        (1, 4)
+        """
+        self._check_fitted()
+        texts = check_texts(texts)
         ids = self._ids(texts, tokens)
         width = self.maxlen_ or max(int(ids.lengths.max()), 1)
         return ids.padded(width, self.padding)
-
-    def _label_indices(self, labels: Any, n: int, name: str = "labels") -> np.ndarray:
-        labels = list(labels)
-        if len(labels) != n:
-            raise RnnkitError(f"`{name}` must have one label per text; got {len(labels)} labels "
-                              f"for {n} texts.")
-        lookup = {c: i for i, c in enumerate(self.classes_)}
-        out = np.empty(n, dtype=np.int64)
-        for i, label in enumerate(labels):
-            key = _plain(label)
-            if key not in lookup:
-                known = ", ".join(map(str, self.classes_))
-                raise RnnkitError(f"label {label!r} (text {i}) was never seen in training; "
-                                  f"known labels: {known}.")
-            out[i] = lookup[key]
-        return out
 
     # ---------------------------------------------------------------- fitting
     def fit(self, texts: Any, labels: Any, validation_data: tuple[Any, Any] | None = None,
@@ -355,8 +319,8 @@ class TextClassifier(Estimator):
         automatic = "auto" in (p["num_words"], p["maxlen"])
         if not automatic:
             self._warn_one_hot(p)  # before any data work
-        texts = _check_texts(texts)
-        y = self._learn_classes(labels, len(texts))
+        texts = check_texts(texts)
+        y = _fit_classes(self, labels, len(texts))
         if validation_data is None:
             train_idx, val_idx = stratified_split(y, p["validation"], p["seed"])
             if len(val_idx) == 0:
@@ -366,8 +330,8 @@ class TextClassifier(Estimator):
             if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
                 raise RnnkitError("`validation_data` must be a pair (texts, labels); got "
                                   f"{type(validation_data).__name__}.")
-            val_texts = _check_texts(validation_data[0], "validation_data texts")
-            val_y = self._label_indices(validation_data[1], len(val_texts),
+            val_texts = check_texts(validation_data[0], "validation_data texts")
+            val_y = label_indices(self.classes_, validation_data[1], len(val_texts),
                                         "validation_data labels")
             train_idx = np.arange(len(texts))
             val_idx = np.arange(len(texts), len(texts) + len(val_texts))
@@ -375,7 +339,7 @@ class TextClassifier(Estimator):
 
         tokens = Tokenizer(self.token_pattern)(texts)  # once: for the vocabulary and the ids
         train_tokens = [tokens[i] for i in train_idx]
-        language_model = self._pretrained_model(p)
+        language_model = pretrained_model(p)
         if language_model is not None:  # its vocabulary, which its weights are for
             p["num_words"] = language_model.num_words_
         elif p["num_words"] == "auto":
@@ -398,55 +362,6 @@ class TextClassifier(Estimator):
         self._baseline = None
         return self
 
-    def _learn_classes(self, labels: Any, n: int) -> np.ndarray:
-        """Check ``labels``, set :attr:`classes_` (sorted) and return each label's index."""
-        labels = list(labels)
-        if len(labels) != n:
-            raise RnnkitError(f"`labels` must have one label per text; got {len(labels)} labels "
-                              f"for {n} texts.")
-        missing = [i for i, v in enumerate(labels) if v is None or (
-            isinstance(v, float) and np.isnan(v))]
-        if missing:
-            raise RnnkitError(f"`labels` has missing values at text {missing[0]}"
-                              + (f" and {len(missing) - 1} more" if len(missing) > 1 else "")
-                              + "; every text needs a label.")
-        plain = [_plain(v) for v in labels]
-        kinds = {type(v) for v in plain}
-        if len(kinds) > 1:
-            raise RnnkitError("`labels` mixes types (e.g. strings and numbers); use one type.")
-        classes = sorted(set(plain))
-        if len(classes) < 2:
-            raise RnnkitError(f"`labels` has a single class ({classes[0]!r}); a classifier "
-                              "needs at least two.")
-        if len(classes) > 20 and len(classes) > n / 2:
-            raise RnnkitError(f"`labels` has {len(classes):,} different values for {n:,} "
-                              "texts; a classifier needs several texts per class. Is the "
-                              "label column the right one?")
-        self.classes_ = classes
-        lookup = {c: i for i, c in enumerate(classes)}
-        return np.array([lookup[v] for v in plain], dtype=np.int64)
-
-    def _pretrained_model(self, p: dict[str, Any]) -> Any:
-        """The language model of ``pretrained``, checked against this classifier's settings."""
-        if p["pretrained"] is None:
-            return None
-        from rnnkit.language_model import TextLanguageModel
-
-        lm = TextLanguageModel.load(p["pretrained"], device=p["device"])
-        ours = {"cell": p["cell"], "embedding_dim": p["embedding_dim"], "units": p["units"]}
-        theirs = {"cell": lm.network_.config.cell,
-                  "embedding_dim": lm.network_.config.embedding_dim,
-                  "units": tuple(lm.network_.config.units)}
-        differ = [f"{k}={ours[k]!r} (the language model: {theirs[k]!r})" for k in ours
-                  if ours[k] != theirs[k]]
-        if differ:
-            raise RnnkitError(f"`pretrained` {p['pretrained']!r} has another shape: "
-                              f"{', '.join(differ)}; set them as the language model has them.")
-        if p["token_pattern"] is not None:
-            raise RnnkitError("`token_pattern` must be None with `pretrained`: the language "
-                              "model's vocabulary is of rnnkit's default tokens.")
-        return lm
-
     def _train_network(self, p: dict[str, Any], ids: RaggedIds, y: np.ndarray,
                        train_idx: np.ndarray, val_idx: np.ndarray,
                        language_model: Any = None) -> None:
@@ -462,7 +377,7 @@ class TextClassifier(Estimator):
             network = RecurrentNetwork(self._network_config(p, len(self.classes_))).to(device)
             if language_model is None:
                 return network, ()
-            taken = _take_weights(network, language_model.network_)
+            taken = take_weights(network, language_model.network_)
             return network, tuple((name, p["pretrained_lr_scale"]) for name in taken)
 
         binary = len(self.classes_) == 2
@@ -486,7 +401,7 @@ class TextClassifier(Estimator):
             histories = self._train_parts(network, scales, p, loss_fn, metrics, ids, y,
                                           tensors, train_idx, val_idx)
             if network.bag is not None:
-                network.bag_share.fill_(_best_share(network, loss_fn, *tensors(val_idx)))
+                network.bag_share.fill_(best_share(network, loss_fn, *tensors(val_idx)))
                 log.info("the bag of n-grams makes up %.0f%% of the output (the share with "
                          "the least validation loss)", 100 * network.bag_share.item())
             self.history_ = histories[-1]
@@ -528,7 +443,7 @@ class TextClassifier(Estimator):
             return [train(network, loss_fn, *data, dataclasses.replace(
                 config(0, "network"), lr_scales=scales), metrics, lengths=lengths)]
         histories = []
-        _naive_bayes_start(network, ids.take(train_idx), y[train_idx], len(self.classes_))
+        naive_bayes_start(network, ids.take(train_idx), y[train_idx], len(self.classes_))
         with Branch(network, "bag") as bag:
             bag_config = config(0, stages[0])
             histories.append(train(bag, loss_fn, *data, dataclasses.replace(
@@ -547,7 +462,7 @@ class TextClassifier(Estimator):
         import torch
 
         self._check_fitted()
-        ids = self._ids(_check_texts(texts))
+        ids = self._ids(check_texts(texts))
         device = next(self.network_.parameters()).device
         self.network_.eval()
         outs = []
@@ -587,8 +502,8 @@ class TextClassifier(Estimator):
         matrix; and a verdict against the best baseline. A loaded model has no training texts,
         so it is compared with the majority class alone."""
         self._check_fitted()
-        texts = _check_texts(texts)
-        true = self._label_indices(labels, len(texts))
+        texts = check_texts(texts)
+        true = label_indices(self.classes_, labels, len(texts))
         proba = self.predict_proba(texts)
         table = classification_table(true, proba, self.model_name, self.majority_class_)
         bag = self.tfidf_baseline() if baseline else None
@@ -640,7 +555,7 @@ class TextClassifier(Estimator):
         from rnnkit.explain import trace_network
 
         self._check_fitted()
-        ids = self._encode(_check_texts(texts))
+        ids = self.encode(check_texts(texts))
         sequences = [row[row != 0] for row in ids]
         labels = [self.vocabulary_.decode(seq) for seq in sequences]
         return trace_network(self.network_, sequences, labels)
@@ -679,94 +594,9 @@ class TextClassifier(Estimator):
         return est
 
 
-def _naive_bayes_start(network: Any, ids: RaggedIds, y: np.ndarray, n_classes: int) -> None:
-    """Set the bag's weights to naive Bayes log-count ratios of its n-grams (as NBSVM weighs
-    its features), times :data:`NGRAM_NB_SCALE`: a linear model that is right from the start,
-    which training then refines. Per output: the class against the rest (for two classes,
-    the second against the first); counts are of texts holding the n-gram, plus one."""
-    import torch
-
-    rows = network.bag.num_embeddings
-    outputs = [1] if n_classes == 2 else list(range(n_classes))
-    present = np.zeros((n_classes, rows), dtype=np.float32)  # as large as the bag itself
-    network.eval()
-    with torch.no_grad():
-        for start in range(0, len(ids), 512):
-            part = np.arange(start, min(start + 512, len(ids)))
-            grams = network.ngram_ids(ids[part].to(network.bag.weight.device)).cpu().numpy()
-            for c in range(n_classes):
-                chosen = grams[y[part] == c]
-                present[c] += np.bincount(chosen[chosen != 0], minlength=rows)
-    ratios = np.empty((rows, len(outputs)))
-    for column, c in enumerate(outputs):  # counts are whole numbers: exact in float32
-        p = present[c].astype(np.float64) + 1
-        q = np.delete(present, c, axis=0).sum(axis=0, dtype=np.float64) + 1
-        ratios[:, column] = np.log(p / p.sum()) - np.log(q / q.sum())
-    ratios[0] = 0  # padding
-    with torch.no_grad():
-        network.bag.weight.copy_(torch.as_tensor(NGRAM_NB_SCALE * ratios,
-                                                 dtype=network.bag.weight.dtype))
 
 
-def _best_share(network: Any, loss_fn: Any, ids: RaggedIds, target: Any) -> float:
-    """The bag's share of the output, from 0 to 1 in tenths, with the least loss on the
-    validation texts ``ids``."""
-    import torch
-
-    network.eval()
-    parts: list[list[Any]] = [[], []]
-    with torch.no_grad():
-        for start in range(0, len(ids), 1024):
-            x = ids[np.arange(start, min(start + 1024, len(ids)))]
-            for kept, out in zip(parts, network.branch_outputs(x.to(network.bag.weight.device)),
-                                 strict=True):
-                kept.append(out.cpu())
-    recurrent, bag = (torch.cat(p) for p in parts)
-    shares = [i / 10 for i in range(11)]
-    losses = [float(loss_fn(torch.lerp(recurrent, bag, w), target)) for w in shares]
-    return shares[int(np.argmin(losses))]
-
-
-def stratified_split(y: Sequence[Any], fraction: float, seed: int = 0
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Indices ``(keep, held_out)`` with about ``fraction`` of each class held out (at least one
-    per class with two or more members), shuffled by ``seed``, each returned in sorted order.
-
-    >>> labels = ["a"] * 8 + ["b"] * 2
-    >>> keep, held = stratified_split(labels, 0.25)
-    >>> sorted(labels[i] for i in held), len(keep)
-    (['a', 'a', 'b'], 7)
-    """
-    y = np.asarray(y)
-    rng = np.random.default_rng(seed)
-    keep, held = [], []
-    for c in np.unique(y):
-        idx = rng.permutation(np.flatnonzero(y == c))
-        k = round(len(idx) * fraction)
-        k = min(max(k, 1), len(idx) - 1) if len(idx) > 1 else 0
-        held.append(idx[:k])
-        keep.append(idx[k:])
-    return np.sort(np.concatenate(keep)), np.sort(np.concatenate(held))
-
-
-def _take_weights(network: Any, source: Any) -> list[str]:
-    """Copy into ``network`` every embedding and recurrent weight of ``source`` (a language
-    model) whose name and shape it has; a bidirectional classifier takes the forward
-    direction's. Returns the names taken."""
-    import torch
-
-    theirs = source.state_dict()
-    taken = []
-    with torch.no_grad():
-        for name, value in network.state_dict().items():
-            if not name.startswith(("embedding.", "recurrent.")):
-                continue
-            if name in theirs and theirs[name].shape == value.shape:
-                value.copy_(theirs[name])
-                taken.append(name)
-    return taken
-
-
-def _plain(value: Any) -> Any:
-    """NumPy scalars to Python values, so labels compare and serialise predictably."""
-    return value.item() if isinstance(value, np.generic) else value
+def _fit_classes(clf: TextClassifier, labels: Any, n: int) -> np.ndarray:
+    """Learn ``clf.classes_`` from ``labels``; each label's index."""
+    clf.classes_, indices = learn_classes(labels, n)
+    return indices
