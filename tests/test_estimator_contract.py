@@ -77,9 +77,30 @@ def test_scikit_learns_checks_that_apply(case, check):
     getattr(sklearn_checks, check)(type(est).__name__, est)
 
 
-def test_every_parameter_has_a_constraint(case):
-    cls = type(case.make())
-    assert set(cls._param_names()) <= set(cls._parameter_constraints)
+TABLES = {"Forecaster": ("rnnkit.forecasting.parameters", "FORECASTER"),
+          "TextClassifier": ("rnnkit.classification.parameters", "CLASSIFIER"),
+          "TextLanguageModel": ("rnnkit.language_model_parameters", "LANGUAGE_MODEL")}
+
+
+@pytest.mark.parametrize("name", list(TABLES))
+def test_the_signature_says_what_the_parameter_table_says(name):
+    """The table is what the command line reads (it imports no torch); the signature is what
+    scikit-learn reads. Neither may drift from the other, and every parameter is checked."""
+    import importlib
+    import inspect
+
+    import rnnkit
+    from rnnkit.parameters import constraints, defaults
+
+    cls = getattr(rnnkit, name)
+    module, attribute = TABLES[name]
+    table = getattr(importlib.import_module(module), attribute)
+    signature = {p.name: p.default for p in inspect.signature(cls.__init__).parameters.values()
+                 if p.name != "self"}
+    assert signature == defaults(table)
+    assert cls._parameter_constraints == constraints(table)
+    for parameter, default in signature.items():  # every default passes its own constraint
+        table[parameter].constraint.check(parameter, default)
 
 
 def test_clone_is_unfitted_with_the_same_parameters(fitted):

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from rnnkit.language_model import TextLanguageModel
 
 # Heavy modules (torch, pandas) load on first use, so `rnnkit --help` stays instant.
-_LAZY = {"Forecaster": "rnnkit.forecasting", "TextClassifier": "rnnkit.classification",
+_LAZY = {"Forecaster": "rnnkit.forecasting.forecaster", "TextClassifier": "rnnkit.classification",
          "TextLanguageModel": "rnnkit.language_model",
          "RnnkitError": "rnnkit.errors", "datasets": "rnnkit.datasets"}
 

@@ -37,18 +37,12 @@ from rnnkit.data.text import (
     encode_ragged,
 )
 from rnnkit.errors import ModelFormatError, RnnkitError
-from rnnkit.limits import MAX_EMBEDDING_DIM, MAX_LAYERS, MAX_UNITS, MAX_VOCABULARY, MAX_WINDOW
+from rnnkit.language_model_parameters import LANGUAGE_MODEL
 from rnnkit.models.layers import CELLS, Recurrent
 from rnnkit.models.network import NetworkConfig
+from rnnkit.parameters import constraints
 from rnnkit.validation import (
-    Boolean,
-    Choice,
     Constraint,
-    IntList,
-    Number,
-    Optional,
-    OrAuto,
-    PositiveInt,
 )
 
 __all__ = ["LanguageNetwork", "TextLanguageModel"]
@@ -118,26 +112,8 @@ class TextLanguageModel(Estimator):
     """
 
     _fitted_attribute: ClassVar[str] = "network_"
-    _parameter_constraints: ClassVar[dict[str, Constraint]] = {
-        "cell": Choice(tuple(CELLS)),
-        "num_words": OrAuto(PositiveInt(minimum=4, maximum=MAX_VOCABULARY)),
-        "embedding_dim": PositiveInt(maximum=MAX_EMBEDDING_DIM),
-        "units": IntList(maximum=MAX_UNITS, max_items=MAX_LAYERS),
-        "dropout": Number(0.0, 1.0, high_open=True),
-        "embedding_dropout": Number(0.0, 1.0, high_open=True),
-        "window": PositiveInt(minimum=2, maximum=MAX_WINDOW),
-        "validation": Number(0.0, 1.0, low_open=True, high_open=True),
-        "epochs": PositiveInt(),
-        "batch_size": PositiveInt(),
-        "learning_rate": Number(0.0, low_open=True),
-        "weight_decay": Number(0.0),
-        "schedule": Choice(("plateau", "warmup-cosine", "constant")),
-        "clip_norm": Optional(Number(0.0, low_open=True)),
-        "seed": PositiveInt(minimum=0),
-        "device": Choice(("auto", "cpu", "cuda", "mps")),
-        "threads": Optional(PositiveInt()),
-        "verbose": Boolean(),
-    }
+    # defaults and constraints: rnnkit.language_model_parameters, which the CLI follows
+    _parameter_constraints: ClassVar[dict[str, Constraint]] = constraints(LANGUAGE_MODEL)
 
     def __init__(self, cell: str = "lstm", num_words: int | str = "auto",
                  embedding_dim: int = 128, units: Any = (128,), dropout: float = 0.1,

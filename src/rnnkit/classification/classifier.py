@@ -34,11 +34,11 @@ from rnnkit.classification.labels import (
     stratified_split,
 )
 from rnnkit.classification.ngrams import (
-    MAX_NGRAM_BUCKETS,
     NGRAM_LR_SCALE,
     best_share,
     naive_bayes_start,
 )
+from rnnkit.classification.parameters import CLASSIFIER
 from rnnkit.classification.presets import PRESETS
 from rnnkit.classification.pretrained import pretrained_model, take_weights
 from rnnkit.data.text import (
@@ -51,20 +51,10 @@ from rnnkit.data.text import (
 )
 from rnnkit.errors import ModelFormatError, RnnkitError
 from rnnkit.evaluation import classification_table, confusion_matrix, verdict
-from rnnkit.limits import MAX_EMBEDDING_DIM, MAX_LAYERS, MAX_UNITS, MAX_VOCABULARY
 from rnnkit.models.layers import CELLS
+from rnnkit.parameters import constraints
 from rnnkit.validation import (
-    Boolean,
-    Choice,
-    Choices,
     Constraint,
-    IntList,
-    Number,
-    Optional,
-    OrAuto,
-    PathLike,
-    PositiveInt,
-    TokenPattern,
 )
 
 __all__ = ["PRESETS", "TextClassifier", "TextEvaluation", "stratified_split"]
@@ -137,42 +127,8 @@ class TextClassifier(ClassifierMixin, Estimator):
     predictions come back in the same values.
     """
 
-    _parameter_constraints: ClassVar[dict[str, Constraint]] = {
-        "cell": Choice(tuple(CELLS)),
-        "num_words": OrAuto(PositiveInt(minimum=4, maximum=MAX_VOCABULARY)),
-        "maxlen": OrAuto(Optional(PositiveInt(minimum=2))),
-        "padding": Choice(("pre", "post")),
-        "truncating": Choice(("pre", "post")),
-        "embedding_dim": Optional(PositiveInt(maximum=MAX_EMBEDDING_DIM)),
-        "units": IntList(maximum=MAX_UNITS, max_items=MAX_LAYERS),
-        "bidirectional": Boolean(),
-        "dropout": Number(0.0, 1.0, high_open=True),
-        "embedding_dropout": Number(0.0, 1.0, high_open=True),
-        "ngrams": PositiveInt(minimum=0, maximum=2),
-        "ngram_buckets": PositiveInt(minimum=1, maximum=MAX_NGRAM_BUCKETS),
-        "ngram_dropout": Number(0.0, 1.0, high_open=True),
-        "pooling": Choices(("last", "max", "mean", "attention")),
-        "token_pattern": TokenPattern(allow_none=True),
-        "dense": IntList(allow_empty=True, maximum=MAX_UNITS, max_items=MAX_LAYERS),
-        "validation": Number(0.0, 1.0, low_open=True, high_open=True),
-        "epochs": PositiveInt(),
-        "batch_size": PositiveInt(),
-        "learning_rate": Number(0.0, low_open=True),
-        "patience": Optional(PositiveInt()),
-        "reduce_lr_patience": Optional(PositiveInt()),
-        "clip_norm": Optional(Number(0.0, low_open=True)),
-        "weight_decay": Number(0.0),
-        "schedule": Choice(("plateau", "warmup-cosine", "constant")),
-        "pretrained": Optional(PathLike()),
-        "pretrained_lr_scale": Number(0.0, 1.0, low_open=True),
-        "seed": PositiveInt(minimum=0),
-        "device": Choice(("auto", "cpu", "cuda", "mps")),
-        "threads": Optional(PositiveInt()),
-        "verbose": Boolean(),
-        "state_dir": Optional(PathLike()),
-        "refit": Boolean(),
-        "checkpoint": Optional(PathLike()),
-    }
+    # defaults and constraints: rnnkit.classification.parameters, which the CLI follows
+    _parameter_constraints: ClassVar[dict[str, Constraint]] = constraints(CLASSIFIER)
 
     def __init__(self, cell: str = "lstm", num_words: int | str = "auto",
                  maxlen: int | str | None = "auto",

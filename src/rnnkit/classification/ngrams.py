@@ -9,10 +9,9 @@ import numpy as np
 
 from rnnkit.data.text import RaggedIds
 
-__all__ = ["MAX_NGRAM_BUCKETS", "NGRAM_LR_SCALE", "NGRAM_NB_SCALE", "best_share",
+__all__ = ["NGRAM_LR_SCALE", "NGRAM_NB_SCALE", "best_share",
            "naive_bayes_start"]
 
-MAX_NGRAM_BUCKETS = 2**24  # rows of the word-pair table: 64 MiB of float32 per output
 # The bag of n-grams starts from naive Bayes (NBSVM's log-count ratios, times NGRAM_NB_SCALE)
 # and learns at NGRAM_LR_SCALE × the learning rate: each n-gram is in few batches and weighs
 # 1/sqrt(n-grams of its text). Chosen on 5,000 IMDB validation reviews (bag alone, 6 epochs,

@@ -4,20 +4,40 @@
 (transforms, scalers, window normalisation), ``fitting`` (fit's steps), ``ensemble`` (the
 networks as one predictor), ``recursive`` (multi-step forecasts), ``intervals`` (conformal
 intervals), ``forecasts`` (the frames forecasts are returned in), ``evaluation`` (scores next
-to baselines), ``backtest`` (rolling origins), ``schema`` (the data a model expects) and
-``forecaster`` (the estimator that orchestrates them).
+to baselines), ``backtest`` (rolling origins), ``schema`` (the data a model expects),
+``parameters`` (the constructor's parameters as data, for the command line) and
+``forecaster`` (the estimator that orchestrates them). Names load on first use, so the
+parameter table imports without pandas or torch.
 
 >>> from rnnkit.forecasting import Forecaster, holdout_size
 >>> holdout_size(144, 0.2)
 29
 """
 
-from rnnkit.forecasting.backtest import backtest, cross_validation
-from rnnkit.forecasting.evaluation import ForecastEvaluation
-from rnnkit.forecasting.forecaster import Forecaster
-from rnnkit.forecasting.schema import DataSchema
-from rnnkit.forecasting.split import SplitPlan, holdout_size
-from rnnkit.forecasting.state import SeriesState
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __all__ = ["DataSchema", "ForecastEvaluation", "Forecaster", "SeriesState", "SplitPlan",
            "backtest", "cross_validation", "holdout_size"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rnnkit.forecasting.backtest import backtest, cross_validation
+    from rnnkit.forecasting.evaluation import ForecastEvaluation
+    from rnnkit.forecasting.forecaster import Forecaster
+    from rnnkit.forecasting.schema import DataSchema
+    from rnnkit.forecasting.split import SplitPlan, holdout_size
+    from rnnkit.forecasting.state import SeriesState
+
+_LAZY = {"backtest": "backtest", "cross_validation": "backtest",
+         "ForecastEvaluation": "evaluation", "Forecaster": "forecaster",
+         "DataSchema": "schema", "SplitPlan": "split", "holdout_size": "split",
+         "SeriesState": "state"}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"rnnkit.forecasting.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'rnnkit.forecasting' has no attribute {name!r}")

@@ -34,7 +34,6 @@ import pandas as pd
 from rnnkit.base import Estimator, RegressorMixin
 from rnnkit.data.scalers import make_scaler, scaler_from_dict
 from rnnkit.data.series import (
-    FILL_METHODS,
     SeriesData,
     as_collection,
     as_series,
@@ -53,31 +52,20 @@ from rnnkit.forecasting.fitting import (
 )
 from rnnkit.forecasting.forecasts import nixtla_layout, panel_forecast, series_forecast
 from rnnkit.forecasting.intervals import check_level, pooled_errors, validation_residuals
+from rnnkit.forecasting.parameters import FORECASTER
 from rnnkit.forecasting.pipeline import ModelSpace, choose_chain
 from rnnkit.forecasting.recursive import Predictor
 from rnnkit.forecasting.schema import DataSchema
 from rnnkit.forecasting.split import SplitPlan, holdout_size, plan_split
 from rnnkit.forecasting.state import SeriesState
 from rnnkit.limits import (
-    MAX_ENSEMBLE,
-    MAX_HORIZON,
-    MAX_LAYERS,
-    MAX_UNITS,
-    MAX_WINDOW,
     check_horizon,
 )
 from rnnkit.models.layers import CELLS
+from rnnkit.parameters import constraints
 from rnnkit.validation import (
-    Boolean,
-    Choice,
     Constraint,
-    FractionOrCount,
-    IntList,
     Number,
-    Optional,
-    PathLike,
-    PositiveInt,
-    TransformSpec,
 )
 
 __all__ = ["ForecastEvaluation", "Forecaster"]
@@ -160,39 +148,8 @@ class Forecaster(RegressorMixin, Estimator):
     ``X_future``, or they are held at their last observed values, with a warning.
     """
 
-    _parameter_constraints: ClassVar[dict[str, Constraint]] = {
-        "cell": Choice(tuple(CELLS)),
-        "units": IntList(maximum=MAX_UNITS, max_items=MAX_LAYERS),
-        "window": IntList(example="12 or [12, 24, 36]", maximum=MAX_WINDOW, max_items=MAX_ENSEMBLE),
-        "horizon": PositiveInt(maximum=MAX_HORIZON),
-        "stride": PositiveInt(),
-        "bidirectional": Boolean(),
-        "dropout": Number(0.0, 1.0, high_open=True),
-        "dense": IntList(allow_empty=True, maximum=MAX_UNITS, max_items=MAX_LAYERS),
-        "linear_skip": Boolean(),
-        "transform": TransformSpec(),
-        "checkpoint": Optional(PathLike()),
-        "normalize": Optional(Choice(("last", "mean", "none"))),
-        "scaler": Optional(Choice(("standard", "minmax", "change", "none"))),
-        "ensemble": PositiveInt(maximum=MAX_ENSEMBLE),
-        "validation": FractionOrCount(),
-        "epochs": PositiveInt(),
-        "batch_size": PositiveInt(),
-        "learning_rate": Number(0.0, low_open=True),
-        "loss": Choice(("mse", "huber", "mae")),
-        "patience": Optional(PositiveInt()),
-        "reduce_lr_patience": Optional(PositiveInt()),
-        "clip_norm": Optional(Number(0.0, low_open=True)),
-        "season_length": Optional(PositiveInt()),
-        "fill": Optional(Choice(FILL_METHODS)),
-        "seed": PositiveInt(minimum=0),
-        "device": Choice(("auto", "cpu", "cuda", "mps")),
-        "threads": Optional(PositiveInt()),
-        "verbose": Boolean(),
-        "state_dir": Optional(PathLike()),
-        "windows_per_epoch": Optional(PositiveInt()),
-        "refit": Boolean(),
-    }
+    # defaults and constraints: rnnkit.forecasting.parameters, which the CLI's options follow
+    _parameter_constraints: ClassVar[dict[str, Constraint]] = constraints(FORECASTER)
 
     def __init__(self, cell: str = "lstm", units: Any = (64, 32), window: Any = 12,
                  horizon: int = 1, stride: int = 1, bidirectional: bool = False,

@@ -1,0 +1,105 @@
+"""The :class:`~rnnkit.Forecaster`'s parameters as data (see :mod:`rnnkit.parameters`);
+``rnnkit forecast``'s options are built from this table.
+
+>>> FORECASTER["epochs"].default
+200
+"""
+
+from __future__ import annotations
+
+from rnnkit.limits import MAX_ENSEMBLE, MAX_HORIZON, MAX_LAYERS, MAX_UNITS, MAX_WINDOW
+from rnnkit.parameters import CELL_NAMES, DEVICES, Parameter
+from rnnkit.validation import (
+    Boolean,
+    Choice,
+    FractionOrCount,
+    IntList,
+    Number,
+    Optional,
+    PathLike,
+    PositiveInt,
+    TransformSpec,
+)
+
+__all__ = ["FORECASTER"]
+
+FORECASTER: dict[str, Parameter] = {
+    "cell": Parameter("lstm", Choice(CELL_NAMES),
+                      "recurrent cell: rnn (SimpleRNN, tanh), lstm or gru"),
+    "units": Parameter((64, 32), IntList(maximum=MAX_UNITS, max_items=MAX_LAYERS),
+                       "units per stacked recurrent layer, comma-separated"),
+    "window": Parameter(12, IntList(example="12 or [12, 24, 36]", maximum=MAX_WINDOW,
+                                    max_items=MAX_ENSEMBLE),
+                        "past steps the network reads; several, comma-separated (e.g. "
+                        "12,24,36), train one network per window length and use the median"),
+    "horizon": Parameter(1, PositiveInt(maximum=MAX_HORIZON),
+                         "steps the network emits at once (direct); longer forecasts feed its "
+                         "own forecasts back (recursive)"),
+    "stride": Parameter(1, PositiveInt(), "step between training windows"),
+    "bidirectional": Parameter(False, Boolean(), "read each window both ways"),
+    "dropout": Parameter(0.2, Number(0.0, 1.0, high_open=True),
+                         "dropout after each recurrent and hidden dense layer"),
+    "dense": Parameter((32,), IntList(allow_empty=True, maximum=MAX_UNITS,
+                                      max_items=MAX_LAYERS),
+                       "hidden ReLU layers of the head, comma-separated ('' for none)"),
+    "linear_skip": Parameter(True, Boolean(),
+                             "add a linear map from the last values read to the outputs, "
+                             "learned with the network (naive and seasonal naive are such "
+                             "maps)"),
+    "transform": Parameter("auto", TransformSpec(),
+                           "target transform chain, inverted for every reported number: log, "
+                           "log1p, boxcox, diff, diff<lag>, stl (deseasonalise with STL), es "
+                           "(deseasonalise by exponential smoothing), stl<period>, es<period>, "
+                           "joined by commas (e.g. log,diff12 or log,es), none, or auto (log "
+                           "for a positive series, log1p with zeros; auto,es chains)"),
+    "normalize": Parameter("last", Optional(Choice(("last", "mean", "none"))),
+                           "subtract each window's last (or mean) level, so the network learns "
+                           "changes rather than levels; none keeps levels"),
+    "scaler": Parameter("standard", Optional(Choice(("standard", "minmax", "change", "none"))),
+                        "scaling fitted on the training part only (change: one unit is the "
+                        "mean absolute step between consecutive values)"),
+    "ensemble": Parameter(1, PositiveInt(maximum=MAX_ENSEMBLE),
+                          "train this many networks (seeds seed, seed+1, ...) per window "
+                          "length and use the median"),
+    "validation": Parameter(0.2, FractionOrCount(),
+                            "fraction of the data given to fit (at its end) used for early "
+                            "stopping and intervals, or a count of last points (e.g. 24)"),
+    "epochs": Parameter(200, PositiveInt(), "maximum epochs"),
+    "batch_size": Parameter(16, PositiveInt(), "windows per batch"),
+    "learning_rate": Parameter(1e-3, Number(0.0, low_open=True), "Adam learning rate"),
+    "loss": Parameter("mse", Choice(("mse", "huber", "mae")),
+                      "training loss (mae: the median, robust to outliers)"),
+    "patience": Parameter(20, Optional(PositiveInt()),
+                          "early-stopping patience in epochs; best weights are restored "
+                          "(none or 0: off)"),
+    "reduce_lr_patience": Parameter(10, Optional(PositiveInt()),
+                                    "halve the learning rate after this many epochs without "
+                                    "improvement (none or 0: off)"),
+    "clip_norm": Parameter(1.0, Optional(Number(0.0, low_open=True)),
+                           "clip the global gradient norm to this (none or 0: off)"),
+    "season_length": Parameter(None, Optional(PositiveInt()),
+                               "seasonal period for seasonal naive and MASE (default: from "
+                               "the dates: monthly 12, quarterly 4, daily 7, hourly 24)"),
+    "fill": Parameter(None, Optional(Choice(("ffill", "interpolate"))),
+                      "fill missing values instead of refusing them"),
+    "seed": Parameter(0, PositiveInt(minimum=0), "random seed"),
+    "device": Parameter("auto", Choice(DEVICES),
+                        "where to train; auto uses a GPU when present"),
+    "verbose": Parameter(True, Boolean(), "show a progress bar while training"),
+    "checkpoint": Parameter(None, Optional(PathLike()),
+                            "a .safetensors file that receives the best weights as training "
+                            "improves"),
+    "refit": Parameter(False, Boolean(),
+                       "after early stopping, train again on all the data (validation part "
+                       "included) for the best number of epochs"),
+    "threads": Parameter(None, Optional(PositiveInt()),
+                         "CPU threads for training and prediction (default: by the network's "
+                         "size and the idle cores)"),
+    "state_dir": Parameter(None, Optional(PathLike()),
+                           "a folder where training saves its state after every epoch, for "
+                           "fit(..., resume=True)"),
+    "windows_per_epoch": Parameter(None, Optional(PositiveInt()),
+                                   "at most this many training windows per epoch, drawn at "
+                                   "random anew each epoch (long histories, many series; "
+                                   "default: all)"),
+}
