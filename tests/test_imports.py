@@ -31,3 +31,13 @@ def test_help_imports_nothing_heavy(command):
 def test_import_rnnkit_imports_nothing_heavy():
     loaded = _modules_after("import rnnkit")
     assert not [m for m in HEAVY if m in loaded]
+
+
+@pytest.mark.parametrize("module", ["rnnkit.forecasting.parameters",
+                                    "rnnkit.classification.parameters",
+                                    "rnnkit.classification.presets",
+                                    "rnnkit.language_model_parameters"])
+def test_the_parameter_tables_import_nothing_heavy(module):
+    # the command line builds its options from them before any command runs
+    loaded = _modules_after(f"import {module}")
+    assert not [m for m in HEAVY if m in loaded]

@@ -89,7 +89,7 @@ def test_cli_threads_option(monkeypatch, capsys):
     from rnnkit import cli
 
     seen = []
-    monkeypatch.setattr(cli, "cmd_summary",
+    monkeypatch.setattr(cli.summary, "cmd_summary",
                         lambda args: seen.append(os.environ.get("RNNKIT_THREADS")) or 0)
     assert main(["summary", "nowhere", "--threads", "1"]) == 0
     # the estimators see it while the command runs; the calling program gets its own back

@@ -68,6 +68,18 @@ class Estimator(_SklearnEstimator):
     def _validated_params(self) -> dict[str, Any]:
         return validate_params(self._parameter_constraints, self.get_params())
 
+    def check_params(self) -> dict[str, Any]:
+        """The constructor arguments, checked as ``fit`` checks them: an error that names the
+        first bad one and what is allowed, before any data is read.
+
+        >>> from rnnkit import Forecaster
+        >>> Forecaster(epochs=0).check_params()
+        Traceback (most recent call last):
+        ...
+        rnnkit.errors.RnnkitError: `epochs` must be a positive integer; got 0.
+        """
+        return self._validated_params()
+
     @classmethod
     def _n_members(cls, params: dict[str, Any]) -> int:
         """Networks in a saved model with constructor arguments ``params``."""

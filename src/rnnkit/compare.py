@@ -289,30 +289,46 @@ def _machine() -> dict[str, Any]:
 
 
 def _figures(runs: pd.DataFrame, summary: pd.DataFrame, out: Path) -> dict[str, Path]:
+    """The report's figures, written to ``out``: the main metric's bars, every run's loss
+    curve, and the forecasts (series) or confusion matrices (texts)."""
     from rnnkit.plots import headless_pyplot
 
     plt = headless_pyplot()
+    files = {"bars": _bars(plt, runs, summary, out / "bars.png"),
+             "losses": _losses(plt, runs, out / "losses.png")}
+    if runs.attrs["task"] == "forecast":
+        files["forecasts"] = _forecasts(plt, runs, out / "forecasts.png")
+    else:
+        files["confusions"] = _confusions(plt, runs, out / "confusions.png")
+    return files
 
+
+def _saved(plt: Any, fig: Any, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def _bars(plt: Any, runs: pd.DataFrame, summary: pd.DataFrame, path: Path) -> Path:
+    """The main metric per model, mean ± std over seeds (baselines grey)."""
     metric = runs.attrs["metric"]
-    details = runs.attrs["details"]
-    files = {}
-    # bar chart with error bars
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(summary) + 1.5), dpi=110)
     colors = ["tab:grey" if k == "baseline" else "tab:blue" for k in summary["kind"]]
     ax.barh(summary["model"][::-1], summary[metric][::-1], xerr=summary[f"{metric} std"][::-1],
             color=colors[::-1], capsize=4)
     ax.set_xlabel(f"{metric} (mean ± std over seeds; grey: baselines)")
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
-    files["bars"] = out / "bars.png"
-    fig.savefig(files["bars"])
-    plt.close(fig)
-    # all loss curves
+    return _saved(plt, fig, path)
+
+
+def _losses(plt: Any, runs: pd.DataFrame, path: Path) -> Path:
+    """Every run's validation loss, one colour (and legend entry) per model."""
     fig, ax = plt.subplots(figsize=(8, 4), dpi=110)
     palette: dict[str, str] = {}
-    for name, history in details["histories"].items():
+    for name, history in runs.attrs["details"]["histories"].items():
         model = name.rsplit(" seed ", 1)[0]
-        first = model not in palette  # one legend entry per model, one colour per model
+        first = model not in palette
         color = palette.setdefault(model, f"C{len(palette)}")
         ax.plot(history["epoch"], history["val_loss"], color=color, alpha=0.8,
                 label=model if first else None)
@@ -322,45 +338,42 @@ def _figures(runs: pd.DataFrame, summary: pd.DataFrame, out: Path) -> dict[str, 
     ax.set_title("Validation loss of every run")
     ax.grid(alpha=0.3)
     ax.legend()
-    fig.tight_layout()
-    files["losses"] = out / "losses.png"
-    fig.savefig(files["losses"])
-    plt.close(fig)
-    if runs.attrs["task"] == "forecast":
-        fig, ax = plt.subplots(figsize=(10, 4.5), dpi=110)
-        actual = details["actual"]
-        ax.plot(actual.index, actual.to_numpy(), color="black", linewidth=2, label="actual")
-        for name, pred in details["predictions"].items():
-            if " seed " in name and not name.endswith(" seed 0"):
-                continue
-            ax.plot(pred.index, pred.to_numpy(), linewidth=1.2, label=name,
-                    linestyle="-" if " seed " in name else "--")
-        ax.set_title("One-step-ahead forecasts of the test period (networks: first seed)")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, ncol=2)
-        fig.tight_layout()
-        files["forecasts"] = out / "forecasts.png"
-        fig.savefig(files["forecasts"])
-        plt.close(fig)
-    else:
-        shown = {k: v for k, v in details["confusions"].items()
-                 if " seed " not in k or k.endswith(" seed 0")}
-        fig, axes = plt.subplots(1, len(shown), figsize=(3.2 * len(shown), 3.2), dpi=110,
-                                 squeeze=False)
-        for ax, (name, matrix) in zip(axes[0], shown.items(), strict=True):
-            values = matrix.to_numpy()
-            ax.imshow(values, cmap="Blues")
-            for i in range(len(values)):
-                for j in range(len(values)):
-                    ax.text(j, i, f"{values[i, j]:,}", ha="center", va="center", fontsize=8)
-            ax.set_xticks(range(len(values)), matrix.columns, fontsize=7)
-            ax.set_yticks(range(len(values)), matrix.index, fontsize=7)
-            ax.set_title(name, fontsize=9)
-        fig.tight_layout()
-        files["confusions"] = out / "confusions.png"
-        fig.savefig(files["confusions"])
-        plt.close(fig)
-    return files
+    return _saved(plt, fig, path)
+
+
+def _forecasts(plt: Any, runs: pd.DataFrame, path: Path) -> Path:
+    """The test period and each model's one-step forecasts of it (networks: first seed)."""
+    details = runs.attrs["details"]
+    fig, ax = plt.subplots(figsize=(10, 4.5), dpi=110)
+    actual = details["actual"]
+    ax.plot(actual.index, actual.to_numpy(), color="black", linewidth=2, label="actual")
+    for name, pred in details["predictions"].items():
+        if " seed " in name and not name.endswith(" seed 0"):
+            continue
+        ax.plot(pred.index, pred.to_numpy(), linewidth=1.2, label=name,
+                linestyle="-" if " seed " in name else "--")
+    ax.set_title("One-step-ahead forecasts of the test period (networks: first seed)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, ncol=2)
+    return _saved(plt, fig, path)
+
+
+def _confusions(plt: Any, runs: pd.DataFrame, path: Path) -> Path:
+    """Each model's confusion matrix on the test texts (networks: first seed)."""
+    shown = {k: v for k, v in runs.attrs["details"]["confusions"].items()
+             if " seed " not in k or k.endswith(" seed 0")}
+    fig, axes = plt.subplots(1, len(shown), figsize=(3.2 * len(shown), 3.2), dpi=110,
+                             squeeze=False)
+    for ax, (name, matrix) in zip(axes[0], shown.items(), strict=True):
+        values = matrix.to_numpy()
+        ax.imshow(values, cmap="Blues")
+        for i in range(len(values)):
+            for j in range(len(values)):
+                ax.text(j, i, f"{values[i, j]:,}", ha="center", va="center", fontsize=8)
+        ax.set_xticks(range(len(values)), matrix.columns, fontsize=7)
+        ax.set_yticks(range(len(values)), matrix.index, fontsize=7)
+        ax.set_title(name, fontsize=9)
+    return _saved(plt, fig, path)
 
 
 def write_report(runs: pd.DataFrame, out: str | Path, command: str = "") -> dict[str, Path]:
@@ -379,19 +392,29 @@ def write_report(runs: pd.DataFrame, out: str | Path, command: str = "") -> dict
                "summary": json.loads(summary.to_json(orient="records"))} | meta
     (out / "results.json").write_text(json.dumps(payload, indent=2))
     files = _figures(runs, summary, out)
-    metrics = runs.attrs["metrics"]
-    table = format_summary(summary, metrics)
+    report = out / "report.html"
+    report.write_text(_page(runs, summary, plain, files, meta, command), encoding="utf-8")
+    return files | {"report": report, "results": out / "results.csv",
+                    "json": out / "results.json", "summary": out / "summary.csv"}
 
-    def image(path: Path, alt: str) -> str:
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
-        return f'<figure><img alt="{alt}" src="data:image/png;base64,{data}"></figure>'
 
-    def rows_html(frame: pd.DataFrame) -> str:
-        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row)
-                       + "</tr>" for row in frame.itertuples(index=False))
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+def _image(path: Path, alt: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<figure><img alt="{alt}" src="data:image/png;base64,{data}"></figure>'
 
+
+def _rows_html(frame: pd.DataFrame) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row)
+                   + "</tr>" for row in frame.itertuples(index=False))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _page(runs: pd.DataFrame, summary: pd.DataFrame, plain: pd.DataFrame,
+          files: dict[str, Path], meta: dict[str, Any], command: str) -> str:
+    """The self-contained report.html: verdict, summary, figures inline, every run, and how
+    to reproduce it."""
+    table = format_summary(summary, runs.attrs["metrics"])
     task = "forecasting" if runs.attrs["task"] == "forecast" else "text classification"
     best = summary.iloc[0]
     networks = summary[summary["kind"] == "network"]
@@ -399,7 +422,7 @@ def write_report(runs: pd.DataFrame, out: str | Path, command: str = "") -> dict
                + ("" if best["kind"] == "network" or networks.empty else
                   f" — a baseline; the best network, {networks.iloc[0]['model']}, scores "
                   f"{networks.iloc[0][runs.attrs['metric']]:.4g}."))
-    page = f"""<!doctype html>
+    return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>rnnkit compare: {task}</title>
 <style>
 body{{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}}
@@ -412,13 +435,13 @@ pre{{background:#f7f7f7;padding:1em;overflow-x:auto}} img{{max-width:100%}}
 <p class="verdict">{html.escape(verdict)}</p>
 <h2>Summary (mean ± std over seeds, best first)</h2>
 <pre>{html.escape(table)}</pre>
-{image(files['bars'], 'bar chart of the main metric')}
+{_image(files['bars'], 'bar chart of the main metric')}
 <h2>Training</h2>
-{image(files['losses'], 'validation loss curves')}
+{_image(files['losses'], 'validation loss curves')}
 <h2>{'Forecasts' if 'forecasts' in files else 'Confusion matrices'}</h2>
-{image(files.get('forecasts') or files['confusions'], 'predictions')}
+{_image(files.get('forecasts') or files['confusions'], 'predictions')}
 <h2>Every run</h2>
-{rows_html(plain.drop(columns=[c for c in ('cell',) if c in plain]))}
+{_rows_html(plain.drop(columns=[c for c in ('cell',) if c in plain]))}
 <h2>Reproduce</h2>
 <pre>{html.escape(command or '(Python API)')}</pre>
 <h3>Configuration</h3><pre>{html.escape(json.dumps(meta['config'], indent=2))}</pre>
@@ -426,10 +449,6 @@ pre{{background:#f7f7f7;padding:1em;overflow-x:auto}} img{{max-width:100%}}
 <h3>Machine</h3><pre>{html.escape(json.dumps(meta['machine'], indent=2))}</pre>
 </body></html>
 """
-    report = out / "report.html"
-    report.write_text(page, encoding="utf-8")
-    return files | {"report": report, "results": out / "results.csv",
-                    "json": out / "results.json", "summary": out / "summary.csv"}
 
 
 def _cell(value: Any) -> str:

@@ -3,6 +3,7 @@ and a line of help. The estimators validate against these tables, and the comman
 its options from them, so no default or choice is written twice. Importing this (and the
 tables) loads no numerical library, which keeps ``rnnkit --help`` instant.
 
+>>> from rnnkit.validation import PositiveInt
 >>> table = {"epochs": Parameter(20, PositiveInt(), "maximum epochs")}
 >>> constraints(table)["epochs"].check("epochs", 3), defaults(table)
 (3, {'epochs': 20})

@@ -23,9 +23,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 from rnnkit.errors import RnnkitError
 from rnnkit.optim import Adam, ReduceOnPlateau, WarmupCosine
@@ -260,6 +262,45 @@ def _optimizer(model: nn.Module, config: TrainConfig, n_batches: int
     return optimizer, per_batch, plateau
 
 
+def _resumed(config: TrainConfig, parts: dict[str, Any]) -> tuple[History, int] | None:
+    """``(history so far, first epoch to run)`` of a run saved in ``config.state_dir``, its
+    state loaded into ``parts``; None when there is nothing to resume."""
+    if not (config.resume and config.state_dir):
+        return None
+    from rnnkit.training_state import load_run
+
+    resumed = load_run(config.state_dir, parts)
+    if resumed is None:
+        return None
+    done, saved = resumed
+    # a run that had stopped early is finished: nothing left to run
+    first = config.epochs + 1 if saved.get("stopped_early") else done + 1
+    return History.from_dict(saved), first
+
+
+def _train_epoch(model: nn.Module, loss_fn: Callable, train_data: list[torch.Tensor],
+                 batches: Any, optimizer: Any, per_batch: Any, clip_norm: float | None
+                 ) -> float:
+    """One pass over ``batches`` (index tensors); the summed loss of its samples."""
+    model.train()
+    total = 0.0
+    for idx in batches:
+        total += _step(model, loss_fn, [t[idx] for t in train_data], optimizer, per_batch,
+                       clip_norm) * len(idx)
+    return total
+
+
+def _check_finite(monitored: float, epoch: int, config: TrainConfig, history: History,
+                  logs: dict[str, Any]) -> None:
+    """An error naming the fix when the loss is no longer a number (the epoch is kept in the
+    history, for whoever looks)."""
+    if not math.isfinite(monitored):
+        history.records.append(logs)
+        raise RnnkitError(
+            f"the loss became {monitored} at epoch {epoch}; lower `learning_rate` "
+            f"(now {config.learning_rate:g}) or set `clip_norm`.")
+
+
 def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batch | None,
           config: TrainConfig, metrics: Callable | None = None,
           lengths: tuple[torch.Tensor, torch.Tensor | None] | None = None) -> History:
@@ -279,39 +320,22 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
     n_batches = math.ceil(per_epoch / config.batch_size)
     optimizer, per_batch, plateau = _optimizer(model, config, n_batches)
     stopper = EarlyStopping(config.patience, config.min_delta)
-    history = History()
     parts = {"model": model, "optimizer": optimizer, "stopper": stopper, "plateau": plateau,
              "schedule": per_batch, "generator": generator}
     parts = {k: v for k, v in parts.items() if v is not None}
-    first = 1
-    if config.resume and config.state_dir:
-        from rnnkit.training_state import load_run
-
-        resumed = load_run(config.state_dir, parts)
-        if resumed is not None:
-            done, saved = resumed
-            history = History.from_dict(saved)
-            first = done + 1
-            if saved.get("stopped_early"):
-                first = config.epochs + 1  # it had finished: nothing left to run
-
-    from tqdm.auto import tqdm
-
+    history, first = _resumed(config, parts) or (History(), 1)
     bar = tqdm(range(first, config.epochs + 1), desc=config.description, unit="epoch",
                disable=not config.verbose, leave=True, dynamic_ncols=True,
                initial=first - 1, total=config.epochs)
     for epoch in bar:
         start, cpu_start = time.perf_counter(), time.process_time()
-        model.train()
-        total = 0.0
         # Long epochs (text) get an inner bar per batch; short ones (series) would only flicker.
         order = (_batches(n, config.batch_size, generator, per_epoch) if lengths is None
                  else bucketed_batches(lengths[0], config.batch_size, generator))
         batches = tqdm(order, leave=False, unit="batch",
                        disable=not config.verbose or n_batches < 50, desc=f"epoch {epoch}")
-        for idx in batches:
-            total += _step(model, loss_fn, [t[idx] for t in train_data], optimizer,
-                           per_batch, config.clip_norm) * len(idx)
+        total = _train_epoch(model, loss_fn, train_data, batches, optimizer, per_batch,
+                             config.clip_norm)
         logs = {"epoch": epoch, "loss": total / per_epoch}
         if lengths is not None:
             logs["tokens_per_s"] = float(lengths[0].sum()) / (time.perf_counter() - start)
@@ -320,12 +344,8 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
                                   lengths=None if lengths is None else lengths[1])
         monitored = logs.get("val_loss", logs["loss"])
         logs["lr"] = optimizer.param_groups[0]["lr"]
-        if not math.isfinite(monitored):
-            logs["seconds"] = time.perf_counter() - start
-            history.records.append(logs)
-            raise RnnkitError(
-                f"the loss became {monitored} at epoch {epoch}; lower `learning_rate` "
-                f"(now {config.learning_rate:g}) or set `clip_norm`.")
+        _check_finite(monitored, epoch, config, history, logs | {
+            "seconds": time.perf_counter() - start})
         improved = stopper.improved(monitored)
         stop = stopper.update(epoch, monitored, model)
         if improved and config.checkpoint:

@@ -4,7 +4,7 @@
 (transforms, scalers, window normalisation), ``fitting`` (fit's steps), ``ensemble`` (the
 networks as one predictor), ``recursive`` (multi-step forecasts), ``intervals`` (conformal
 intervals), ``forecasts`` (the frames forecasts are returned in), ``evaluation`` (scores next
-to baselines), ``backtest`` (rolling origins), ``schema`` (the data a model expects),
+to baselines), ``backtesting`` (rolling origins), ``schema`` (the data a model expects),
 ``parameters`` (the constructor's parameters as data, for the command line) and
 ``forecaster`` (the estimator that orchestrates them). Names load on first use, so the
 parameter table imports without pandas or torch.
@@ -22,14 +22,14 @@ __all__ = ["DataSchema", "ForecastEvaluation", "Forecaster", "SeriesState", "Spl
            "backtest", "cross_validation", "holdout_size"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from rnnkit.forecasting.backtest import backtest, cross_validation
+    from rnnkit.forecasting.backtesting import backtest, cross_validation
     from rnnkit.forecasting.evaluation import ForecastEvaluation
     from rnnkit.forecasting.forecaster import Forecaster
     from rnnkit.forecasting.schema import DataSchema
     from rnnkit.forecasting.split import SplitPlan, holdout_size
     from rnnkit.forecasting.state import SeriesState
 
-_LAZY = {"backtest": "backtest", "cross_validation": "backtest",
+_LAZY = {"backtest": "backtesting", "cross_validation": "backtesting",
          "ForecastEvaluation": "evaluation", "Forecaster": "forecaster",
          "DataSchema": "schema", "SplitPlan": "split", "holdout_size": "split",
          "SeriesState": "state"}

@@ -491,9 +491,9 @@ class Forecaster(RegressorMixin, Estimator):
         statsforecast's ``cross_validation`` lays them out: ``unique_id``, ``ds``,
         ``cutoff``, ``y``, this model's column (with ``level`` intervals), and the
         ``Naive`` and ``SeasonalNaive`` baselines from the same cutoffs. This model is not
-        changed. See :func:`rnnkit.forecasting.backtest.backtest` for the metric summary.
+        changed. See :func:`rnnkit.forecasting.backtesting.backtest` for the metric summary.
         """
-        from rnnkit.forecasting.backtest import cross_validation
+        from rnnkit.forecasting.backtesting import cross_validation
 
         return cross_validation(self, y, X, h=h, n_windows=n_windows, step_size=step_size,
                                 level=level)

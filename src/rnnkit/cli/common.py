@@ -1,0 +1,78 @@
+"""What every command shares: printing, where a run's state lives, writing an output."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["HelpFormatter", "add_resume_option", "remove_state", "say", "span", "state_dir",
+           "write_output"]
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Appends ``(default: X)`` only where the help does not state its default already and
+    X tells the reader something (not None, False or an empty list)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        # `is`, not `in (None, False, ...)`: 0 == False, and a default of 0 says something
+        says_nothing = (default is None or default is False or default is argparse.SUPPRESS
+                        or default == [])
+        if "(default" in text or says_nothing:
+            return text
+        return super()._get_help_string(action)
+
+
+def say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def span(index: Any) -> str:
+    """The first and last labels of an index, dates as months where the data is monthly."""
+    import pandas as pd
+
+    from rnnkit.data.series import infer_frequency
+
+    if isinstance(index, pd.DatetimeIndex):
+        fmt = "%Y-%m" if (infer_frequency(index) or "").startswith("M") else "%Y-%m-%d"
+        return f"{index[0].strftime(fmt)} .. {index[-1].strftime(fmt)}"
+    return f"{index[0]} .. {index[-1]}"
+
+
+def add_resume_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run that OUT.state/ holds (saved after every epoch; "
+                             "removed once the model is saved) from its last finished epoch")
+
+
+def state_dir(out: Path) -> str:
+    """Where a run's per-epoch state goes: beside the model folder, which only ever holds a
+    finished model."""
+    return str(out.with_name(out.name + ".state"))
+
+
+def remove_state(out: Path) -> None:
+    """The run is finished and saved: its state has nothing left to resume."""
+    import shutil
+
+    shutil.rmtree(state_dir(out), ignore_errors=True)
+
+
+def write_output(text: str, output: Path | None, what: str) -> None:
+    """``text`` to the file ``output`` (saying so on stderr), else to standard output."""
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text)
+        print(f"wrote {what} to {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def load_texts_column(path: Path, column: str) -> list[str]:
+    """The texts of one column of a CSV/TSV/JSONL file, for prediction (no labels needed)."""
+    from rnnkit.data.text_datasets import load_texts
+
+    return load_texts(path, column, column).texts
