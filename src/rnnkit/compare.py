@@ -74,9 +74,7 @@ def compare_forecasters(y: Any, X: Any = None, *, cells: Sequence[str] | str = _
     cells, seeds = _check_cells(cells), _seeds(seeds)
     directions = _directions(bidirectional)
     data = as_series(y, X, fill=params.get("fill"))
-    series = pd.Series(data.target, index=data.index, name=data.target_name)
-    features = (pd.DataFrame(data.features, index=data.index, columns=list(data.feature_names))
-                if data.feature_names else None)
+    series, features = data.to_pandas()
     n_test = holdout_size(len(series), test)
     fit_y = series.iloc[:-n_test]
     fit_x = None if features is None else features.iloc[:-n_test]

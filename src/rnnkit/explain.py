@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rnnkit.classification.output import probabilities
 from rnnkit.data.series import as_series
 from rnnkit.models.reference import GATE_NAMES, network_forward
 
@@ -314,12 +315,7 @@ def explain_text(model: Any, text: str, out: str | Path) -> dict[str, Path]:
     ids = ids[ids != 0]
     logits = prefix_outputs(model.network_, ids)  # (T, 1 or C)
     final = int(np.argmax(model.predict_proba([text])[0]))
-    if logits.shape[1] == 1:
-        p1 = 1.0 / (1.0 + np.exp(-logits[:, 0]))
-        evolving = p1 if final == 1 else 1.0 - p1
-    else:
-        exp = np.exp(logits - logits.max(axis=1, keepdims=True))
-        evolving = (exp / exp.sum(axis=1, keepdims=True))[:, final]
+    evolving = probabilities(logits)[:, final]
     label = f"P({model.classes_[final]})"
     return _write(trace, evolving, out, label,
                   f"{model.model_name} reading the text: prediction {model.classes_[final]!r} "

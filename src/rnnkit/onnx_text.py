@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rnnkit.classification.output import probabilities
 from rnnkit.data.text import PAD_ID, Tokenizer, Vocabulary, encode_flat
 from rnnkit.errors import ModelFormatError, RnnkitError
 from rnnkit.limits import MAX_PREPROCESSING_BYTES
@@ -74,12 +75,7 @@ class OnnxTextClassifier:
                                                      strict=True)):
                 ids[i, :length] = flat[offset:offset + length]
             logits = self.session.run(None, {"ids": ids})[0].astype(np.float64)
-            if logits.shape[1] == 1:
-                p1 = 1 / (1 + np.exp(-logits))
-                out.append(np.hstack([1 - p1, p1]))
-            else:
-                e = np.exp(logits - logits.max(axis=1, keepdims=True))
-                out.append(e / e.sum(axis=1, keepdims=True))
+            out.append(probabilities(logits))
         return np.vstack(out) if out else np.zeros((0, len(self.classes_)))
 
     def predict(self, texts: list[str]) -> np.ndarray:

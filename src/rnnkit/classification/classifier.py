@@ -38,6 +38,7 @@ from rnnkit.classification.ngrams import (
     best_share,
     naive_bayes_start,
 )
+from rnnkit.classification.output import torch_probabilities
 from rnnkit.classification.parameters import CLASSIFIER
 from rnnkit.classification.presets import PRESETS
 from rnnkit.classification.pretrained import pretrained_model, take_weights
@@ -428,12 +429,7 @@ class TextClassifier(ClassifierMixin, Estimator):
         with torch.inference_mode(), self._threads_for(self.network_.config, min(len(ids), 1024)):
             for start in range(0, len(ids), 1024):
                 x = ids[order[start:start + 1024]].to(device)
-                out = self.network_(x)
-                if out.shape[1] == 1:
-                    p1 = torch.sigmoid(out)
-                    out = torch.cat([1 - p1, p1], dim=1)
-                else:
-                    out = torch.softmax(out, dim=1)
+                out = torch_probabilities(self.network_(x))
                 outs.append(out.cpu().numpy().astype(np.float64))
         proba = np.empty((len(ids), outs[0].shape[1]))
         proba[order] = np.concatenate(outs)

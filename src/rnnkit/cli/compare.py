@@ -136,14 +136,10 @@ def _compare_series(args: argparse.Namespace, shared: dict[str, Any],
         if not args.target:
             raise RnnkitError("--target is required with --csv for a series (or give "
                               "--text-column/--label-column for texts).")
-        import pandas as pd
-
         from rnnkit.data.series import load_csv
 
         data, _ = load_csv(args.csv, args.target, args.time, args.features)
-        y = pd.Series(data.target, index=data.index, name=data.target_name)
-        X = (pd.DataFrame(data.features, index=data.index,
-                          columns=list(data.feature_names)) if data.feature_names else None)
+        y, X = data.to_pandas()
     else:
         from rnnkit.datasets import airline
 

@@ -189,7 +189,6 @@ def _load_series(args: argparse.Namespace) -> tuple[Any, Any, str]:
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:
-    import pandas as pd
 
     from rnnkit.plots import plot_forecast, plot_test
 
@@ -197,9 +196,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     if args.id:
         return _forecast_many(args)
     data, future_x, source = _load_series(args)
-    y = pd.Series(data.target, index=data.index, name=data.target_name)
-    X = (pd.DataFrame(data.features, index=data.index, columns=list(data.feature_names))
-         if data.feature_names else None)
+    y, X = data.to_pandas()
     fc = _forecaster(args)
     plan = fc.split_plan(y, X, test=args.test)
     n_train, n_val, n_test = plan.train, plan.validation, plan.test

@@ -57,6 +57,19 @@ class SeriesData:
         ``"row 5 (1958-12-01)"``."""
         return (self.row_names or describe_rows(self.index))(row)
 
+    def to_pandas(self) -> tuple[pd.Series, pd.DataFrame | None]:
+        """``(y, X)`` as the estimators take them: the target as a Series named after it,
+        the features (if any) as a DataFrame, both on the series' index.
+
+        >>> y, X = as_series([1.0, 2.0]).to_pandas()
+        >>> y.tolist(), X
+        ([1.0, 2.0], None)
+        """
+        y = pd.Series(self.target, index=self.index, name=self.target_name)
+        X = (pd.DataFrame(self.features, index=self.index, columns=list(self.feature_names))
+             if self.feature_names else None)
+        return y, X
+
     @property
     def values(self) -> np.ndarray:
         """Target then features, ``(T, 1 + F)``: the columns the network reads."""

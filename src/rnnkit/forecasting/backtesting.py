@@ -60,7 +60,7 @@ def backtest(estimator: Any, y: Any, X: Any = None, *, horizon: int, n_windows: 
     for k, offset in enumerate(offsets):
         model = _fresh(estimator)
         if several:
-            model.fit({key: _pandas(data.slice(0, len(data) - offset))[0]
+            model.fit({key: data.slice(0, len(data) - offset).to_pandas()[0]
                        for key, data in collection})
             paths = {key: part["forecast"].to_numpy()
                      for key, part in model.forecast(horizon).groupby("unique_id", sort=False)}
@@ -71,9 +71,9 @@ def backtest(estimator: Any, y: Any, X: Any = None, *, horizon: int, n_windows: 
         else:
             data = collection[0][1]
             origin = len(data) - offset
-            past_y, past_x = _pandas(data.slice(0, origin))
+            past_y, past_x = data.slice(0, origin).to_pandas()
             model.fit(past_y, past_x)
-            future_x = _pandas(data.slice(origin, origin + horizon))[1]
+            future_x = data.slice(origin, origin + horizon).to_pandas()[1]
             forecast = np.asarray(model.forecast(horizon, X_future=future_x))
             table = _scores(model, None, data, origin, horizon, forecast)
             where = {"origin": data.index[origin - 1], "first": origin,
@@ -103,10 +103,10 @@ def cross_validation(estimator: Any, y: Any, X: Any = None, *, h: int, n_windows
     for offset in _offsets(collection, h, n_windows, step_size, test):
         model = _fresh(estimator)
         if several:
-            model.fit({key: _pandas(data.slice(0, len(data) - offset))[0]
+            model.fit({key: data.slice(0, len(data) - offset).to_pandas()[0]
                        for key, data in collection})
         else:
-            model.fit(*_pandas(collection[0][1].slice(0, len(collection[0][1]) - offset)))
+            model.fit(*collection[0][1].slice(0, len(collection[0][1]) - offset).to_pandas())
         paths = _paths(model, collection, offset, h, levels, several)
         for key, data in collection:
             origin = len(data) - offset
@@ -135,7 +135,7 @@ def _paths(model: Any, collection: list[tuple[Any, SeriesData]], offset: int, h:
         else:
             data = collection[0][1]
             origin = len(data) - offset
-            future_x = _pandas(data.slice(origin, origin + h))[1]
+            future_x = data.slice(origin, origin + h).to_pandas()[1]
             found = model.forecast(h, X_future=future_x, level=fraction)
             parts = {None: found.to_frame("forecast") if level is None else found}
         for key, part in parts.items():
@@ -170,14 +170,6 @@ def _fresh(estimator: Any) -> Any:
     resume the estimator's training state."""
     params = estimator.get_params()
     return type(estimator)(**params | ({"state_dir": None} if "state_dir" in params else {}))
-
-
-def _pandas(data: SeriesData) -> tuple[pd.Series, pd.DataFrame | None]:
-    """``data`` as the ``y`` (and ``X``) a Forecaster takes."""
-    y = pd.Series(data.target, index=data.index, name=data.target_name)
-    X = (pd.DataFrame(data.features, index=data.index, columns=list(data.feature_names))
-         if data.feature_names else None)
-    return y, X
 
 
 def _scores(model: Any, key: Any, data: SeriesData, origin: int, horizon: int,
