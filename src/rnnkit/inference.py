@@ -22,8 +22,8 @@ import pandas as pd
 
 from rnnkit.data.series import SeriesData
 from rnnkit.errors import RnnkitError
+from rnnkit.forecasting.intervals import check_level
 from rnnkit.limits import check_horizon
-from rnnkit.validation import Number
 
 __all__ = ["Forecasts", "classify", "forecast", "to_records"]
 
@@ -75,7 +75,7 @@ def forecast(model: Any, recent: SeriesData | list[tuple[Any, SeriesData]] | Non
     horizon = check_horizon(DEFAULT_HORIZON if horizon is None and future_x is None else
                             len(future_x) if horizon is None else horizon, max_horizon, "horizon")
     if level is not None:
-        level = Number(0.0, 1.0, low_open=True, high_open=True).check("level", level)
+        level = check_level(level)
     if recent is not None:
         several = model.schema_.several and isinstance(recent, list)
         model = model.detached([key for key, _ in recent] if several else None)

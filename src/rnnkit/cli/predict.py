@@ -83,11 +83,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from rnnkit.classification import TextClassifier
     from rnnkit.data.series import load_csv, load_long_csv
     from rnnkit.errors import RnnkitError
+    from rnnkit.forecasting.intervals import check_level
     from rnnkit.inference import forecast
-    from rnnkit.validation import Number, PositiveInt
+    from rnnkit.validation import PositiveInt
 
     if args.level is not None:
-        Number(0.0, 1.0, low_open=True, high_open=True).check("--level", args.level)
+        check_level(args.level, "--level")
     model = rnnkit.load(str(args.model))
     if isinstance(model, TextClassifier):
         return _predict_texts(model, args)
