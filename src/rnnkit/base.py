@@ -117,9 +117,12 @@ class Estimator(_SklearnEstimator):
 
     def _save_dir(self, path: str | Path, preprocessing: dict[str, Any]) -> Path:
         """Write ``network_`` with the parameters and ``preprocessing`` as a model directory."""
+        from rnnkit import distributed
         from rnnkit.io import write_model_dir
 
         self._check_fitted()
+        if not distributed.is_main():  # every rank holds the same model: rank 0 writes it
+            return Path(path)
         params = {k: list(v) if isinstance(v, tuple) else v
                   for k, v in self._validated_params().items()}
         if "checkpoint" in params:

@@ -29,6 +29,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from rnnkit import distributed
 from rnnkit.errors import RnnkitError
 from rnnkit.optim import Adam, ReduceOnPlateau, WarmupCosine
 
@@ -231,11 +232,13 @@ def evaluate_loss(model: nn.Module, loss_fn: Callable, data: Batch, batch_size: 
 
 
 def _step(model: nn.Module, loss_fn: Callable, batch: list, optimizer: Adam,
-          per_batch: WarmupCosine | None, clip_norm: float | None) -> float:
-    """One optimizer step on ``batch``; returns its loss."""
+          per_batch: WarmupCosine | None, clip_norm: float | None, weight: float = 1.0
+          ) -> float:
+    """One optimizer step on ``batch``; returns its loss. ``weight`` scales the gradient (a
+    rank's share of a global batch, see :func:`rnnkit.distributed.shard`)."""
     optimizer.zero_grad(set_to_none=True)
     loss = loss_fn(model(*batch[:-1]), batch[-1])
-    loss.backward()
+    (loss * weight if weight != 1.0 else loss).backward()
     if clip_norm is not None:
         nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
     optimizer.step()
@@ -281,13 +284,21 @@ def _resumed(config: TrainConfig, parts: dict[str, Any]) -> tuple[History, int] 
 def _train_epoch(model: nn.Module, loss_fn: Callable, train_data: list[torch.Tensor],
                  batches: Any, optimizer: Any, per_batch: Any, clip_norm: float | None
                  ) -> float:
-    """One pass over ``batches`` (index tensors); the summed loss of its samples."""
+    """One pass over ``batches`` (index tensors); the summed loss of its samples (over all
+    ranks, in a distributed run: each trains on its share of every batch)."""
+    rank, ranks = distributed.world()
     model.train()
     total = 0.0
     for idx in batches:
-        total += _step(model, loss_fn, [t[idx] for t in train_data], optimizer, per_batch,
-                       clip_norm) * len(idx)
-    return total
+        if ranks == 1:
+            total += _step(model, loss_fn, [t[idx] for t in train_data], optimizer, per_batch,
+                           clip_norm) * len(idx)
+            continue
+        part, weight = distributed.shard(idx, rank, ranks)
+        loss = _step(model, loss_fn, [t[part] for t in train_data], optimizer, per_batch,
+                     clip_norm, weight)
+        total += loss * weight * len(idx) / ranks
+    return total if ranks == 1 else distributed.all_sum(total)
 
 
 def _check_finite(monitored: float, epoch: int, config: TrainConfig, history: History,
@@ -301,6 +312,19 @@ def _check_finite(monitored: float, epoch: int, config: TrainConfig, history: Hi
             f"(now {config.learning_rate:g}) or set `clip_norm`.")
 
 
+def _watch(monitored: float, epoch: int, model: nn.Module, stopper: EarlyStopping,
+           plateau: ReduceOnPlateau | None, config: TrainConfig) -> bool:
+    """Early stopping, the checkpoint (rank 0's) and the plateau schedule after an epoch
+    whose monitored loss is ``monitored``; whether to stop."""
+    improved = stopper.improved(monitored)
+    stop = stopper.update(epoch, monitored, model)
+    if improved and config.checkpoint and distributed.is_main():
+        _save_checkpoint(model, config.checkpoint)
+    if plateau is not None:
+        plateau.step(monitored)
+    return stop
+
+
 def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batch | None,
           config: TrainConfig, metrics: Callable | None = None,
           lengths: tuple[torch.Tensor, torch.Tensor | None] | None = None) -> History:
@@ -310,7 +334,9 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
     weights are restored at the end; without it they watch the training loss. ``lengths``
     (training, validation) are the samples' real lengths, for sequences of varying length:
     batches then group similar lengths (:func:`bucketed_batches`), so that little of a batch
-    is padding, and the log reports tokens per second.
+    is padding, and the log reports tokens per second. Under ``torchrun`` each rank trains
+    on its share of every batch (:mod:`rnnkit.distributed`); only rank 0 shows progress and
+    writes the checkpoint and the run's state.
     """
     device = next(model.parameters()).device
     train_data = [t.to(device) for t in train_data]
@@ -324,8 +350,10 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
              "schedule": per_batch, "generator": generator}
     parts = {k: v for k, v in parts.items() if v is not None}
     history, first = _resumed(config, parts) or (History(), 1)
+    trained = distributed.wrap(model) if distributed.init_from_env() else model
+    shown = config.verbose and distributed.is_main()
     bar = tqdm(range(first, config.epochs + 1), desc=config.description, unit="epoch",
-               disable=not config.verbose, leave=True, dynamic_ncols=True,
+               disable=not shown, leave=True, dynamic_ncols=True,
                initial=first - 1, total=config.epochs)
     for epoch in bar:
         start, cpu_start = time.perf_counter(), time.process_time()
@@ -333,8 +361,8 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
         order = (_batches(n, config.batch_size, generator, per_epoch) if lengths is None
                  else bucketed_batches(lengths[0], config.batch_size, generator))
         batches = tqdm(order, leave=False, unit="batch",
-                       disable=not config.verbose or n_batches < 50, desc=f"epoch {epoch}")
-        total = _train_epoch(model, loss_fn, train_data, batches, optimizer, per_batch,
+                       disable=not shown or n_batches < 50, desc=f"epoch {epoch}")
+        total = _train_epoch(trained, loss_fn, train_data, batches, optimizer, per_batch,
                              config.clip_norm)
         logs = {"epoch": epoch, "loss": total / per_epoch}
         if lengths is not None:
@@ -346,19 +374,14 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
         logs["lr"] = optimizer.param_groups[0]["lr"]
         _check_finite(monitored, epoch, config, history, logs | {
             "seconds": time.perf_counter() - start})
-        improved = stopper.improved(monitored)
-        stop = stopper.update(epoch, monitored, model)
-        if improved and config.checkpoint:
-            _save_checkpoint(model, config.checkpoint)
-        if plateau is not None:
-            plateau.step(monitored)
+        stop = _watch(monitored, epoch, model, stopper, plateau, config)
         logs["seconds"] = time.perf_counter() - start
         logs["cpu_seconds"] = time.process_time() - cpu_start  # all threads of the process
         history.records.append(logs)
         bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()
                          if k not in ("epoch", "seconds", "cpu_seconds")})
         history.stopped_early = stop
-        if config.state_dir:
+        if config.state_dir and distributed.is_main():
             from rnnkit.training_state import save_run
 
             save_run(config.state_dir, epoch, parts, history.to_dict())

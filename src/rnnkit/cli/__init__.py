@@ -69,11 +69,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rnnkit`` command."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     from rnnkit.errors import RnnkitError
 
     try:
-        with warnings.catch_warnings(), _threads_setting(args.threads):
+        with warnings.catch_warnings(), _threads_setting(args.threads), _rank_output():
             warnings.showwarning = _show_warning  # Python's own display returns with main
             return args.handler(args)
     except RnnkitError as exc:
@@ -82,6 +83,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rnnkit: interrupted", file=sys.stderr)
         return 130
+
+
+@contextlib.contextmanager
+def _rank_output() -> Iterator[None]:
+    """In a run of several processes (torchrun), only the first prints its report; the others
+    keep their errors."""
+    import os
+
+    if os.environ.get("RANK", "0") == "0":
+        yield
+        return
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        yield
 
 
 @contextlib.contextmanager

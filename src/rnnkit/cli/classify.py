@@ -11,7 +11,15 @@ from typing import Any
 
 from rnnkit.classification.parameters import CLASSIFIER
 from rnnkit.classification.presets import PRESETS
-from rnnkit.cli.common import add_resume_option, remove_state, say, state_dir
+from rnnkit.cli.common import (
+    add_resume_option,
+    add_workers_option,
+    done_unless_first,
+    launched,
+    remove_state,
+    say,
+    state_dir,
+)
 from rnnkit.cli.options import add_parameters, given
 
 __all__ = ["add_parser", "cmd_classify"]
@@ -78,6 +86,7 @@ def add_parser(sub: Any) -> None:
     add_parameters(t, CLASSIFIER, TRAINING, aliases=ALIASES)
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     add_resume_option(c)
+    add_workers_option(c)
     c.add_argument("--out", type=Path, default=Path("runs/classify"),
                    help="output directory (default: runs/classify)")
     c.set_defaults(handler=cmd_classify)
@@ -135,6 +144,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from rnnkit.classification import TextClassifier
     from rnnkit.plots import plot_confusion, plot_history
 
+    if (status := launched(args)) is not None:
+        return status
     clf = TextClassifier(**_classify_settings(args))
     clf.check_params()  # argument errors before any data work
     train, test, validation, source = _classify_data(args, clf.seed)
@@ -147,6 +158,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         say(f"  validation: {len(validation[0]):,} texts of {args.validation_data}")
     say()
     clf.fit(train.texts, train.labels, validation_data=validation, resume=args.resume)
+    done_unless_first()
     say(clf.summary())
     h = clf.history_
     stop = "early stopping" if h.stopped_early else "all epochs"

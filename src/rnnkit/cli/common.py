@@ -26,6 +26,49 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+def add_workers_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="train with N processes under torchrun, each on its share of "
+                             "every batch (gloo on CPUs, NCCL on GPUs; the same as "
+                             "'torchrun --nproc-per-node N -m rnnkit ...'; only the first "
+                             "prints and writes)")
+
+
+def launched(args: argparse.Namespace) -> int | None:
+    """With ``--workers N`` (N > 1) outside a distributed run: this same command run by
+    ``torchrun`` with N processes, and its exit status; None to go on in this process."""
+    import os
+    import subprocess
+
+    from rnnkit.validation import PositiveInt
+
+    workers = PositiveInt().check("--workers", args.workers)
+    if workers == 1 or int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        return None
+    argv, rest = [], iter(args.argv)
+    for item in rest:  # the same command, without --workers
+        if item == "--workers":
+            next(rest, None)
+        elif not item.startswith("--workers="):
+            argv.append(item)
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+               f"--nproc-per-node={workers}", "-m", "rnnkit", *argv]
+    status = subprocess.run(command).returncode
+    if status != 0:
+        print(f"rnnkit: error: the run of {workers} processes failed (exit status {status}); "
+              "the failing process's message is above.", file=sys.stderr)
+    return status
+
+
+def done_unless_first() -> None:
+    """After training under torchrun: every process but the first is done (the first
+    evaluates, reports and writes)."""
+    import os
+
+    if os.environ.get("RANK", "0") != "0":
+        raise SystemExit(0)
+
+
 def say(message: str = "") -> None:
     print(message, flush=True)
 

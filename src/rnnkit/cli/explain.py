@@ -67,7 +67,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
         if args.text:
             raise RnnkitError(f"{str(args.model)!r} is a forecaster; explain a series with "
                               "--csv, not a text.")
-        from rnnkit.data.series import load_csv, load_long_csv
+        from rnnkit.data.files import load_long
+        from rnnkit.data.series import load_csv
 
         key = None
         if args.csv is None:  # what the model remembers: the input of its next forecast
@@ -85,7 +86,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
                 raise RnnkitError(f"{str(args.model)!r} forecasts several series: name the "
                                   "columns of --csv with --id and --target (and --time), and "
                                   "the series to explain with --series.")
-            found = {str(k): (k, d) for k, d in load_long_csv(args.csv, args.id, args.target,
+            found = {str(k): (k, d) for k, d in load_long(args.csv, args.id, args.target,
                                                                args.time, model.fill)}
             key, data = _named_series(found, args.series, "--csv")
         else:

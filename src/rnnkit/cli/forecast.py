@@ -8,7 +8,16 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from rnnkit.cli.common import add_resume_option, remove_state, say, span, state_dir
+from rnnkit.cli.common import (
+    add_resume_option,
+    add_workers_option,
+    done_unless_first,
+    launched,
+    remove_state,
+    say,
+    span,
+    state_dir,
+)
 from rnnkit.cli.options import add_parameters, csv_list, given
 from rnnkit.forecasting.parameters import FORECASTER
 from rnnkit.limits import MAX_HORIZON, check_horizon
@@ -37,7 +46,9 @@ def add_parser(sub: Any) -> None:
                     "forecasts, forecast `--horizon` steps beyond the data, and save the model, "
                     "plots and tables to `--out`.")
     d = f.add_argument_group("data")
-    d.add_argument("--csv", type=Path, help="CSV file (default: the bundled airline data)")
+    d.add_argument("--csv", type=Path,
+                   help="CSV file (default: the bundled airline data); with --id also Parquet "
+                        "files, a folder of CSV/Parquet files or a glob such as 'data/*.parquet'")
     d.add_argument("--target", help="column to forecast (required with --csv)")
     d.add_argument("--time", help="column of dates/times (optional; gives dated forecasts)")
     d.add_argument("--id", help="column naming the series of a long CSV (one row per series and "
@@ -72,6 +83,7 @@ def add_parser(sub: Any) -> None:
     add_parameters(t, FORECASTER, TRAINING, aliases=ALIASES)
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     add_resume_option(f)
+    add_workers_option(f)
     f.add_argument("--out", type=Path, default=Path("runs/forecast"),
                    help="output directory: the saved model, plots and CSV tables")
     f.set_defaults(handler=cmd_forecast)
@@ -107,6 +119,7 @@ def _fit_and_report(fc: Any, y: Any, X: Any, full_y: Any, full_x: Any, future_x:
     say(fc.summary(n_features=0 if X is None else X.shape[1]))
     windows = _backtest(fc, y, X, args) if args.backtest else None
     fc.fit(y, X, resume=args.resume)
+    done_unless_first()
     h = fc.history_
     stop = "early stopping" if h.stopped_early else "all epochs"
     say(f"Trained {len(h.records)} epochs ({stop}; best epoch {h.best_epoch} restored), "
@@ -193,6 +206,8 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     from rnnkit.plots import plot_forecast, plot_test
 
     _check_options(args)
+    if (status := launched(args)) is not None:
+        return status
     if args.id:
         return _forecast_many(args)
     data, future_x, source = _load_series(args)
@@ -233,7 +248,7 @@ def _forecast_many(args: argparse.Namespace) -> int:
     """`rnnkit forecast --id`: one global network across the series of a long CSV."""
     import pandas as pd
 
-    from rnnkit.data.series import load_long_csv
+    from rnnkit.data.files import load_long
     from rnnkit.errors import RnnkitError
     from rnnkit.forecasting import holdout_size
     from rnnkit.plots import plot_many
@@ -245,7 +260,7 @@ def _forecast_many(args: argparse.Namespace) -> int:
         raise RnnkitError("--features is not supported with --id (several series); drop one "
                           "of them.")
     series = {key: pd.Series(data.target, index=data.index, name=args.target)
-              for key, data in load_long_csv(args.csv, args.id, args.target, args.time,
+              for key, data in load_long(args.csv, args.id, args.target, args.time,
                                              args.fill)}
     tests = {}
     for key, values in series.items():

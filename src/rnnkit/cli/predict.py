@@ -81,7 +81,8 @@ def _predict_texts(model: Any, args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     import rnnkit
     from rnnkit.classification import TextClassifier
-    from rnnkit.data.series import load_csv, load_long_csv
+    from rnnkit.data.files import load_long
+    from rnnkit.data.series import load_csv
     from rnnkit.errors import RnnkitError
     from rnnkit.forecasting.intervals import check_level
     from rnnkit.inference import forecast
@@ -109,7 +110,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         if model.schema_.time_column and not args.time:
             raise RnnkitError(f"{str(args.model)!r} was trained on dated series: name the date "
                               "column of --csv with --time.")
-        recent = load_long_csv(args.csv, args.id, args.target, args.time, args.fill)
+        recent = load_long(args.csv, args.id, args.target, args.time, args.fill)
     elif args.csv is not None:
         recent, future_x = load_csv(args.csv, args.target or model.schema_.target,
                                     args.time or model.schema_.time_column,

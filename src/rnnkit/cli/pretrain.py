@@ -8,7 +8,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from rnnkit.cli.common import load_texts_column, say, state_dir
+from rnnkit.cli.common import (
+    add_workers_option,
+    done_unless_first,
+    launched,
+    load_texts_column,
+    say,
+    state_dir,
+)
 from rnnkit.cli.options import add_parameters, given
 from rnnkit.language_model_parameters import LANGUAGE_MODEL
 
@@ -43,6 +50,7 @@ def add_parser(sub: Any) -> None:
     r.add_argument("--resume", action="store_true",
                    help="continue the run saved in OUT.state/ (written after every epoch) "
                         "from its last finished epoch")
+    add_workers_option(r)
     r.add_argument("--out", type=Path, default=Path("runs/lm"), help="output directory")
     r.set_defaults(handler=cmd_pretrain)
 
@@ -51,6 +59,8 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     from rnnkit.data.text_datasets import imdb, imdb_unlabeled
     from rnnkit.language_model import TextLanguageModel
 
+    if (status := launched(args)) is not None:
+        return status
     lm = TextLanguageModel(**given(args, OPTIONS), verbose=not args.quiet,
                            state_dir=state_dir(args.out))
     lm.check_params()  # argument errors before any data work
@@ -63,6 +73,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         source = str(args.csv)
     say(f"Data: {source}: {len(texts):,} texts")
     lm.fit(texts, resume=args.resume)
+    done_unless_first()
     for record in lm.history_.records:
         say(f"  epoch {record['epoch']}: held-out perplexity {record['val_perplexity']:.1f} "
             f"({record['seconds']:.0f} s, {record['tokens_per_s']:,.0f} words/s)"

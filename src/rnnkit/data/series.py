@@ -13,6 +13,7 @@ rnnkit.errors.RnnkitError: column 'y' has missing values at row 1. Fix the data,
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -270,16 +271,18 @@ def _plain(key: Any) -> Any:
 def holds_many(y: Any) -> bool:
     """Whether ``y`` is several series: a dict, or a long DataFrame with ``unique_id``.
 
-    >>> holds_many({"a": [1.0]}), holds_many([1.0, 2.0])
-    (True, False)
+    >>> holds_many({"a": [1.0]}), holds_many([1.0, 2.0]), holds_many("data/*.parquet")
+    (True, False, True)
     """
-    return isinstance(y, dict) or (isinstance(y, pd.DataFrame) and "unique_id" in y.columns)
+    return (isinstance(y, dict | str | os.PathLike)
+            or (isinstance(y, pd.DataFrame) and "unique_id" in y.columns))
 
 
 def as_collection(y: Any, X: Any = None, fill: str | None = None
                   ) -> tuple[list[tuple[Any, SeriesData]], bool]:
     """``([(key, series)], several)``: one series (key ``None``) or several (a long
-    ``unique_id``/``ds``/``y`` DataFrame or a dict of Series), each validated.
+    ``unique_id``/``ds``/``y`` DataFrame, a dict of Series, or Parquet/CSV files in that long
+    form: a path, a folder or a glob; see :mod:`rnnkit.data.files`), each validated.
 
     >>> series, several = as_collection({"a": [1.0, 2.0], "b": [3.0]})
     >>> [key for key, _ in series], several
@@ -289,6 +292,10 @@ def as_collection(y: Any, X: Any = None, fill: str | None = None
         return [(None, as_series(y, X, fill=fill))], False
     if X is not None:
         raise RnnkitError("feature columns (`X`) are not supported with several series.")
+    if isinstance(y, str | os.PathLike):  # files in long form: unique_id, ds, y
+        from rnnkit.data.files import read_long_files
+
+        return read_long_files(y, fill=fill), True
     if isinstance(y, pd.DataFrame):
         return long_series(y, fill), True
     if not y:

@@ -1,0 +1,90 @@
+"""Many series from files: one Parquet file, a folder of CSV files and a glob give the same
+series as the same data in memory, for the library and for `rnnkit forecast --id`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnkit import Forecaster
+from rnnkit.data.files import read_long_files
+from rnnkit.data.series import as_collection
+from rnnkit.errors import RnnkitError
+
+pytest.importorskip("pyarrow")
+
+
+@pytest.fixture
+def panel() -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    parts = []
+    for key, n in (("north", 40), ("south", 52), ("west", 46)):
+        t = np.arange(n)
+        parts.append(pd.DataFrame({
+            "unique_id": key, "ds": pd.date_range("2016-01-01", periods=n, freq="MS"),
+            "y": 30 + 4 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.3, n)}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _same(found, expected) -> None:
+    assert [key for key, _ in found] == [key for key, _ in expected]
+    for (_, a), (_, b) in zip(found, expected, strict=True):
+        # CSV text keeps 15-17 significant digits (pandas writes the shortest round-trip repr
+        # of most values, not all): equal to the last bit or two
+        np.testing.assert_allclose(a.target, b.target, rtol=1e-15, atol=0)
+        assert a.index.equals(b.index)
+
+
+def test_parquet_a_csv_folder_and_a_glob_equal_the_frame_in_memory(panel, tmp_path):
+    expected, _ = as_collection(panel)
+    panel.sample(frac=1, random_state=0).to_parquet(tmp_path / "all.parquet")  # any row order
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    for key, part in panel.groupby("unique_id"):
+        part.to_csv(folder / f"{key}.csv", index=False)
+    halves = tmp_path / "halves"
+    halves.mkdir()
+    panel.iloc[::2].to_parquet(halves / "part-0.parquet")  # a series may span files
+    panel.iloc[1::2].to_parquet(halves / "part-1.parquet")
+    for source in (tmp_path / "all.parquet", folder, str(halves / "part-*.parquet")):
+        _same(read_long_files(source), expected)
+
+
+def test_a_forecaster_fits_files_as_it_fits_the_frame(panel, tmp_path):
+    panel.to_parquet(tmp_path / "panel.parquet")
+    settings = dict(cell="gru", units=[4], dense=(), window=6, epochs=2, verbose=False)
+    from_frame = Forecaster(**settings).fit(panel).forecast(3)
+    from_file = Forecaster(**settings).fit(str(tmp_path / "panel.parquet")).forecast(3)
+    pd.testing.assert_frame_equal(from_file, from_frame)
+
+
+def test_file_errors_name_the_file(panel, tmp_path):
+    panel.rename(columns={"y": "sales"}).to_parquet(tmp_path / "bad.parquet")
+    with pytest.raises(RnnkitError, match=r"no column 'y' in '.*bad.parquet'; available "
+                                          r"columns: unique_id, ds, sales"):
+        read_long_files(tmp_path / "bad.parquet")
+    with pytest.raises(RnnkitError, match="names no data file"):
+        read_long_files(tmp_path / "nothing-*.parquet")
+    broken = panel.copy()
+    broken.loc[3, "ds"] = "not a date"
+    (tmp_path / "csv").mkdir()
+    broken.to_csv(tmp_path / "csv" / "b.csv", index=False)
+    with pytest.raises(RnnkitError, match=r"b\.csv line 5"):
+        read_long_files(tmp_path / "csv")
+
+
+def test_forecast_id_reads_a_folder_of_parquet_files(panel, tmp_path, capsys):
+    from rnnkit.cli import main
+
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for key, part in panel.groupby("unique_id"):
+        part.to_parquet(folder / f"{key}.parquet")
+    out = tmp_path / "run"
+    assert main(["forecast", "--csv", str(folder), "--id", "unique_id", "--target", "y",
+                 "--time", "ds", "--window", "6", "--units", "4", "--dense", "",
+                 "--epochs", "2", "--horizon", "3", "--quiet", "--out", str(out)]) == 0
+    assert "3 series" in capsys.readouterr().out
+    forecast = pd.read_csv(out / "forecast.csv")
+    assert sorted(forecast["unique_id"].unique()) == ["north", "south", "west"]
