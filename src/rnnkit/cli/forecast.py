@@ -26,14 +26,15 @@ __all__ = ["add_parser", "cmd_forecast"]
 
 DATA = ["fill", "validation", "season_length"]
 WINDOWS = ["window", "stride", "windows_per_epoch", "units", "dense", "linear_skip",
-           "transform", "normalize", "scaler", "ensemble", "loss", "refit"]
+           "transform", "normalize", "scaler", "ensemble", "loss", "refit", "calendar"]
 TRAINING = ["cell", "bidirectional", "dropout", "epochs", "batch_size", "learning_rate",
             "patience", "reduce_lr_patience", "clip_norm", "seed", "device"]
 # a forecaster's `horizon` comes from --strategy; verbose, state_dir and threads from the
 # command's own --quiet, --out and --threads; a checkpoint file is the Python API's
 OPTIONS = DATA + WINDOWS + TRAINING
 ALIASES = {"learning_rate": ["--lr", "--learning-rate"],
-           "reduce_lr_patience": ["--reduce-lr", "--reduce-lr-patience"]}
+           "reduce_lr_patience": ["--reduce-lr", "--reduce-lr-patience"],
+           "season_length": ["--season", "--season-length"]}
 
 
 def add_parser(sub: Any) -> None:
@@ -61,7 +62,7 @@ def add_parser(sub: Any) -> None:
                         "as the features' known future")
     d.add_argument("--test", type=float, default=0.2,
                    help="held-out test part at the end: a fraction (<1) or a count of points")
-    add_parameters(d, FORECASTER, DATA)
+    add_parameters(d, FORECASTER, DATA, aliases=ALIASES)
     d.add_argument("--backtest", type=int, default=0, metavar="N",
                    help="first refit at N rolling origins before the test part and score "
                         "--horizon-step forecasts from each next to the baselines (choose "

@@ -82,6 +82,8 @@ def _kind(constraint: Constraint) -> dict[str, Any]:
         return {"action": argparse.BooleanOptionalAction}
     off = isinstance(constraint, Optional)
     inner = constraint.inner if off else constraint
+    if isinstance(inner, Boolean):  # --x / --no-x; left out: the estimator decides
+        return {"action": argparse.BooleanOptionalAction}
     if isinstance(inner, Choice):
         return {"choices": list(dict.fromkeys([*inner.options, *([NONE] if off else [])])),
                 "type": str.lower}

@@ -25,7 +25,8 @@ import pandas as pd
 from rnnkit.errors import RnnkitError
 
 __all__ = ["FILL_METHODS", "SeriesData", "as_collection", "as_series", "holds_many",
-           "infer_frequency", "load_csv", "load_long_csv", "long_series", "season_length_for"]
+           "infer_frequency", "load_csv", "load_long_csv", "long_series", "season_length_for",
+           "seasons_for"]
 
 FILL_METHODS = ("ffill", "interpolate")
 _MAX_ROWS_SHOWN = 5
@@ -407,18 +408,49 @@ is 2020-03-01. ...
 
 
 def season_length_for(freq: str | None) -> int:
-    """Length of the main seasonal cycle for a pandas frequency; 1 when there is none.
+    """Length of the main (shortest) seasonal cycle for a pandas frequency; 1 when there is
+    none.
 
     >>> season_length_for("MS"), season_length_for("QS-OCT"), season_length_for(None)
     (12, 4, 1)
     """
+    return seasons_for(freq)[0]
+
+
+# steps per day of a sub-daily unit, and the cycles of coarser data (a year of months, ...)
+_PER_DAY = {"h": 24, "H": 24, "min": 24 * 60, "T": 24 * 60}
+
+
+def seasons_for(freq: str | None) -> tuple[int, ...]:
+    """The seasonal cycles of data at a pandas frequency, shortest first: a day and a week
+    for data below a day (hourly 24 and 168, half-hourly 48 and 336), a week and a year for
+    daily data (7 and 365), a year for weekly (52), monthly (12) and quarterly (4) data;
+    ``(1,)`` when there is none.
+
+    >>> seasons_for("h"), seasons_for("30min"), seasons_for("D"), seasons_for("MS")
+    ((24, 168), (48, 336), (7, 365), (12,))
+    """
     if not freq:
-        return 1
-    base = freq.split("-")[0].lstrip("0123456789")
-    for prefix in ("min", "Y", "A", "Q", "M", "W", "D", "B", "H", "h", "T"):
+        return (1,)
+    head = freq.split("-")[0]
+    digits = head[:len(head) - len(head.lstrip("0123456789"))]
+    base = head[len(digits):]
+    step = int(digits) if digits else 1
+    for unit, per_day in _PER_DAY.items():
+        if base.startswith(unit):
+            day = per_day // step if per_day % step == 0 else 0
+            if day <= 1:
+                return (1,)
+            if unit in ("min", "T") and step == 1:  # minutes: an hour and a day
+                return (60, day)
+            return (day, 7 * day)
+    for prefix in ("Y", "A", "Q", "M", "W", "D", "B"):
         if base.startswith(prefix):
-            return _SEASONS[prefix]
-    return 1
+            season = _SEASONS[prefix]
+            if prefix == "D":
+                return (7, 365) if step == 1 else (1,)
+            return (season,) if step == 1 or season % step else (season // step,)
+    return (1,)
 
 
 def require_columns(frame: pd.DataFrame, wanted: dict[str, list[str]], where: str) -> None:

@@ -66,6 +66,11 @@ def evaluate_series(predictor: Predictor, model_name: str, state: SeriesState,
     model = predictor.one_step(state, data, start)
     predictions = {model_name: model}
     predictions |= naive_forecasts(data.target, positions, state.season_length)
+    longest = max(state.seasons or (state.season_length,))
+    if longest > state.season_length:  # high-frequency data: a week of hours, too
+        found = naive_forecasts(data.target, positions, longest)
+        if "seasonal naive" in found:
+            predictions[f"seasonal naive {longest}"] = found["seasonal naive"]
     table = metrics_table(actual, predictions, state.mase_scale)
     frame = pd.DataFrame({"actual": actual} | predictions, index=data.index[start:])
     width = float(interval_widths([state], predictor.pooled, 1, level)[0, 0])

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from rnnkit.data.scalers import make_scaler
-from rnnkit.data.series import SeriesData, infer_frequency, season_length_for
+from rnnkit.data.series import SeriesData, infer_frequency, seasons_for
 from rnnkit.data.windows import make_windows
 from rnnkit.errors import RnnkitError
 from rnnkit.evaluation import mase_scale
@@ -60,7 +60,8 @@ def series_state(key: Any, data: SeriesData, p: dict[str, Any], transform: Any,
     freq = infer_frequency(data.index)
     if freq is None and isinstance(data.index, pd.DatetimeIndex) and len(data) >= 3:
         _warn_uneven(key, data, p, several)
-    season = p["season_length"] or season_length_for(freq)
+    seasons = tuple(sorted(p["season_length"] or seasons_for(freq)))
+    season = seasons[0]
     try:
         chain = choose_chain(transform, data.target, season)
         chain.check(data.target, data.describe)
@@ -80,7 +81,7 @@ def series_state(key: Any, data: SeriesData, p: dict[str, Any], transform: Any,
     # in the M-competitions and statsforecast, so scores compare with theirs
     return SeriesState(key, chain, scaler, data, mase_scale(data.target, season), season, freq,
                        n_train, len(data), data.index[-1], data.index[n_train - 1], [],
-                       mase_scale(data.target[:n_train], season))
+                       mase_scale(data.target[:n_train], season), seasons)
 
 
 def training_windows(states: list[SeriesState], space: ModelSpace, p: dict[str, Any]

@@ -42,6 +42,7 @@ from rnnkit.data.series import (
     season_length_for,
 )
 from rnnkit.errors import ModelFormatError, RnnkitError
+from rnnkit.forecasting.calendar import KINDS, calendar_kinds, with_calendar
 from rnnkit.forecasting.ensemble import WindowEnsemble, as_module, member_windows
 from rnnkit.forecasting.evaluation import ForecastEvaluation, evaluate_series, summarize
 from rnnkit.forecasting.fitting import (
@@ -133,6 +134,10 @@ class Forecaster(RegressorMixin, Estimator):
             intervals still come from the first networks' validation errors, and a
             ``checkpoint`` holds the first networks' best weights. Without a validation part
             (``validation=0``) there is nothing to refit.
+        calendar: add where each value lies in the day and the week (hour of day, day of
+            week; for daily data day of week and of year) as inputs whose future is known,
+            as sine/cosine pairs (:mod:`rnnkit.forecasting.calendar`); None: on for dated data
+            below a day (hourly, half-hourly). Forecasts compute them for their own dates.
         windows_per_epoch: at most this many training windows per epoch, drawn anew at
             random each epoch (across series and positions), so an epoch of a long history
             or of many series costs the sample, not every window; None: every window.
@@ -163,7 +168,7 @@ class Forecaster(RegressorMixin, Estimator):
                  fill: str | None = None, seed: int = 0, device: str = "auto",
                  verbose: bool = True, checkpoint: str | None = None, refit: bool = False,
                  threads: int | None = None, state_dir: str | None = None,
-                 windows_per_epoch: int | None = None):
+                 calendar: bool | None = None, windows_per_epoch: int | None = None):
         self.cell = cell
         self.units = units
         self.window = window
@@ -193,6 +198,7 @@ class Forecaster(RegressorMixin, Estimator):
         self.checkpoint = checkpoint
         self.refit = refit
         self.state_dir = state_dir
+        self.calendar = calendar
         self.windows_per_epoch = windows_per_epoch
         self.threads = threads
 
@@ -260,7 +266,7 @@ class Forecaster(RegressorMixin, Estimator):
         p = self._validated_params()
         data = as_series(y, X, fill=p["fill"])
         n_test = holdout_size(len(data), test) if test else 0
-        season = p["season_length"] or season_length_for(infer_frequency(data.index))
+        season = min(p["season_length"] or (season_length_for(infer_frequency(data.index)),))
         fitted = len(data) - n_test
         chain = choose_chain(self.transform, data.target[:fitted], season)
         return plan_split(fitted, max(p["window"]), p["horizon"], p["validation"], n_test,
@@ -283,6 +289,10 @@ class Forecaster(RegressorMixin, Estimator):
         if p["normalize"] == "none":
             p["normalize"] = None
         collection, several = as_collection(y, X, p["fill"])
+        first = collection[0][1]
+        self.calendar_ = calendar_kinds(infer_frequency(first.index), first.index,
+                                        p["calendar"])
+        collection = [(key, with_calendar(data, self.calendar_)) for key, data in collection]
         states = [series_state(key, data, p, self.transform, several)
                   for key, data in collection]
         self.feature_scaler_ = make_scaler(p["scaler"]).fit(np.vstack(
@@ -290,7 +300,8 @@ class Forecaster(RegressorMixin, Estimator):
                                                                         strict=True)]))
         self.feature_names_ = collection[0][1].feature_names
         train, val, full = training_windows(
-            states, ModelSpace(self.feature_scaler_, tuple(self.feature_names_), several), p)
+            states, ModelSpace(self.feature_scaler_, tuple(self.feature_names_), several,
+                               self.calendar_), p)
         members, histories = train_networks(self, p, train, val)
         self.network_ = as_module(members)
         self.history_ = histories[0]
@@ -316,7 +327,8 @@ class Forecaster(RegressorMixin, Estimator):
         """What forecasts need of the fitted model, besides each series' state."""
         ensemble = WindowEnsemble.of(self.network_, member_windows(self._windows, self.ensemble),
                                      self.normalize, self._threads_for)
-        space = ModelSpace(self.feature_scaler_, tuple(self.feature_names_), self.multi_)
+        space = ModelSpace(self.feature_scaler_, tuple(self.feature_names_), self.multi_,
+                           getattr(self, "calendar_", ()))
         return Predictor(ensemble, space, max(self._windows), self.pooled_residuals_)
 
     # ------------------------------------------------------------------ state
@@ -345,18 +357,21 @@ class Forecaster(RegressorMixin, Estimator):
         index = first.recent.index
         return DataSchema(first.recent.target_name,
                           index.name if isinstance(index, pd.DatetimeIndex) else None,
-                          tuple(self.feature_names_), first.freq, first.season_length,
+                          self._predictor().space.user_features, first.freq,
+                          first.season_length,
                           tuple(s.key for s in self.series_) if self.multi_ else None,
-                          self.min_history())
+                          self.min_history(), tuple(first.seasons or (first.season_length,)))
 
     def _as_data(self, y: Any, X: Any) -> SeriesData:
+        """One series as the network reads it: checked, with the calendar's columns."""
         data = as_series(y, X, fill=self.fill)
-        if (data.feature_names and len(data.feature_names) != len(self.feature_names_)) or (
-                not data.feature_names and self.feature_names_):
+        own = self._predictor().space.user_features
+        if (data.feature_names and len(data.feature_names) != len(own)) or (
+                not data.feature_names and own):
             raise RnnkitError(
-                f"this model was trained with feature columns {list(self.feature_names_)}; "
+                f"this model was trained with feature columns {list(own)}; "
                 f"got {list(data.feature_names)}. Pass the same columns as X.")
-        return data
+        return with_calendar(data, self.calendar_)
 
     def detached(self, series: Sequence[Any] | None = None) -> Forecaster:
         """A copy whose memory of the named series (all if ``None``) is its own, sharing the
@@ -437,7 +452,8 @@ class Forecaster(RegressorMixin, Estimator):
         self._check_fitted()
         level = check_level(level)
         if self.multi_:
-            collection, _ = as_collection(y, X, self.fill)
+            collection = [(key, with_calendar(data, self.calendar_))
+                          for key, data in as_collection(y, X, self.fill)[0]]
         else:
             collection = [(None, self._as_data(y, X))]
         predictor, scores = self._predictor(), []
@@ -523,7 +539,7 @@ class Forecaster(RegressorMixin, Estimator):
             "feature_scaler": self.feature_scaler_.to_dict(),
             "window": list(self._windows), "horizon": int(self.horizon),
             "multi": self.multi_, "series": [s.to_dict() for s in self.series_],
-            "pooled_residuals": self.pooled_residuals_,
+            "pooled_residuals": self.pooled_residuals_, "calendar": list(self.calendar_),
         })
 
     @classmethod
@@ -544,6 +560,10 @@ class Forecaster(RegressorMixin, Estimator):
             est.multi_ = bool(pre["multi"])
             est.series_ = [SeriesState.from_dict(s) for s in pre["series"]]
             est.pooled_residuals_ = pre.get("pooled_residuals", [])
+            est.calendar_ = tuple(pre.get("calendar", []))  # none before calendar inputs
+            if not set(est.calendar_) <= set(KINDS) or len(est.calendar_) * 2 > len(
+                    est.feature_names_):
+                raise ValueError(f"unknown calendar inputs {list(est.calendar_)}")
             est.member_histories_ = [est.history_]
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFormatError(f"{str(path)!r} is inconsistent: {exc}") from None
@@ -569,7 +589,7 @@ def _remember_many(fc: Forecaster, y: Any, X: Any) -> list[SeriesState]:
     states = []
     for key, data in as_collection(y, X, fc.fill)[0]:
         states.append(fc.series_state(key))
-        _remember(fc, states[-1], states[-1].locate(data))
+        _remember(fc, states[-1], states[-1].locate(with_calendar(data, fc.calendar_)))
     return states
 
 

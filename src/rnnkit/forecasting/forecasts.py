@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from rnnkit.forecasting.calendar import calendar_columns
 from rnnkit.forecasting.intervals import interval_widths, warn_if_missing
 from rnnkit.forecasting.recursive import Predictor, future_features, future_index
 from rnnkit.forecasting.state import SeriesState
@@ -25,9 +27,9 @@ def series_forecast(predictor: Predictor, state: SeriesState, steps: int, X_futu
     """``steps`` values after one series' latest; with ``level`` a frame with ``forecast``,
     ``lower`` and ``upper``."""
     recent = state.recent
-    future = future_features(list(predictor.space.feature_names), steps, X_future, recent)
-    values = predictor.path(state, recent, steps, future)
     index = future_index(state.freq, recent.index, steps)
+    future = _future(predictor, steps, X_future, recent, index)
+    values = predictor.path(state, recent, steps, future)
     forecast = pd.Series(values, index=index, name=recent.target_name)
     if level is None:
         return forecast
@@ -42,13 +44,13 @@ def panel_forecast(predictor: Predictor, states: list[SeriesState], steps: int,
     """Forecasts of every series in ``states``, all in the same network calls: a long frame
     of ``unique_id``, ``ds``, ``forecast`` (and ``lower``, ``upper``)."""
     recents = [s.recent for s in states]
-    names = list(predictor.space.feature_names)
-    values = predictor.paths(states, [r.target for r in recents],
-                             [r.features for r in recents], steps,
-                             [future_features(names, steps, None, r) for r in recents],
-                             [r.start for r in recents])
     indexes = [future_index(s.freq, r.index, steps) for s, r in zip(states, recents,
                                                                     strict=True)]
+    values = predictor.paths(states, [r.target for r in recents],
+                             [r.features for r in recents], steps,
+                             [_future(predictor, steps, None, r, index)
+                              for r, index in zip(recents, indexes, strict=True)],
+                             [r.start for r in recents])
     frame = pd.DataFrame({
         "unique_id": pd.Series([s.key for s in states]).repeat(steps).to_numpy(),
         "ds": indexes[0].append(indexes[1:]) if len(indexes) > 1 else indexes[0],
@@ -59,6 +61,17 @@ def panel_forecast(predictor: Predictor, states: list[SeriesState], steps: int,
         frame["lower"] = values.ravel() - widths.ravel()
         frame["upper"] = values.ravel() + widths.ravel()
     return frame
+
+
+def _future(predictor: Predictor, steps: int, X_future: Any, recent: Any,
+            index: pd.Index) -> np.ndarray:
+    """The feature columns over the forecast: the user's (``X_future``, or held), then the
+    calendar's for the forecast's own dates."""
+    space = predictor.space
+    given = future_features(list(space.user_features), steps, X_future, recent)
+    if not space.calendar:
+        return given
+    return np.column_stack([given, calendar_columns(index, space.calendar)[1]])
 
 
 def nixtla_layout(frames: list[pd.DataFrame], model_name: str, levels: list[int]

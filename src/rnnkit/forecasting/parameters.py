@@ -77,9 +77,13 @@ FORECASTER: dict[str, Parameter] = {
                                     "improvement (none or 0: off)"),
     "clip_norm": Parameter(1.0, Optional(Number(0.0, low_open=True)),
                            "clip the global gradient norm to this (none or 0: off)"),
-    "season_length": Parameter(None, Optional(PositiveInt()),
-                               "seasonal period for seasonal naive and MASE (default: from "
-                               "the dates: monthly 12, quarterly 4, daily 7, hourly 24)"),
+    "season_length": Parameter(None, Optional(IntList(example="24 or [24, 168]",
+                                                      maximum=MAX_WINDOW, max_items=4)),
+                               "seasonal period(s), e.g. 12 or 24,168: seasonal naive and MASE "
+                               "use the shortest, the deseasonalising transforms it too, and "
+                               "a seasonal naive on the longest joins the baselines (default: "
+                               "from the dates: hourly 24,168; half-hourly 48,336; daily "
+                               "7,365; weekly 52; monthly 12; quarterly 4)"),
     "fill": Parameter(None, Optional(Choice(("ffill", "interpolate"))),
                       "fill missing values instead of refusing them"),
     "seed": Parameter(0, PositiveInt(minimum=0), "random seed"),
@@ -98,6 +102,9 @@ FORECASTER: dict[str, Parameter] = {
     "state_dir": Parameter(None, Optional(PathLike()),
                            "a folder where training saves its state after every epoch, for "
                            "fit(..., resume=True)"),
+    "calendar": Parameter(None, Optional(Boolean()),
+                          "add where each value lies in the day, week (and year) as inputs "
+                          "whose future is known (default: on for dated data below a day)"),
     "windows_per_epoch": Parameter(None, Optional(PositiveInt()),
                                    "at most this many training windows per epoch, drawn at "
                                    "random anew each epoch (long histories, many series; "

@@ -86,8 +86,14 @@ class ModelSpace:
     when numbers leave what 32-bit floats hold."""
 
     feature_scaler: Any
-    feature_names: tuple[str, ...]
+    feature_names: tuple[str, ...]  # the user's features, then the calendar's
     several: bool
+    calendar: tuple[str, ...] = ()  # the cycles of the calendar inputs (none: no calendar)
+
+    @property
+    def user_features(self) -> tuple[str, ...]:
+        """The feature columns a user gives (the calendar's are computed)."""
+        return self.feature_names[:len(self.feature_names) - 2 * len(self.calendar)]
 
     def series_name(self, state: SeriesState) -> str:
         return f"series {state.key!r}: " if self.several else ""

@@ -108,7 +108,7 @@ def future_features(names: list[str], steps: int, X_future: Any,
             f"the future of the feature columns is unknown, so they are held at their last "
             f"observed values ({held}) for all {steps} forecast steps; pass X_future "
             "(CLI: trailing CSV rows with features and an empty target) to supply them.",
-            UserWarning, stacklevel=4)
+            UserWarning, stacklevel=5)
         return np.repeat(last[None], steps, axis=0)
     frame = X_future if isinstance(X_future, pd.DataFrame) else pd.DataFrame(
         np.asarray(X_future, dtype=object).reshape(len(X_future), -1))

@@ -19,7 +19,8 @@ class DataSchema:
     """``target``: the target's name; ``time_column``: the name of the dates' column (None
     for undated data); ``features``: the feature columns, in order; ``frequency``: the
     pandas frequency of the dates (None if undated or uneven); ``season_length``: the
-    seasonal period (of the first series, for several); ``series``: the keys of a global
+    seasonal period (of the first series, for several), the shortest of ``seasons``;
+    ``series``: the keys of a global
     model's series (None for a model of one series); ``rows_needed``: the fewest recent rows
     a forecast from new data needs (the least over series)."""
 
@@ -30,6 +31,7 @@ class DataSchema:
     season_length: int
     series: tuple[Any, ...] | None
     rows_needed: int
+    seasons: tuple[int, ...] = ()
 
     @property
     def several(self) -> bool:
@@ -49,4 +51,5 @@ class DataSchema:
         out = asdict(self)
         out["features"] = list(self.features)
         out["series"] = None if self.series is None else list(self.series)
+        out["seasons"] = list(self.seasons)
         return out

@@ -48,6 +48,7 @@ class SeriesState:
     # the unit a global model pools those errors in: the seasonal-naive error over the
     # training part alone, which is all the networks that made them had seen
     error_scale: float
+    seasons: tuple[int, ...] = ()  # every seasonal period, shortest (season_length) first
 
     def locate(self, data: SeriesData) -> SeriesData:
         """``data`` with ``start`` set to its first value's position in the series ``fit``
@@ -101,6 +102,7 @@ class SeriesState:
                 "fit_end": label_to_json(self.fit_end),
                 "train_end": label_to_json(self.train_end), "residuals": self.residuals,
                 "error_scale": self.error_scale,
+                "seasons": list(self.seasons or (self.season_length,)),
                 "time_column": r.index.name,
                 "recent": {"index": [label_to_json(v) for v in r.index],
                            "target": r.target.tolist(), "features": r.features.tolist(),
@@ -126,7 +128,9 @@ class SeriesState:
                    d["frequency"], d["n_train"], d["n_fit"], label_from_json(d["fit_end"]),
                    label_from_json(d["train_end"]), d["residuals"],
                    # models saved before MASE's scale took in the validation part kept this one
-                   d.get("error_scale", d["mase_scale"]))
+                   d.get("error_scale", d["mase_scale"]),
+                   # models saved before several seasons had the one
+                   tuple(int(m) for m in d.get("seasons") or [d["season_length"]]))
 
 
 def label_to_json(label: Any) -> Any:

@@ -1,0 +1,106 @@
+"""Hourly data: several seasons inferred from the dates, a seasonal naive on the longest of
+them, and calendar inputs computed for every future step, recursive or direct."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnkit import Forecaster
+from rnnkit.data.series import seasons_for
+from rnnkit.forecasting.calendar import calendar_columns
+from rnnkit.forecasting.recursive import Predictor
+
+SMALL = dict(cell="gru", units=[6], dense=(), window=24, epochs=2, verbose=False)
+
+
+@pytest.fixture
+def hourly() -> pd.Series:
+    """Five weeks of hours: a daily and a weekly cycle, noise."""
+    index = pd.date_range("2024-03-04", periods=24 * 35, freq="h", name="time")
+    hour, day = index.hour.to_numpy(), index.dayofweek.to_numpy()
+    rng = np.random.default_rng(1)
+    values = (100 + 20 * np.sin(2 * np.pi * hour / 24) - 15 * (day >= 5)
+              + rng.normal(0, 1, len(index)))
+    return pd.Series(values, index=index, name="load")
+
+
+@pytest.mark.parametrize("freq, seasons", [("h", (24, 168)), ("30min", (48, 336)),
+                                           ("D", (7, 365)), ("W-SUN", (52,)), ("MS", (12,)),
+                                           ("QS", (4,)), (None, (1,))])
+def test_the_frequency_gives_the_seasons(freq, seasons):
+    assert seasons_for(freq) == seasons
+
+
+def test_hourly_data_gets_two_seasons_and_both_seasonal_naives(hourly):
+    fc = Forecaster(**SMALL).fit(hourly[:-48])
+    state = fc.series_state()
+    assert (state.season_length, state.seasons) == (24, (24, 168))
+    assert fc.schema_.seasons == (24, 168)
+    models = fc.evaluate(hourly).metrics.index.tolist()
+    assert models == ["GRU", "naive", "seasonal naive", "seasonal naive 168"]
+    given = Forecaster(**SMALL, season_length=[168, 24]).fit(hourly[:-48])
+    assert given.series_state().seasons == (24, 168)  # shortest first, whatever the order
+
+
+def test_calendar_inputs_are_on_below_a_day_and_follow_the_forecast_dates(hourly,
+                                                                          monkeypatch):
+    fc = Forecaster(**SMALL).fit(hourly)
+    assert fc.calendar_ == ("hour", "weekday")
+    assert fc.feature_names_[-4:] == ("calendar:hour_sin", "calendar:hour_cos",
+                                      "calendar:weekday_sin", "calendar:weekday_cos")
+    assert fc.schema_.features == ()  # a user gives none of them
+    futures = []
+    paths = Predictor.paths
+
+    def capture(self, states, targets, features, steps, future, starts):
+        futures.append(future)
+        return paths(self, states, targets, features, steps, future, starts)
+
+    monkeypatch.setattr(Predictor, "paths", capture)
+    forecast = fc.forecast(30)
+    expected = calendar_columns(forecast.index, fc.calendar_)[1]
+    np.testing.assert_allclose(futures[-1][0], expected)
+    assert str(forecast.index[0]) == "2024-04-08 00:00:00"
+
+
+def test_direct_forecasts_read_the_calendar_too(hourly, monkeypatch):
+    fc = Forecaster(**SMALL | {"window": 12}, horizon=6).fit(hourly)
+    futures = []
+    paths = Predictor.paths
+    monkeypatch.setattr(Predictor, "paths", lambda self, *args: futures.append(args[4])
+                        or paths(self, *args))
+    forecast = fc.forecast(9)  # one direct chunk of 6, then 3 more from its own forecasts
+    np.testing.assert_allclose(futures[-1][0],
+                               calendar_columns(forecast.index, fc.calendar_)[1])
+
+
+def test_calendar_can_be_turned_off_or_asked_for_coarser_data(hourly, seasonal_series):
+    assert Forecaster(**SMALL, calendar=False).fit(hourly).calendar_ == ()
+    monthly = Forecaster(**SMALL | {"window": 6}).fit(seasonal_series)
+    assert monthly.calendar_ == ()
+    asked = Forecaster(**SMALL | {"window": 6}, calendar=True).fit(seasonal_series)
+    assert asked.calendar_ == ("yearday",)
+    with pytest.raises(Exception, match="needs dated data"):
+        Forecaster(**SMALL | {"window": 6}, calendar=True).fit(seasonal_series.to_numpy())
+
+
+def test_a_model_with_calendar_inputs_saves_and_forecasts_the_same(hourly, tmp_path):
+    fc = Forecaster(**SMALL).fit(hourly[:-24])
+    loaded = Forecaster.load(fc.save(tmp_path / "m"))
+    assert loaded.calendar_ == fc.calendar_
+    pd.testing.assert_series_equal(loaded.forecast(10), fc.forecast(10))
+    pd.testing.assert_series_equal(loaded.predict(hourly), fc.predict(hourly))
+
+
+def test_the_cli_takes_several_seasons(tmp_path, hourly, capsys):
+    from rnnkit.cli import main
+
+    path = tmp_path / "load.csv"
+    hourly.to_frame().to_csv(path)
+    assert main(["forecast", "--csv", str(path), "--target", "load", "--time", "time",
+                 "--season", "24,168", "--window", "24", "--units", "4", "--dense", "",
+                 "--epochs", "1", "--horizon", "24", "--quiet", "--out",
+                 str(tmp_path / "run")]) == 0
+    assert "seasonal naive 168" in capsys.readouterr().out
