@@ -104,3 +104,33 @@ def test_the_cli_takes_several_seasons(tmp_path, hourly, capsys):
                  "--epochs", "1", "--horizon", "24", "--quiet", "--out",
                  str(tmp_path / "run")]) == 0
     assert "seasonal naive 168" in capsys.readouterr().out
+
+
+def test_mstl_removes_both_seasons_and_inverts_exactly(hourly):
+    from rnnkit.data.transforms import TransformChain
+
+    chain = TransformChain.parse("log,mstl", (24, 168))
+    assert chain.spec == "log,mstl24x168" and chain.positional
+    values = hourly.to_numpy()
+    train = values[:24 * 28]
+    z = chain.fit(train).transform(values)
+    # what is left has no daily cycle: hour-of-day means lie close together
+    left = pd.Series(z[:len(train)]).groupby(hourly.index.hour[:len(train)]).mean()
+    raw = pd.Series(np.log(train)).groupby(hourly.index.hour[:len(train)]).mean()
+    assert left.std() < 0.1 * raw.std()
+    # inverted exactly inside and beyond the training part, one step or several ahead
+    positions = np.arange(24 * 27, len(values))
+    np.testing.assert_allclose(chain.inverse_one_step(z[positions], values, positions),
+                               values[positions], rtol=1e-12)
+    ahead = chain.inverse_next(z[len(train):len(train) + 30], values[:len(train)])
+    np.testing.assert_allclose(ahead, values[len(train):len(train) + 30], rtol=1e-12)
+    again = TransformChain.from_dict(chain.to_dict())
+    np.testing.assert_array_equal(again.transform(values), z)
+
+
+def test_a_forecaster_with_mstl_takes_the_seasons_from_the_dates(hourly, tmp_path):
+    fc = Forecaster(**SMALL, transform="log,mstl").fit(hourly[:-48])
+    assert fc.series_state().chain.spec == "log,mstl24x168"
+    loaded = Forecaster.load(fc.save(tmp_path / "m"))
+    pd.testing.assert_series_equal(loaded.forecast(60), fc.forecast(60))
+    assert fc.split_plan(hourly, test=48).transform == "log,mstl24x168"

@@ -47,6 +47,9 @@ def add_parser(sub: Any) -> None:
                     "forecasts, forecast `--horizon` steps beyond the data, and save the model, "
                     "plots and tables to `--out`.")
     d = f.add_argument_group("data")
+    d.add_argument("--data", choices=["airline", "taylor"],
+                   help="a named series: airline (monthly passengers, bundled; the default) or "
+                        "taylor (half-hourly electricity demand, 12 weeks; needs pmdarima)")
     d.add_argument("--csv", type=Path,
                    help="CSV file (default: the bundled airline data); with --id also Parquet "
                         "files, a folder of CSV/Parquet files or a glob such as 'data/*.parquet'")
@@ -193,9 +196,14 @@ def _load_series(args: argparse.Namespace) -> tuple[Any, Any, str]:
     if args.csv is None:
         if args.target or args.time or args.features:
             raise RnnkitError("--target, --time and --features need --csv.")
-        from rnnkit.datasets import airline
+        from rnnkit import datasets
 
-        return as_series(airline()), None, "airline passengers, bundled"
+        if args.data == "taylor":
+            return (as_series(datasets.taylor()), None,
+                    "England and Wales electricity demand, half-hourly (Taylor 2003)")
+        return as_series(datasets.airline()), None, "airline passengers, bundled"
+    if args.data is not None:
+        raise RnnkitError("--data and --csv name two sources; give one.")
     if not args.target:
         raise RnnkitError("--target is required with --csv: name the column to forecast.")
     data, future_x = load_csv(args.csv, args.target, args.time, args.features, args.fill)

@@ -55,7 +55,11 @@ def _read(path: Path, columns: list[str]) -> pd.DataFrame:
     """``columns`` of one file (an error naming the file and the columns it has)."""
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
-            import pyarrow.parquet as pq
+            try:
+                import pyarrow.parquet as pq
+            except ImportError:
+                raise RnnkitError(f"reading {str(path)!r} (Parquet) needs pyarrow: pip install "
+                                  "pyarrow.") from None
 
             have = pq.read_schema(path).names
             missing = [c for c in columns if c not in have]

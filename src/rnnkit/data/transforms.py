@@ -11,6 +11,11 @@ target stationary first, e.g. ``"log,diff12"`` (log, then seasonal differencing)
   into trend, season and remainder; the seasonal component is subtracted, and added back to
   every forecast. Beyond the training part the last estimated cycle repeats. ``stl`` takes the
   period from the data (12 for monthly); ``"log,stl"`` removes a multiplicative season.
+* ``mstl`` / ``mstl{k}x{m}`` — deseasonalisation of several seasons at once (a day and a week
+  of hours): MSTL (statsmodels; Bandara, Hyndman & Bergmeir 2021) splits the training part
+  into trend, one seasonal component per period and remainder; their sum is subtracted and
+  added back, each component's last cycle repeating beyond the training part. ``mstl`` takes
+  the periods from the data (24 and 168 for hourly data), ``mstl48x336`` names them.
 * ``es`` / ``es{k}`` — deseasonalisation by exponential smoothing, the seasonal half of additive
   Holt-Winters (``"log,es"``: multiplicative)::
 
@@ -44,7 +49,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,7 +59,7 @@ from rnnkit.errors import RnnkitError
 
 __all__ = ["TransformChain"]
 
-_STEP = re.compile(r"^(log|log1p|boxcox|diff(\d*)|stl(\d*)|es(\d*))$")
+_STEP = re.compile(r"^(log|log1p|boxcox|diff(\d*)|stl(\d*)|es(\d*)|mstl((?:\d+x)*\d+)?)$")
 # The smoothing constants of ``es`` for a series too short to choose its own (see _es_start)
 ES_ALPHA, ES_GAMMA = 0.5, 0.2
 
@@ -70,11 +75,15 @@ class _Step:
     level: float | None = None  # es: the smoothed level after the last position seen
     alpha: float = ES_ALPHA  # es: level smoothing, fitted
     gamma: float = ES_GAMMA  # es: seasonal smoothing, fitted
+    periods: list[int] | None = None  # mstl: every seasonal period (lag: the longest)
+    components: list[list[float]] | None = None  # mstl: one seasonal component per period
 
     @property
     def name(self) -> str:
         if self.kind == "diff":
             return "diff" if self.lag == 1 else f"diff{self.lag}"
+        if self.kind == "mstl":
+            return "mstl" + "x".join(map(str, self.periods or ()))
         return f"{self.kind}{self.lag}" if self.kind in ("stl", "es") else self.kind
 
     @property
@@ -83,13 +92,13 @@ class _Step:
 
     def season(self, positions: np.ndarray) -> np.ndarray:
         """The seasonal component at absolute ``positions``: STL's estimate inside the training
-        part, its last cycle repeated outside it."""
-        seasonal = np.asarray(self.seasonal, dtype=np.float64)
-        n, period = len(seasonal), self.lag
-        positions = np.asarray(positions, dtype=np.int64)
-        outside = seasonal[n - period + (positions - n) % period]
-        inside = (positions >= 0) & (positions < n)
-        return np.where(inside, seasonal[np.clip(positions, 0, n - 1)], outside)
+        part, its last cycle repeated outside it (MSTL: the sum of its components, each
+        repeating its own cycle)."""
+        if self.kind == "mstl":
+            return sum((_repeated(np.asarray(c, dtype=np.float64), p, positions)
+                        for c, p in zip(self.components, self.periods, strict=True)),
+                       np.zeros(len(np.atleast_1d(positions))))
+        return _repeated(np.asarray(self.seasonal, dtype=np.float64), self.lag, positions)
 
     @property
     def floor(self) -> float | None:
@@ -114,6 +123,8 @@ class _Step:
             self.lmbda = float(stats.boxcox_normmax(x[np.isfinite(x)], method="mle"))
         if self.kind == "stl":
             self.seasonal = _stl_seasonal(x, self.lag).tolist()
+        if self.kind == "mstl":
+            self.components = _mstl_components(x, list(self.periods))
         if self.kind == "es":
             self.seasonal, self.level, self.alpha, self.gamma = _es_start(x, self.lag)
 
@@ -161,7 +172,7 @@ class _Step:
             return np.log1p(x)
         if self.kind == "boxcox":
             return np.log(x) if abs(self.lmbda) < 1e-12 else (x**self.lmbda - 1) / self.lmbda
-        if self.kind == "stl":
+        if self.kind in ("stl", "mstl"):
             return x - self.season(start + np.arange(len(x)))
         if self.kind == "es":
             return x - self.smoothed(x, start)[0]
@@ -179,7 +190,7 @@ class _Step:
         if self.kind == "boxcox":
             return (np.exp(z) if abs(self.lmbda) < 1e-12
                     else np.power(np.maximum(z * self.lmbda + 1, 1e-12), 1 / self.lmbda))
-        if self.kind == "stl":
+        if self.kind in ("stl", "mstl"):
             z = np.atleast_1d(z)
             return z + self.season(start + len(before) + np.arange(len(z)))
         if self.kind == "es":  # the factors known at the origin, repeated beyond one cycle
@@ -198,12 +209,15 @@ class _Step:
                "seasonal": self.seasonal}
         if self.kind == "es":
             out |= {"level": self.level, "alpha": self.alpha, "gamma": self.gamma}
+        if self.kind == "mstl":
+            out |= {"periods": self.periods, "components": self.components}
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> _Step:
         return cls(data["kind"], data["lag"], data["lmbda"], data.get("seasonal"),
-                   data.get("level"), data.get("alpha", ES_ALPHA), data.get("gamma", ES_GAMMA))
+                   data.get("level"), data.get("alpha", ES_ALPHA), data.get("gamma", ES_GAMMA),
+                   data.get("periods"), data.get("components"))
 
 
 def _es_filter(x: np.ndarray, start: int, period: int, alpha: Any, gamma: Any, level: Any,
@@ -260,6 +274,39 @@ def _es_start(x: np.ndarray, period: int
     return [0.0] * first + used.tolist() + after.tolist(), float(level), alpha, gamma
 
 
+def _repeated(seasonal: np.ndarray, period: int, positions: np.ndarray) -> np.ndarray:
+    """``seasonal`` (estimated over positions 0..n-1) at ``positions``: itself inside, its
+    last cycle of ``period`` repeated outside."""
+    n = len(seasonal)
+    positions = np.asarray(positions, dtype=np.int64)
+    outside = seasonal[n - period + (positions - n) % period]
+    inside = (positions >= 0) & (positions < n)
+    return np.where(inside, seasonal[np.clip(positions, 0, n - 1)], outside)
+
+
+def _mstl_components(x: np.ndarray, periods: list[int]) -> list[list[float]]:
+    """MSTL's seasonal component of ``x`` for each of ``periods`` (leading NaNs get each
+    phase's first estimate). Too few values for two cycles of the longest: zeros, warned."""
+    finite = np.flatnonzero(np.isfinite(x))
+    first = int(finite[0]) if len(finite) else len(x)
+    values = x[first:]
+    longest = max(periods)
+    if len(values) < 2 * longest + 1 or not np.isfinite(values).all():
+        warnings.warn(f"transform 'mstl{'x'.join(map(str, periods))}' needs at least "
+                      f"{2 * longest + 1} consecutive finite values to estimate its seasons; a "
+                      "shorter series is left seasonal (not deseasonalised).", UserWarning,
+                      stacklevel=5)
+        return [[0.0] * max(len(x), p) for p in periods]
+    from statsmodels.tsa.seasonal import MSTL
+
+    seasonal = np.asarray(MSTL(values, periods=periods).fit().seasonal).reshape(len(values), -1)
+    out = []
+    for k, period in enumerate(periods):
+        lead = seasonal[(np.arange(first) - first) % period, k] if first else seasonal[:0, k]
+        out.append(np.concatenate([lead, seasonal[:, k]]).tolist())
+    return out
+
+
 def _stl_seasonal(x: np.ndarray, period: int) -> np.ndarray:
     """STL's seasonal component of ``x`` (leading NaNs from earlier differences get the phase's
     first estimate). Fewer than two full cycles give no estimate: zeros, with a warning."""
@@ -286,24 +333,36 @@ class TransformChain:
     steps: list[_Step] = field(default_factory=list)
 
     @classmethod
-    def parse(cls, spec: str | None, season_length: int | None = None) -> TransformChain:
+    def parse(cls, spec: str | None, season_length: int | Sequence[int] | None = None
+              ) -> TransformChain:
         """``"log,diff12"`` → a chain; ``None``/``""``/``"none"`` → no transform. A bare
         ``stl`` takes ``season_length`` as its period."""
         if spec is None or spec.strip().lower() in ("", "none"):
             return cls([])
+        seasons = (sorted(season_length) if isinstance(season_length, list | tuple)
+                   else [season_length] if season_length else [])
+        season_length = seasons[0] if seasons else None
         steps = []
         for part in spec.replace("+", ",").split(","):
             part = part.strip().lower()
             match = _STEP.match(part)
             if not match:
                 raise RnnkitError(f"`transform` parts must be log, boxcox, diff, diff<lag>, stl, "
-                                  f"stl<period>, es or es<period> (e.g. 'log,diff12'); got "
-                                  f"{part!r} in {spec!r}.")
+                                  f"stl<period>, mstl, mstl<period>x<period>, es or "
+                                  f"es<period> (e.g. 'log,diff12'); got {part!r} in {spec!r}.")
             if part.startswith("diff"):
                 lag = int(match[2] or 1)
                 if lag < 1:
                     raise RnnkitError(f"`transform`: a difference lag must be >= 1; got {part!r}.")
                 steps.append(_Step("diff", lag))
+            elif part.startswith("mstl"):
+                periods = ([int(p) for p in match[5].split("x")] if match[5]
+                           else [s for s in seasons if s >= 2])
+                if not periods or min(periods) < 2:
+                    raise RnnkitError(f"`transform`: {part!r} needs seasonal periods of at "
+                                      "least 2 (from the data's frequency, or written, e.g. "
+                                      "'mstl24x168').")
+                steps.append(_Step("mstl", max(periods), periods=sorted(periods)))
             elif part.startswith(("stl", "es")):
                 kind, digits = ("stl", match[3]) if part.startswith("stl") else ("es", match[4])
                 period = int(digits or season_length or 0)
@@ -369,7 +428,7 @@ class TransformChain:
     @property
     def positional(self) -> bool:
         """Whether values depend on their position in the seasonal cycle (``stl``, ``es``)."""
-        return any(s.kind in ("stl", "es") for s in self.steps)
+        return any(s.kind in ("stl", "mstl", "es") for s in self.steps)
 
     def transform(self, y: np.ndarray, start: int = 0) -> np.ndarray:
         x = np.asarray(y, dtype=np.float64)
@@ -404,7 +463,7 @@ class TransformChain:
         for step, x in zip(reversed(self.steps), reversed(inputs), strict=True):
             if step.kind == "diff":
                 values = values + x[positions - step.lag]
-            elif step.kind == "stl":
+            elif step.kind in ("stl", "mstl"):
                 values = values + step.season(start + np.asarray(positions))
             elif step.kind == "es":
                 values = values + step.smoothed(x, start)[0][np.asarray(positions)]

@@ -63,7 +63,7 @@ def series_state(key: Any, data: SeriesData, p: dict[str, Any], transform: Any,
     seasons = tuple(sorted(p["season_length"] or seasons_for(freq)))
     season = seasons[0]
     try:
-        chain = choose_chain(transform, data.target, season)
+        chain = choose_chain(transform, data.target, seasons)
         chain.check(data.target, data.describe)
         n_train = (plan_global_split(len(data), min(p["window"]), p["horizon"],
                                      p["validation"], chain.lost) if several else

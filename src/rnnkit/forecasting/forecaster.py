@@ -39,7 +39,7 @@ from rnnkit.data.series import (
     as_series,
     holds_many,
     infer_frequency,
-    season_length_for,
+    seasons_for,
 )
 from rnnkit.errors import ModelFormatError, RnnkitError
 from rnnkit.forecasting.calendar import KINDS, calendar_kinds, with_calendar
@@ -266,9 +266,9 @@ class Forecaster(RegressorMixin, Estimator):
         p = self._validated_params()
         data = as_series(y, X, fill=p["fill"])
         n_test = holdout_size(len(data), test) if test else 0
-        season = min(p["season_length"] or (season_length_for(infer_frequency(data.index)),))
+        seasons = p["season_length"] or seasons_for(infer_frequency(data.index))
         fitted = len(data) - n_test
-        chain = choose_chain(self.transform, data.target[:fitted], season)
+        chain = choose_chain(self.transform, data.target[:fitted], tuple(seasons))
         return plan_split(fitted, max(p["window"]), p["horizon"], p["validation"], n_test,
                           chain.lost, chain.spec)
 

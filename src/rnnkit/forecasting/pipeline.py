@@ -28,8 +28,8 @@ __all__ = ["ModelSpace", "check_scale", "choose_chain", "normalize_windows", "pa
 FLOAT32_SAFE = 1e30
 
 
-def choose_chain(spec: Any, target: np.ndarray, season_length: int | None = None
-                 ) -> TransformChain:
+def choose_chain(spec: Any, target: np.ndarray,
+                 season_length: int | tuple[int, ...] | None = None) -> TransformChain:
     """The transform chain ``spec`` names for a series with values ``target``: ``"auto"``
     takes a log where the values allow one (``"log1p"`` with zeros), and may start a chain
     (``"auto,es"``)."""

@@ -1,0 +1,212 @@
+"""High-frequency forecasting (issue 18): Taylor's half-hourly electricity demand and a
+synthetic panel of hourly series, each next to statsforecast's baselines in the same run.
+
+Taylor (pmdarima ships it: England and Wales, 5 June – 27 August 2000, 4,032 half-hours,
+seasons 48 and 336): one-day-ahead (48 steps) forecasts from every day of the last two weeks
+(14 origins), scored by RMSE and MASE (scale: the in-sample seasonal-naive error, m = 48,
+before the test weeks). The network is fitted once on the ten weeks before them and updated
+with the actual values up to each origin (no refit); MSTL with an AutoETS trend and the
+seasonal naive of a week (336) are refitted at each origin by statsforecast's
+cross-validation. With ``--select`` the candidate settings are first scored the same way on
+the two weeks before the test weeks (fitted on the eight before those); the best on
+validation RMSE is the one tested.
+
+Panel: 400 hourly series of 700–1,000 values with a daily and a weekly cycle, trend and
+AR(1) noise (seeded); the last day of each is the test. One global network is fitted on the
+rest and forecasts the 24 hours of every series; MASE (m = 24) is averaged over series next
+to the seasonal naive of a day and of a week. Time: fit + forecast.
+
+    python benchmarks/highfreq.py taylor --select
+    python benchmarks/highfreq.py panel
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+from _results import machine, publish
+
+from rnnkit import Forecaster
+from rnnkit.evaluation import naive_paths
+
+DAY, WEEK = 48, 336
+CANDIDATES = {
+    # one day read, a day emitted at once; calendar inputs give the hour and the weekday
+    "day-window-direct": dict(window=48, horizon=48),
+    "two-day-window-direct": dict(window=96, horizon=48),
+    "week-window-direct": dict(window=336, horizon=48),
+    "day-window-recursive": dict(window=48, horizon=1),
+    # one and two days read, two seeds each: the median of four networks
+    "day-and-two-day-ensemble": dict(window=[48, 96], horizon=48, ensemble=2),
+}
+SHARED = dict(cell="gru", units=[64], dense=(), transform="log", normalize="last",
+              validation=DAY * 7, epochs=40, patience=6, batch_size=64, learning_rate=2e-3,
+              windows_per_epoch=3000, dropout=0.0, loss="mae", verbose=False)
+
+
+def taylor() -> pd.Series:
+    from pmdarima.datasets import load_taylor
+
+    index = pd.date_range("2000-06-05", periods=4032, freq="30min", name="time")
+    return pd.Series(load_taylor(), index=index, name="demand")
+
+
+def _scale(history: np.ndarray, m: int) -> float:
+    return float(np.mean(np.abs(history[m:] - history[:-m])))
+
+
+def rnnkit_origins(y: pd.Series, start: int, n_origins: int, settings: dict) -> np.ndarray:
+    """Fit on ``y[:start]`` and forecast 48 steps from each of ``n_origins`` daily origins
+    from ``start`` on (updated with the actual values up to each): ``(origins, 48)``."""
+    fc = Forecaster(**SHARED | settings).fit(y[:start])
+    out = []
+    for k in range(n_origins):
+        origin = start + k * DAY
+        out.append(fc.forecast(DAY, y=y[:origin]).to_numpy())
+    return np.array(out)
+
+
+def scores(y: np.ndarray, start: int, paths: np.ndarray, scale: float) -> dict[str, float]:
+    actual = np.array([y[start + k * DAY:start + (k + 1) * DAY] for k in range(len(paths))])
+    errors = actual - paths
+    return {"RMSE": float(np.sqrt(np.mean(errors ** 2))),
+            "MASE": float(np.mean(np.abs(errors)) / scale)}
+
+
+def statsforecast_origins(y: pd.Series, start: int, n_origins: int) -> dict[str, np.ndarray]:
+    from statsforecast import StatsForecast
+    from statsforecast.models import MSTL, AutoETS, SeasonalNaive
+
+    frame = pd.DataFrame({"unique_id": "taylor", "ds": y.index[:start + n_origins * DAY],
+                          "y": y.to_numpy()[:start + n_origins * DAY]})
+    models = [MSTL(season_length=[DAY, WEEK], trend_forecaster=AutoETS(model="ZZN"),
+                   alias="MSTL+ETS"), SeasonalNaive(WEEK, alias="SeasonalNaive336"),
+              SeasonalNaive(DAY, alias="SeasonalNaive48")]
+    cv = StatsForecast(models=models, freq="30min").cross_validation(
+        df=frame, h=DAY, n_windows=n_origins, step_size=DAY)
+    return {name: cv[name].to_numpy().reshape(n_origins, DAY)
+            for name in ("MSTL+ETS", "SeasonalNaive336", "SeasonalNaive48")}
+
+
+def run_taylor(select: bool) -> list[str]:
+    y = taylor()
+    values = y.to_numpy()
+    test_start, origins = len(y) - 14 * DAY, 14
+    lines = []
+    chosen = "day-window-direct"
+    if select:
+        val_start = test_start - 14 * DAY
+        scale = _scale(values[:val_start], DAY)
+        rows = []
+        for name, settings in CANDIDATES.items():
+            began = time.perf_counter()
+            paths = rnnkit_origins(y, val_start, origins, settings)
+            rows.append((name, scores(values, val_start, paths, scale),
+                         time.perf_counter() - began))
+            print(name, rows[-1], flush=True)
+        chosen = min(rows, key=lambda r: r[1]["RMSE"])[0]
+        lines += ["Validation (the two weeks before the test weeks; fitted on the eight "
+                  "before them):", "", "| candidate | RMSE | MASE | seconds |",
+                  "|---|---:|---:|---:|"]
+        lines += [f"| {name} | {s['RMSE']:,.0f} | {s['MASE']:.3f} | {sec:.0f} |"
+                  for name, s, sec in rows]
+        lines += ["", f"Chosen on validation RMSE: **{chosen}**.", ""]
+    scale = _scale(values[:test_start], DAY)
+    began = time.perf_counter()
+    ours = rnnkit_origins(y, test_start, origins, CANDIDATES[chosen])
+    seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    theirs = statsforecast_origins(y, test_start, origins)
+    their_seconds = time.perf_counter() - began
+    table = {f"rnnkit GRU ({chosen})": scores(values, test_start, ours, scale)}
+    table |= {name: scores(values, test_start, paths, scale) for name, paths in theirs.items()}
+    lines += ["Test (the last two weeks: 14 daily origins, 48 steps each):", "",
+              "| model | RMSE | MASE |", "|---|---:|---:|"]
+    lines += [f"| {name} | {s['RMSE']:,.0f} | {s['MASE']:.3f} |" for name, s in table.items()]
+    lines += ["", f"rnnkit: {seconds:.0f} s (one fit, 14 forecasts); statsforecast: "
+              f"{their_seconds:.0f} s (refitted at each origin)."]
+    return lines
+
+
+def panel(n_series: int = 400, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frames = []
+    for k in range(n_series):
+        n = int(rng.integers(700, 1001))
+        index = pd.date_range("2023-01-02", periods=n, freq="h") + pd.Timedelta(
+            hours=int(rng.integers(0, 24 * 7)))
+        hour, day = index.hour.to_numpy(), index.dayofweek.to_numpy()
+        level = rng.uniform(50, 500)
+        daily = (rng.uniform(0.1, 0.4) * np.sin(2 * np.pi * (hour - rng.uniform(0, 24)) / 24)
+                 + rng.uniform(0, 0.15) * np.sin(4 * np.pi * hour / 24))
+        weekly = -rng.uniform(0, 0.3) * (day >= 5)
+        noise = np.zeros(n)
+        phi, sigma = rng.uniform(0.3, 0.8), rng.uniform(0.02, 0.08)
+        for t in range(1, n):
+            noise[t] = phi * noise[t - 1] + rng.normal(0, sigma)
+        trend = rng.uniform(-0.2, 0.2) * np.arange(n) / n
+        values = level * (1 + daily + weekly + trend + noise)
+        frames.append(pd.DataFrame({"unique_id": f"s{k:03d}", "ds": index, "y": values}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def run_panel() -> list[str]:
+    data = panel()
+    train = data.groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[:-24])
+    test = data.groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[-24:])
+    settings = dict(cell="gru", units=[64], dense=(), window=[24, 48], horizon=24,
+                    transform="auto", normalize="mean", validation=24, epochs=20, patience=4,
+                    batch_size=256, learning_rate=2e-3, windows_per_epoch=20_000, dropout=0.0,
+                    loss="mae", verbose=False)
+    began = time.perf_counter()
+    fc = Forecaster(**settings).fit(train)
+    forecast = fc.forecast(24)
+    seconds = time.perf_counter() - began
+    mase = {"rnnkit GRU": [], "seasonal naive (24)": [], "seasonal naive (168)": []}
+    for key, part in train.groupby("unique_id"):
+        history = part["y"].to_numpy()
+        actual = test[test["unique_id"] == key]["y"].to_numpy()
+        scale = _scale(history, 24)
+        ours = forecast[forecast["unique_id"] == key]["forecast"].to_numpy()
+        mase["rnnkit GRU"].append(np.mean(np.abs(actual - ours)) / scale)
+        for m in (24, 168):
+            path = naive_paths(history, 24, m)["seasonal naive"]
+            mase[f"seasonal naive ({m})"].append(np.mean(np.abs(actual - path)) / scale)
+    best = min(np.mean(v) for k, v in mase.items() if k != "rnnkit GRU")
+    lines = ["400 synthetic hourly series (700–1,000 values, daily and weekly cycles, "
+             "trend, AR(1) noise), the last 24 hours of each forecast:", "",
+             "| model | mean MASE (m = 24) |", "|---|---:|"]
+    lines += [f"| {name} | {np.mean(v):.3f} |" for name, v in mase.items()]
+    lines += ["", f"rnnkit: one global GRU(64), windows 24 and 48, direct 24 hours, calendar "
+              f"inputs; fit + forecast of all series {seconds:.0f} s (target ≤ 300 s). "
+              f"MASE {np.mean(mase['rnnkit GRU']):.3f} vs the best seasonal naive "
+              f"{best:.3f}: {1 - np.mean(mase['rnnkit GRU']) / best:.0%} lower (target ≥ 15%)."]
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("part", choices=["taylor", "panel"])
+    parser.add_argument("--select", action="store_true",
+                        help="taylor: choose among the candidates on the validation weeks")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    lines = run_taylor(args.select) if args.part == "taylor" else run_panel()
+
+    command = f"python benchmarks/highfreq.py {args.part}" + (" --select" * args.select)
+    title = ("Taylor's half-hourly demand" if args.part == "taylor"
+             else "a panel of hourly series")
+    publish(f"highfreq-{args.part}", [
+        f"## High-frequency data: {title}",
+        "", f"Command: `{command}`. Machine: {machine()}; load average "
+        f"{os.getloadavg()[0]:.1f}.", "", *lines])
+
+
+if __name__ == "__main__":
+    main()
