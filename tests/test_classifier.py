@@ -375,4 +375,9 @@ def test_the_classifier_works_in_scikit_learn_tools():
     assert search.best_params_["units"] in ([4], [8]) and np.isfinite(search.best_score_)
     predicted = Pipeline([("clf", clf)]).fit(texts, labels).predict(texts[:5])
     assert isinstance(predicted, np.ndarray) and set(predicted) <= set(labels)
+    # a search over a pipeline that holds the classifier: real scores, not NaN
+    piped = GridSearchCV(Pipeline([("clf", clf)]), {"clf__units": [[4], [8]]}, cv=2,
+                         error_score="raise").fit(texts, labels)
+    assert np.isfinite(piped.cv_results_["mean_test_score"]).all()
+    assert 0.0 <= piped.best_score_ <= 1.0
     assert isinstance(clf.fit(texts, labels).score(texts, labels), float)

@@ -134,3 +134,14 @@ def test_a_forecaster_with_mstl_takes_the_seasons_from_the_dates(hourly, tmp_pat
     loaded = Forecaster.load(fc.save(tmp_path / "m"))
     pd.testing.assert_series_equal(loaded.forecast(60), fc.forecast(60))
     assert fc.split_plan(hourly, test=48).transform == "log,mstl24x168"
+
+
+def test_compare_adds_mstl_with_ets_for_several_seasons(hourly):
+    pytest.importorskip("statsforecast")
+    from rnnkit.compare import compare_forecasters
+
+    settings = {k: v for k, v in SMALL.items() if k != "cell"} | {"epochs": 1}
+    runs = compare_forecasters(hourly[-24 * 21:], cells="gru", seeds=1, test=24, **settings)
+    baselines = runs[runs["kind"] == "baseline"]["model"].tolist()
+    assert "MSTL+ETS" in baselines and "seasonal naive 168" in baselines
+    assert runs.loc[runs["model"] == "MSTL+ETS", "RMSE"].notna().all()

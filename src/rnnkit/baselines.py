@@ -2,7 +2,8 @@
 
 * Forecasting: ETS, Theta and ARIMA (automatic order selection) from statsforecast, one step
   ahead over the test points, fitted once on the data before them (``refit=False``: the same
-  information the networks get).
+  information the networks get); for data with several seasons (hourly: a day and a week)
+  also MSTL with an ETS trend, statsforecast's model for such data.
 * Text: TF-IDF (words and word pairs, rnnkit's tokenizer) + logistic regression (scikit-learn).
 
 Both libraries are the optional ``[baselines]`` extra.
@@ -34,17 +35,20 @@ def _require(module: str) -> Any:
 
 
 def statistical_one_step(y: pd.Series, n_test: int, season_length: int, freq: str | None,
-                         models: tuple[str, ...] = STATISTICAL_MODELS
+                         models: tuple[str, ...] = STATISTICAL_MODELS,
+                         seasons: tuple[int, ...] = ()
                          ) -> dict[str, tuple[np.ndarray, float]]:
     """One-step-ahead forecasts of the last ``n_test`` points of ``y`` by each model, and the
-    seconds each took: ``{name: (forecasts, seconds)}``."""
+    seconds each took: ``{name: (forecasts, seconds)}``. ``"MSTL+ETS"`` takes ``seasons``."""
     _require("statsforecast")
     from statsforecast import StatsForecast
-    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
+    from statsforecast.models import MSTL, AutoARIMA, AutoETS, AutoTheta
 
     makers = {"ETS": lambda: AutoETS(season_length=season_length),
               "Theta": lambda: AutoTheta(season_length=season_length),
-              "ARIMA": lambda: AutoARIMA(season_length=season_length)}
+              "ARIMA": lambda: AutoARIMA(season_length=season_length),
+              "MSTL+ETS": lambda: MSTL(season_length=list(seasons),
+                                       trend_forecaster=AutoETS(model="ZZN"))}
     dated = isinstance(y.index, pd.DatetimeIndex) and freq
     frame = pd.DataFrame({"unique_id": "series",
                           "ds": y.index if dated else np.arange(len(y)),

@@ -67,7 +67,7 @@ def compare_forecasters(y: Any, X: Any = None, *, cells: Sequence[str] | str = _
                         **params: Any) -> pd.DataFrame:
     """Every cell × direction × seed as a :class:`~rnnkit.Forecaster` with ``params``, plus the
     baselines, scored one step ahead on the last ``test`` part of ``y``. One row per run."""
-    from rnnkit.baselines import statistical_one_step
+    from rnnkit.baselines import STATISTICAL_MODELS, statistical_one_step
     from rnnkit.data.series import as_series
     from rnnkit.forecasting import Forecaster, holdout_size
 
@@ -111,7 +111,9 @@ def compare_forecasters(y: Any, X: Any = None, *, cells: Sequence[str] | str = _
         from rnnkit.evaluation import forecast_metrics
 
         schema, scale = fc.schema_, fc.series_state().mase_scale
-        forecasts = statistical_one_step(series, n_test, schema.season_length, schema.frequency)
+        several = ("MSTL+ETS",) if len(schema.seasons) > 1 else ()
+        forecasts = statistical_one_step(series, n_test, schema.season_length, schema.frequency,
+                                         STATISTICAL_MODELS + several, schema.seasons)
         for name, (pred, seconds) in forecasts.items():
             rows.append({"model": name, "kind": "baseline", "seed": None, "params": None,
                          "seconds": seconds, "epochs": None}

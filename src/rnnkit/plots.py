@@ -130,12 +130,19 @@ def plot_test(series: pd.Series, predictions: pd.DataFrame, path: str | Path,
     return _save(fig, path)
 
 
+# a long history (weeks of hours) is drawn from this many values before the forecast at most,
+# or six forecasts' lengths, so that the forecast is not a sliver at the right edge
+SHOWN_HISTORY = 500
+
+
 def plot_forecast(series: pd.Series, forecast: pd.Series | pd.DataFrame, path: str | Path,
                   title: str = "") -> Path:
-    """The observed series and the forecast beyond its end (with its interval, if given as a
-    DataFrame with ``forecast``, ``lower`` and ``upper``)."""
+    """The observed series (its last values, when it is long) and the forecast beyond its
+    end (with its interval, if given as a DataFrame with ``forecast``, ``lower`` and
+    ``upper``)."""
     fig, ax = _figure()
-    _draw_forecast(ax, series, forecast)
+    shown = max(SHOWN_HISTORY, 6 * len(forecast))
+    _draw_forecast(ax, series.iloc[-shown:], forecast)
     ax.set_title(title or "Forecast beyond the data")
     ax.legend(loc="upper left")
     return _save(fig, path)
