@@ -145,3 +145,34 @@ def test_compare_adds_mstl_with_ets_for_several_seasons(hourly):
     baselines = runs[runs["kind"] == "baseline"]["model"].tolist()
     assert "MSTL+ETS" in baselines and "seasonal naive 168" in baselines
     assert runs.loc[runs["model"] == "MSTL+ETS", "RMSE"].notna().all()
+
+
+def test_sampled_epochs_reach_every_series_of_a_global_model(monkeypatch):
+    """windows_per_epoch draws across series and positions: over a few epochs of a small
+    sample, every series of a panel lends windows, in proportion to its length."""
+    import rnnkit.training
+
+    lengths = [30, 60, 90, 120, 150]
+    rng = np.random.default_rng(2)
+    panel = pd.concat([pd.DataFrame({"unique_id": f"s{k}", "ds": np.arange(n),
+                                     "y": 10 + rng.normal(0, 1, n).cumsum()})
+                       for k, n in enumerate(lengths)], ignore_index=True)
+    drawn: list[int] = []
+    real = rnnkit.training._batches
+
+    def recording(*args):
+        batches = real(*args)
+        if args[2] is not None:  # a training epoch's draw (validation keeps its order)
+            drawn.extend(int(i) for b in batches for i in b)
+        return batches
+
+    monkeypatch.setattr(rnnkit.training, "_batches", recording)
+    window = 6
+    Forecaster(cell="gru", units=[4], dense=(), window=window, epochs=25, validation=0,
+               transform="none", windows_per_epoch=16, verbose=False).fit(panel)
+    assert len(drawn) == 25 * 16
+    # the series' windows lie one after another, in the order of their ids
+    edges = np.cumsum([0] + [n - window for n in lengths])
+    counts = np.histogram(drawn, bins=edges)[0]
+    assert (counts > 0).all()  # every series was trained on
+    assert counts[-1] > counts[0]  # longer series lend more windows
