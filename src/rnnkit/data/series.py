@@ -14,6 +14,7 @@ rnnkit.errors.RnnkitError: column 'y' has missing values at row 1. Fix the data,
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -234,7 +235,7 @@ def long_series(frame: pd.DataFrame, fill: str | None = None,
                           "series.")
     stamps = frame[time]
     dated = not pd.api.types.is_numeric_dtype(stamps.dtype)
-    order_by = pd.to_datetime(stamps, errors="coerce") if dated else stamps
+    order_by = _dates(stamps) if dated else stamps
     bad = np.flatnonzero(order_by.isna().to_numpy())
     if len(bad):
         raise RnnkitError(f"column {time!r} has values that are not "
@@ -348,6 +349,15 @@ def long_from_frame(frame: pd.DataFrame, id_column: str, target: str, time: str 
         return line(row) + (f" ({labels.iloc[row]})" if labels is not None else "")
 
     return long_series(frame, fill, describe, id_column=id_column, time=time, target=target)
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    """``values`` as dates, NaT where one is not a date (the caller names those rows). Values
+    in a format pandas cannot guess from the first are parsed one by one, as it warns; the
+    result is the same, so the warning would only be noise in a report."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Could not infer format")
+        return pd.to_datetime(values, errors="coerce")
 
 
 def _check_time_order(index: pd.DatetimeIndex, describe: Callable[[int], str]) -> None:
@@ -531,7 +541,7 @@ def series_from_frame(frame: pd.DataFrame, target: str, time: str | None = None,
             future = frame.iloc[len(frame) - n_future:]
             frame = frame.iloc[:len(frame) - n_future]
     if time:
-        stamps = pd.to_datetime(frame[time], errors="coerce")
+        stamps = _dates(frame[time])
         bad = np.flatnonzero(stamps.isna().to_numpy())
         if len(bad):
             raise RnnkitError(
