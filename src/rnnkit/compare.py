@@ -61,13 +61,39 @@ def _seeds(seeds: int | Sequence[int]) -> list[int]:
     return [int(s) for s in seeds]
 
 
+def _baseline_rows(fc: Any, reference: Any, series: pd.Series, n_test: int, statistical: bool,
+                   details: dict[str, Any]) -> list[dict[str, Any]]:
+    """The baselines' rows, on the points the networks were scored on: the naive ones of the
+    evaluation, and the statistical models (with ``statistical``); their predictions go into
+    ``details``."""
+    from rnnkit.baselines import STATISTICAL_MODELS, statistical_one_step
+    from rnnkit.evaluation import forecast_metrics
+
+    rows, table = [], reference.metrics
+    for name in table.index[1:]:  # naive baselines, on the same points by construction
+        rows.append({"model": name, "kind": "baseline", "seed": None, "params": 0,
+                     "seconds": 0.0, "epochs": None} | table.loc[name].to_dict())
+        details["predictions"][name] = reference.predictions[name]
+    if not statistical:
+        return rows
+    schema, scale = fc.schema_, fc.series_state().mase_scale
+    several = ("MSTL+ETS",) if len(schema.seasons) > 1 else ()
+    forecasts = statistical_one_step(series, n_test, schema.season_length, schema.frequency,
+                                     STATISTICAL_MODELS + several, schema.seasons)
+    for name, (pred, seconds) in forecasts.items():
+        rows.append({"model": name, "kind": "baseline", "seed": None, "params": None,
+                     "seconds": seconds, "epochs": None}
+                    | forecast_metrics(details["actual"].to_numpy(), pred, scale))
+        details["predictions"][name] = pd.Series(pred, index=details["actual"].index)
+    return rows
+
+
 def compare_forecasters(y: Any, X: Any = None, *, cells: Sequence[str] | str = _CELL_CHOICES,
                         seeds: int | Sequence[int] = 3, bidirectional: bool | str = False,
                         test: float | int = 0.2, statistical: bool = True,
                         **params: Any) -> pd.DataFrame:
     """Every cell × direction × seed as a :class:`~rnnkit.Forecaster` with ``params``, plus the
     baselines, scored one step ahead on the last ``test`` part of ``y``. One row per run."""
-    from rnnkit.baselines import STATISTICAL_MODELS, statistical_one_step
     from rnnkit.data.series import as_series
     from rnnkit.forecasting import Forecaster, holdout_size
 
@@ -102,23 +128,7 @@ def compare_forecasters(y: Any, X: Any = None, *, cells: Sequence[str] | str = _
                     ev.predictions[fc.model_name]
                 details["histories"][f"{fc.model_name} seed {seed}"] = \
                     fc.history_.to_frame()[["epoch", "loss", "val_loss"]]
-    table = reference.metrics
-    for name in table.index[1:]:  # naive baselines, on the same points by construction
-        rows.append({"model": name, "kind": "baseline", "seed": None, "params": 0,
-                     "seconds": 0.0, "epochs": None} | table.loc[name].to_dict())
-        details["predictions"][name] = reference.predictions[name]
-    if statistical:
-        from rnnkit.evaluation import forecast_metrics
-
-        schema, scale = fc.schema_, fc.series_state().mase_scale
-        several = ("MSTL+ETS",) if len(schema.seasons) > 1 else ()
-        forecasts = statistical_one_step(series, n_test, schema.season_length, schema.frequency,
-                                         STATISTICAL_MODELS + several, schema.seasons)
-        for name, (pred, seconds) in forecasts.items():
-            rows.append({"model": name, "kind": "baseline", "seed": None, "params": None,
-                         "seconds": seconds, "epochs": None}
-                        | forecast_metrics(details["actual"].to_numpy(), pred, scale))
-            details["predictions"][name] = pd.Series(pred, index=details["actual"].index)
+    rows += _baseline_rows(fc, reference, series, n_test, statistical, details)
     runs = _typed(pd.DataFrame(rows))
     runs.attrs = {"task": "forecast", "metric": "RMSE", "higher_is_better": False,
                   "metrics": list(FORECAST_METRICS), "details": details,

@@ -312,6 +312,29 @@ def _check_finite(monitored: float, epoch: int, config: TrainConfig, history: Hi
             f"(now {config.learning_rate:g}) or set `clip_norm`.")
 
 
+def _epoch_logs(model: nn.Module, loss_fn: Callable, val_data: list[torch.Tensor] | None,
+                metrics: Callable | None,
+                lengths: tuple[torch.Tensor, torch.Tensor | None] | None,
+                start: float) -> dict[str, float]:
+    """An epoch's tokens per second (texts) and validation loss and metrics."""
+    logs = {}
+    if lengths is not None:
+        logs["tokens_per_s"] = float(lengths[0].sum()) / (time.perf_counter() - start)
+    if val_data is not None:
+        logs |= evaluate_loss(model, loss_fn, val_data, metrics=metrics,
+                              lengths=None if lengths is None else lengths[1])
+    return logs
+
+
+def _save_state(config: TrainConfig, epoch: int, parts: dict[str, Any],
+                history: History) -> None:
+    """The run after ``epoch``, for a resume (rank 0 writes it)."""
+    if config.state_dir and distributed.is_main():
+        from rnnkit.training_state import save_run
+
+        save_run(config.state_dir, epoch, parts, history.to_dict())
+
+
 def _watch(monitored: float, epoch: int, model: nn.Module, stopper: EarlyStopping,
            plateau: ReduceOnPlateau | None, config: TrainConfig) -> bool:
     """Early stopping, the checkpoint (rank 0's) and the plateau schedule after an epoch
@@ -360,16 +383,11 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
         # Long epochs (text) get an inner bar per batch; short ones (series) would only flicker.
         order = (_batches(n, config.batch_size, generator, per_epoch) if lengths is None
                  else bucketed_batches(lengths[0], config.batch_size, generator))
-        batches = tqdm(order, leave=False, unit="batch",
-                       disable=not shown or n_batches < 50, desc=f"epoch {epoch}")
-        total = _train_epoch(trained, loss_fn, train_data, batches, optimizer, per_batch,
-                             config.clip_norm)
-        logs = {"epoch": epoch, "loss": total / per_epoch}
-        if lengths is not None:
-            logs["tokens_per_s"] = float(lengths[0].sum()) / (time.perf_counter() - start)
-        if val_data is not None:
-            logs |= evaluate_loss(model, loss_fn, val_data, metrics=metrics,
-                                  lengths=None if lengths is None else lengths[1])
+        total = _train_epoch(trained, loss_fn, train_data, tqdm(
+            order, leave=False, unit="batch", disable=not shown or n_batches < 50,
+            desc=f"epoch {epoch}"), optimizer, per_batch, config.clip_norm)
+        logs = {"epoch": epoch, "loss": total / per_epoch} | _epoch_logs(
+            model, loss_fn, val_data, metrics, lengths, start)
         monitored = logs.get("val_loss", logs["loss"])
         logs["lr"] = optimizer.param_groups[0]["lr"]
         _check_finite(monitored, epoch, config, history, logs | {
@@ -381,10 +399,7 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
         bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()
                          if k not in ("epoch", "seconds", "cpu_seconds")})
         history.stopped_early = stop
-        if config.state_dir and distributed.is_main():
-            from rnnkit.training_state import save_run
-
-            save_run(config.state_dir, epoch, parts, history.to_dict())
+        _save_state(config, epoch, parts, history)
         if stop:
             break
     bar.close()
