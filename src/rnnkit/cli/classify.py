@@ -12,8 +12,7 @@ from typing import Any
 from rnnkit.classification.parameters import CLASSIFIER
 from rnnkit.classification.presets import PRESETS
 from rnnkit.cli.common import (
-    add_resume_option,
-    add_workers_option,
+    add_training_options,
     done_unless_first,
     launched,
     remove_state,
@@ -33,8 +32,6 @@ TRAINING = ["cell", "bidirectional", "dropout", "epochs", "batch_size", "learnin
 # verbose, state_dir and threads come from --quiet, --out and --threads; a checkpoint file
 # is the Python API's
 OPTIONS = TEXT + TRAINING
-ALIASES = {"learning_rate": ["--lr", "--learning-rate"],
-           "reduce_lr_patience": ["--reduce-lr", "--reduce-lr-patience"]}
 
 
 def _preset_text(settings: dict[str, Any]) -> str:
@@ -82,11 +79,7 @@ def add_parser(sub: Any) -> None:
     m.add_argument("--one-hot", action="store_true",
                    help="one-hot inputs instead of embeddings (--embedding-dim none)")
     add_parameters(m, CLASSIFIER, TEXT)
-    t = c.add_argument_group("network and training")
-    add_parameters(t, CLASSIFIER, TRAINING, aliases=ALIASES)
-    t.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_resume_option(c)
-    add_workers_option(c)
+    add_training_options(c, CLASSIFIER, TRAINING)
     c.add_argument("--out", type=Path, default=Path("runs/classify"),
                    help="output directory (default: runs/classify)")
     c.set_defaults(handler=cmd_classify)

@@ -26,6 +26,24 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+# the estimators' training options under the names the command line has always had too
+TRAINING_ALIASES = {"learning_rate": ["--lr", "--learning-rate"],
+                    "reduce_lr_patience": ["--reduce-lr", "--reduce-lr-patience"]}
+
+
+def add_training_options(parser: argparse.ArgumentParser, table: Any, names: list[str]
+                         ) -> None:
+    """The "network and training" group of a command that trains (the estimator's options
+    ``names`` from its parameter ``table``, and --quiet), then --resume and --workers."""
+    from rnnkit.cli.options import add_parameters
+
+    group = parser.add_argument_group("network and training")
+    add_parameters(group, table, names, aliases=TRAINING_ALIASES)
+    group.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_resume_option(parser)
+    add_workers_option(parser)
+
+
 def add_workers_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=1, metavar="N",
                         help="train with N processes under torchrun, each on its share of "

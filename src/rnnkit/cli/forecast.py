@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit.cli.common import (
-    add_resume_option,
-    add_workers_option,
+    add_training_options,
     done_unless_first,
     launched,
     remove_state,
@@ -32,9 +31,7 @@ TRAINING = ["cell", "bidirectional", "dropout", "epochs", "batch_size", "learnin
 # a forecaster's `horizon` comes from --strategy; verbose, state_dir and threads from the
 # command's own --quiet, --out and --threads; a checkpoint file is the Python API's
 OPTIONS = DATA + WINDOWS + TRAINING
-ALIASES = {"learning_rate": ["--lr", "--learning-rate"],
-           "reduce_lr_patience": ["--reduce-lr", "--reduce-lr-patience"],
-           "season_length": ["--season", "--season-length"]}
+ALIASES = {"season_length": ["--season", "--season-length"]}
 
 
 def add_parser(sub: Any) -> None:
@@ -83,11 +80,7 @@ def add_parser(sub: Any) -> None:
     m.add_argument("--level", type=float, default=0.9,
                    help="prediction-interval level (conformal, from validation errors)")
     add_parameters(m, FORECASTER, WINDOWS)
-    t = f.add_argument_group("network and training")
-    add_parameters(t, FORECASTER, TRAINING, aliases=ALIASES)
-    t.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_resume_option(f)
-    add_workers_option(f)
+    add_training_options(f, FORECASTER, TRAINING)
     f.add_argument("--out", type=Path, default=Path("runs/forecast"),
                    help="output directory: the saved model, plots and CSV tables")
     f.set_defaults(handler=cmd_forecast)
