@@ -207,18 +207,37 @@ def bucketed_batches(lengths: torch.Tensor, batch_size: int,
 
 
 @torch.no_grad()
+def _count(data: Any) -> int:
+    """Samples in ``data``: tensors (inputs..., targets), or a source of batches that cuts
+    them when asked (:class:`rnnkit.forecasting.sampler.WindowSampler`)."""
+    return len(data) if not isinstance(data, list | tuple) else len(data[-1])
+
+
+def _take(data: Any, idx: torch.Tensor, device: torch.device) -> list[torch.Tensor]:
+    """The samples ``idx`` of ``data`` (see :func:`_count`), on ``device``."""
+    if isinstance(data, list | tuple):
+        return [t[idx] for t in data]
+    return [t.to(device) for t in data[idx]]
+
+
+def _on(data: Any, device: torch.device) -> Any:
+    """Tensors moved to ``device`` once; a source of batches moves each batch it gives."""
+    return [t.to(device) for t in data] if isinstance(data, list | tuple) else data
+
+
 def evaluate_loss(model: nn.Module, loss_fn: Callable, data: Batch, batch_size: int = 1024,
                   metrics: Callable | None = None,
                   lengths: torch.Tensor | None = None) -> dict[str, float]:
     """Mean loss over ``data`` in eval mode (plus ``metrics(outputs, target)`` if given);
     with ``lengths``, batches group samples of similar length."""
     model.eval()
-    n = len(data[-1])
+    n = _count(data)
+    device = next(model.parameters()).device
     total, outputs = 0.0, []
     batches = (_batches(n, batch_size, None) if lengths is None
                else bucketed_batches(lengths, batch_size, None))
     for idx in batches:
-        batch = [t[idx] for t in data]
+        batch = _take(data, idx, device)
         out = model(*batch[:-1])
         total += loss_fn(out, batch[-1]).item() * len(idx)
         outputs.append(out)
@@ -281,21 +300,22 @@ def _resumed(config: TrainConfig, parts: dict[str, Any]) -> tuple[History, int] 
     return History.from_dict(saved), first
 
 
-def _train_epoch(model: nn.Module, loss_fn: Callable, train_data: list[torch.Tensor],
+def _train_epoch(model: nn.Module, loss_fn: Callable, train_data: Any,
                  batches: Any, optimizer: Any, per_batch: Any, clip_norm: float | None
                  ) -> float:
     """One pass over ``batches`` (index tensors); the summed loss of its samples (over all
     ranks, in a distributed run: each trains on its share of every batch)."""
     rank, ranks = distributed.world()
+    device = next(model.parameters()).device
     model.train()
     total = 0.0
     for idx in batches:
         if ranks == 1:
-            total += _step(model, loss_fn, [t[idx] for t in train_data], optimizer, per_batch,
-                           clip_norm) * len(idx)
+            total += _step(model, loss_fn, _take(train_data, idx, device), optimizer,
+                           per_batch, clip_norm) * len(idx)
             continue
         part, weight = distributed.shard(idx, rank, ranks)
-        loss = _step(model, loss_fn, [t[part] for t in train_data], optimizer, per_batch,
+        loss = _step(model, loss_fn, _take(train_data, part, device), optimizer, per_batch,
                      clip_norm, weight)
         total += loss * weight * len(idx) / ranks
     return total if ranks == 1 else distributed.all_sum(total)
@@ -362,9 +382,9 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
     writes the checkpoint and the run's state.
     """
     device = next(model.parameters()).device
-    train_data = [t.to(device) for t in train_data]
-    val_data = [t.to(device) for t in val_data] if val_data is not None else None
-    n = len(train_data[-1])
+    train_data = _on(train_data, device)
+    val_data = _on(val_data, device) if val_data is not None else None
+    n = _count(train_data)
     per_epoch, generator = _epoch_sampling(config, n, lengths is not None)
     n_batches = math.ceil(per_epoch / config.batch_size)
     optimizer, per_batch, plateau = _optimizer(model, config, n_batches)

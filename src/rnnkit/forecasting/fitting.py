@@ -14,23 +14,15 @@ import pandas as pd
 
 from rnnkit.data.scalers import make_scaler
 from rnnkit.data.series import SeriesData, infer_frequency, seasons_for
-from rnnkit.data.windows import make_windows
 from rnnkit.errors import RnnkitError
 from rnnkit.evaluation import mase_scale
 from rnnkit.forecasting.ensemble import member_windows
-from rnnkit.forecasting.pipeline import (
-    ModelSpace,
-    check_scale,
-    choose_chain,
-    normalize_windows,
-    padded,
-)
+from rnnkit.forecasting.pipeline import ModelSpace, check_scale, choose_chain, padded
+from rnnkit.forecasting.sampler import WindowSampler, starts
 from rnnkit.forecasting.split import plan_global_split, plan_split
 from rnnkit.forecasting.state import SeriesState
 
-__all__ = ["Windows", "network_config", "series_state", "train_networks", "training_windows"]
-
-Windows = tuple[np.ndarray, np.ndarray]  # inputs (S, window, C) and targets (S, horizon)
+__all__ = ["network_config", "series_state", "train_networks", "training_windows"]
 
 
 def network_config(p: dict[str, Any], n_inputs: int):
@@ -85,42 +77,47 @@ def series_state(key: Any, data: SeriesData, p: dict[str, Any], transform: Any,
 
 
 def training_windows(states: list[SeriesState], space: ModelSpace, p: dict[str, Any]
-                     ) -> tuple[Windows, Windows | None, Windows | None]:
+                     ) -> tuple[WindowSampler, WindowSampler | None, WindowSampler | None]:
     """The windows of every series (whose ``recent`` still holds all its values): training
     windows, validation windows (targets in the validation part) and, for ``refit``, every
-    window of the data, validation part included; each set concatenated over series."""
+    window of the data, validation part included, each over all series. They are cut when a
+    batch asks for them (:class:`~rnnkit.forecasting.sampler.WindowSampler`): every series'
+    inputs are held once."""
     w, h = max(p["window"]), p["horizon"]
     # a global model's series may be shorter than its longest window; every series is
     # padded alike, so a window reads at least the shortest window's real values and the
     # network sees padded starts in long series too, not only in the short ones
     pad = w - min(p["window"]) if space.several else 0
-    train, val, full = [], [], []
+    parts, train, val, full, offset = [], [], [], [], 0
     for state in states:
         data = state.recent
         inputs = padded(space.inputs(state, data.target, data.features, data.start),
                         len(data) - state.chain.lost + pad)
         cut = state.n_train - state.chain.lost + pad
+        parts.append(inputs)
         if cut >= w + h:  # a short series of a global model may give no training window
-            train.append(make_windows(inputs[:cut], w, h, p["stride"]))
+            train.append(starts(offset, cut, w, h, p["stride"]))
         if state.n_train < state.n_fit:
-            val.append(make_windows(inputs, w, h, 1, first_target=cut))
+            val.append(starts(offset, len(inputs), w, h, 1, first_target=cut))
             if p["refit"] and len(inputs) >= w + h:
-                full.append(make_windows(inputs, w, h, p["stride"]))
+                full.append(starts(offset, len(inputs), w, h, p["stride"]))
         elif p["refit"] and cut >= w + h:
             full.append(train[-1])
+        offset += len(inputs)
     if not train:
         raise RnnkitError(f"no series is long enough for one training window (window {w} "
                           f"+ horizon {h}); use a shorter `window` or `horizon`.")
-    return _joined(train), _joined(val), _joined(full)
+    values = np.concatenate(parts)
+
+    def sampler(found: list[np.ndarray]) -> WindowSampler | None:
+        return (WindowSampler(values, np.concatenate(found), w, h, w, p["normalize"])
+                if found else None)
+
+    return sampler(train), sampler(val), sampler(full)
 
 
-def _joined(parts: list[Windows]) -> Windows | None:
-    if not parts:
-        return None
-    return np.concatenate([x for x, _ in parts]), np.concatenate([t for _, t in parts])
-
-
-def train_networks(estimator: Any, p: dict[str, Any], data: Windows, val: Windows | None,
+def train_networks(estimator: Any, p: dict[str, Any], data: WindowSampler,
+                   val: WindowSampler | None,
                    epochs: list[int] | None = None) -> tuple[list[Any], list[Any]]:
     """Train every network of ``estimator``'s ensemble on windows ``data`` (longest window),
     with early stopping on ``val``, or for a fixed number of ``epochs`` each (a refit)."""
@@ -129,7 +126,6 @@ def train_networks(estimator: Any, p: dict[str, Any], data: Windows, val: Window
     from rnnkit.models.network import RecurrentNetwork
     from rnnkit.training import resolve_device, train
 
-    x_all, y_all = data
     device = resolve_device(p["device"])
     loss_fn = {"mse": torch.nn.functional.mse_loss, "mae": torch.nn.functional.l1_loss,
                "huber": torch.nn.functional.huber_loss}[p["loss"]]
@@ -137,12 +133,9 @@ def train_networks(estimator: Any, p: dict[str, Any], data: Windows, val: Window
     windows = member_windows(p["window"], p["ensemble"])
     for k, member_window in enumerate(windows):
         # every member forecasts the same targets; a shorter window reads the latest steps
-        tensors = _tensors(x_all[:, -member_window:], y_all, p["normalize"])
-        val_tensors = None if val is None else _tensors(val[0][:, -member_window:], val[1],
-                                                        p["normalize"])
         seed = p["seed"] + k
         torch.manual_seed(seed)
-        network = RecurrentNetwork(network_config(p, x_all.shape[2])).to(device)
+        network = RecurrentNetwork(network_config(p, data.channels)).to(device)
         config = estimator._train_config(
             p | {"seed": seed, "checkpoint": _checkpoint(p, k, len(windows), epochs)}
             | ({"epochs": epochs[k], "patience": None} if epochs else {}),
@@ -150,19 +143,10 @@ def train_networks(estimator: Any, p: dict[str, Any], data: Windows, val: Window
             + (f" ({k + 1}/{len(windows)})" if len(windows) > 1 else ""),
             state=f"{'refit' if epochs else 'member'}-{k + 1}")
         with estimator._threads_for(network.config, p["batch_size"]):
-            histories.append(train(network, loss_fn, tensors, val_tensors, config))
+            histories.append(train(network, loss_fn, data.reading(member_window),
+                                   None if val is None else val.reading(member_window), config))
         members.append(network)
     return members, histories
-
-
-def _tensors(x: np.ndarray, y: np.ndarray, normalize: str | None) -> tuple[Any, Any]:
-    """Training tensors of windows ``x`` and targets ``y``, both relative to each window's
-    level (the normalisation prediction undoes)."""
-    import torch
-
-    x, level = normalize_windows(x, normalize)
-    return (torch.as_tensor(x, dtype=torch.float32),
-            torch.as_tensor(y - level[:, None], dtype=torch.float32))
 
 
 def _checkpoint(p: dict[str, Any], k: int, members: int, epochs: list[int] | None
