@@ -66,7 +66,7 @@ def test_file_errors_name_the_file(panel, tmp_path):
         read_long_files(tmp_path / "bad.parquet")
     with pytest.raises(RnnkitError, match="names no data file"):
         read_long_files(tmp_path / "nothing-*.parquet")
-    broken = panel.copy()
+    broken = panel.astype({"ds": object})
     broken.loc[3, "ds"] = "not a date"
     (tmp_path / "csv").mkdir()
     broken.to_csv(tmp_path / "csv" / "b.csv", index=False)

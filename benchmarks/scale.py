@@ -1,0 +1,102 @@
+"""Many series from Parquet (issue 19): synthetic data shaped like M4 monthly (series of 48 to
+500 monthly values with level, trend, a yearly season and noise), one global GRU trained for
+one epoch and forecasting 18 months of every series; time and peak memory for 1k, 10k and
+100k series, each size in a fresh process (so peaks do not carry over).
+
+    python benchmarks/scale.py --sizes 1000 10000 100000
+    python benchmarks/scale.py --sizes 1000 --ranks 2     # the fit under torchrun, 2 processes
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).parent
+SETTINGS = dict(cell="gru", units=[32], dense=(), window=24, horizon=18, validation=18,
+                transform="auto", normalize="mean", scaler=None, loss="mae", epochs=1,
+                batch_size=1024, windows_per_epoch=200_000, dropout=0.0, verbose=False)
+
+
+def write_panel(n_series: int, folder: Path, seed: int = 0) -> Path:
+    """``n_series`` synthetic monthly series in Parquet files of 10,000 series each."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for first in range(0, n_series, 10_000):
+        frames = []
+        for k in range(first, min(first + 10_000, n_series)):
+            n = int(rng.integers(48, 501))
+            t = np.arange(n)
+            level = rng.uniform(100, 10_000)
+            season = 1 + rng.uniform(0, 0.3) * np.sin(2 * np.pi * (t + rng.integers(12)) / 12)
+            trend = 1 + rng.uniform(-0.3, 0.6) * t / n
+            noise = 1 + rng.normal(0, rng.uniform(0.01, 0.08), n)
+            frames.append(pd.DataFrame({"unique_id": f"m{k:06d}", "ds": t,
+                                        "y": level * season * trend * noise}))
+        pd.concat(frames, ignore_index=True).to_parquet(folder / f"part-{first // 10_000:03d}"
+                                                                  ".parquet")
+    return folder
+
+
+def one_size(folder: Path) -> dict[str, float]:
+    """Fit and forecast the series in ``folder``, in this process."""
+    import warnings
+
+    from rnnkit import Forecaster, distributed
+
+    warnings.simplefilter("ignore")
+    began = time.perf_counter()
+    fc = Forecaster(**SETTINGS).fit(str(folder))
+    fitted = time.perf_counter() - began
+    if not distributed.is_main():
+        return {}
+    began = time.perf_counter()
+    forecast = fc.forecast(18)
+    return {"series": forecast["unique_id"].nunique(), "fit_s": fitted,
+            "forecast_s": time.perf_counter() - began,
+            "peak_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    parser.add_argument("--ranks", type=int, default=1)
+    parser.add_argument("--data", type=Path, default=Path("runs/scale"))
+    parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # a child process
+    args = parser.parse_args()
+    if args.one:
+        found = one_size(args.one)
+        if found:
+            print(json.dumps(found))
+        return
+    rows = []
+    for size in args.sizes:
+        folder = args.data / f"{size}"
+        if not folder.exists():
+            write_panel(size, folder)
+        launcher = ([] if args.ranks == 1 else
+                    ["-m", "torch.distributed.run", "--standalone",
+                     f"--nproc-per-node={args.ranks}"])
+        done = subprocess.run([sys.executable, *launcher, str(HERE / "scale.py"), "--one",
+                               str(folder)], capture_output=True, text=True, check=True,
+                              env=os.environ | {"PYTHONPATH": str(HERE)})
+        found = json.loads(done.stdout.strip().splitlines()[-1])
+        rows.append(found)
+        print(size, found, flush=True)
+    for row in rows:
+        print(f"| {row['series']:,} | {args.ranks} | {row['fit_s']:.0f} s | "
+              f"{row['forecast_s']:.1f} s | {row['peak_gib']:.2f} GiB |")
+
+
+if __name__ == "__main__":
+    main()
