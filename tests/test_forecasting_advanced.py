@@ -251,7 +251,9 @@ def test_refit_retrains_on_all_data_for_the_best_epochs_and_keeps_honest_interva
     # the refit networks learned from more windows, so they forecast differently ...
     assert not np.allclose(refitted.forecast(6), held_out.forecast(6))
     # ... but the interval widths come from the networks that never saw the validation part
-    assert refitted.series_[0].residuals == held_out.series_[0].residuals
+    for ours, theirs in zip(refitted.series_[0].residuals, held_out.series_[0].residuals,
+                            strict=True):
+        np.testing.assert_array_equal(ours, theirs)
 
 
 def test_backtest_windows_never_touch_the_test_period(seasonal_series, tiny_params,

@@ -66,7 +66,9 @@ def _read(path: Path, columns: list[str]) -> pd.DataFrame:
             if missing:
                 raise RnnkitError(f"columns: no column {missing[0]!r} in {str(path)!r}; "
                                   f"available columns: {', '.join(have)}.")
-            return pq.read_table(path, columns=columns).to_pandas()
+            # one category per series, not a string object per row: 100,000 series of
+            # 270 rows would hold 27 million strings
+            return pq.read_table(path, columns=columns).to_pandas(strings_to_categorical=True)
         frame = pd.read_csv(path, sep="\t" if path.suffix.lower() == ".tsv" else ",")
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         if isinstance(exc, RnnkitError):
@@ -93,8 +95,21 @@ def read_long_files(source: str | os.PathLike, id_column: str = "unique_id",
         csv = paths[k].suffix.lower() in (".csv", ".tsv")
         return f"{paths[k].name} {'line' if csv else 'row'} {local + 2 if csv else local}"
 
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return long_from_frame(frame, id_column, target, time, fill, line=line)
+    return long_from_frame(_joined(frames, id_column), id_column, target, time, fill,
+                           line=line)
+
+
+def _joined(frames: list[pd.DataFrame], id_column: str) -> pd.DataFrame:
+    """The files' rows as one frame whose series column is categorical (the files' own
+    categories united: concatenating different ones would give strings again)."""
+    from pandas.api.types import union_categoricals
+
+    ids = [f[id_column] if isinstance(f[id_column].dtype, pd.CategoricalDtype)
+           else f[id_column].astype("category") for f in frames]
+    rest = [f.drop(columns=id_column) for f in frames]
+    joined = pd.concat(rest, ignore_index=True) if len(rest) > 1 else rest[0]
+    joined[id_column] = pd.Categorical(union_categoricals(ids, ignore_order=True))
+    return joined
 
 
 def load_long(source: str | os.PathLike, id_column: str, target: str, time: str | None = None,

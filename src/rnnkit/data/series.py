@@ -243,7 +243,7 @@ def long_series(frame: pd.DataFrame, fill: str | None = None,
                           f"{_rows_text(bad.tolist(), describe)} (e.g. {stamps.iloc[bad[0]]!r}).")
     order_by = order_by.to_numpy()
     out = []
-    for key, rows in frame.groupby(id_column, sort=True).indices.items():
+    for key, rows in frame.groupby(id_column, sort=True, observed=True).indices.items():
         rows = rows[np.argsort(order_by[rows], kind="stable")]
         key = _plain(key)
 

@@ -310,8 +310,10 @@ class Forecaster(RegressorMixin, Estimator):
         self.series_ = states
         self.pooled_residuals_ = []
         predictor = self._predictor()
-        for state in states:  # interval widths from networks that never saw the validation part
-            state.residuals = validation_residuals(predictor, state, state.recent, several)
+        # interval widths from networks that never saw the validation part
+        for state, residuals in zip(states, validation_residuals(predictor, states, several),
+                                    strict=True):
+            state.residuals = residuals
         self.pooled_residuals_ = pooled_errors(states) if several else []
         if p["refit"] and val is not None:
             epochs = [hist.best_epoch or len(hist.records) for hist in histories]
@@ -539,7 +541,9 @@ class Forecaster(RegressorMixin, Estimator):
             "feature_scaler": self.feature_scaler_.to_dict(),
             "window": list(self._windows), "horizon": int(self.horizon),
             "multi": self.multi_, "series": [s.to_dict() for s in self.series_],
-            "pooled_residuals": self.pooled_residuals_, "calendar": list(self.calendar_),
+            "pooled_residuals": [np.asarray(r, dtype=np.float64).tolist()
+                                 for r in self.pooled_residuals_],
+            "calendar": list(self.calendar_),
         })
 
     @classmethod

@@ -13,7 +13,6 @@ import warnings
 
 import numpy as np
 
-from rnnkit.data.series import SeriesData
 from rnnkit.forecasting.recursive import Predictor
 from rnnkit.forecasting.state import SeriesState
 from rnnkit.validation import Number
@@ -45,12 +44,14 @@ def conformal_widths(residuals: list[list[float]], steps: int, level: float) -> 
     return widths
 
 
-def pooled_errors(states: list[SeriesState]) -> list[list[float]]:
-    """Every series' validation |errors| per step, in units of its ``error_scale``."""
+def pooled_errors(states: list[SeriesState]) -> list[np.ndarray]:
+    """Every series' validation |errors| per step, in units of its ``error_scale`` (arrays:
+    a model of 100,000 series pools millions of them)."""
     steps = max((len(s.residuals) for s in states), default=0)
-    return [[r / s.error_scale for s in states
-             if np.isfinite(s.error_scale) and s.error_scale > 0 and len(s.residuals) > k
-             for r in s.residuals[k]] for k in range(steps)]
+    return [np.concatenate([np.zeros(0)] + [
+        np.asarray(s.residuals[k], dtype=np.float64) / s.error_scale for s in states
+        if np.isfinite(s.error_scale) and s.error_scale > 0 and len(s.residuals) > k])
+        for k in range(steps)]
 
 
 def interval_widths(states: list[SeriesState], pooled: list[list[float]], steps: int,
@@ -75,25 +76,55 @@ def warn_if_missing(widths: np.ndarray, stacklevel: int) -> None:
                       "`lower` and `upper` are NaN.", UserWarning, stacklevel=stacklevel + 1)
 
 
-def validation_residuals(predictor: Predictor, state: SeriesState, data: SeriesData,
-                         several: bool) -> list[list[float]]:
-    """|error| of 1..K-step forecasts from validation origins (K ≤ 2 seasons, ≤ 24)."""
-    start = state.n_train
+def validation_residuals(predictor: Predictor, states: list[SeriesState], several: bool,
+                         group: int = 1000) -> list[list[list[float]]]:
+    """Each series' |errors| of 1..K-step forecasts from its validation origins (K ≤ 2
+    seasons, ≤ 24), from the data in its ``recent`` values. The series of a global model
+    share network calls, ``group`` series at a time (a history's forecast does not depend on
+    the others in its call)."""
+    out: list[list[list[float]]] = []
+    for first in range(0, len(states), group):
+        out += _group_residuals(predictor, states[first:first + group], several)
+    return out
+
+
+def _origins(state: SeriesState, several: bool) -> tuple[list[int], int]:
+    """The validation origins of a series and the steps ahead scored from them: every origin
+    (up to 60) for one series; for a global model the first 12 per series, which see the
+    longest steps ahead (their errors are pooled across series)."""
+    data, start = state.recent, state.n_train
     if start >= len(data):
-        return []
+        return [], 0
     max_k = min(len(data) - start, 24, 2 * max(state.season_length, 6))
-    # every origin (up to 60) for one series; for a global model the first 12 per series,
-    # which see the longest steps ahead (their errors are pooled across series)
     origins = list(range(start, len(data)))
-    origins = origins[:12] if several else origins[-60:]
-    residuals: list[list[float]] = [[] for _ in range(max_k)]
-    paths = predictor.paths(
-        [state] * len(origins), [data.target[:o] for o in origins],
-        [data.features[:o] for o in origins], max_k,
-        [np.vstack([data.features[o:o + max_k],
-                    np.repeat(data.features[-1:], max_k, axis=0)])[:max_k] for o in origins],
-        [data.start] * len(origins))
-    for path, origin in zip(paths, origins, strict=True):
-        for j in range(min(max_k, len(data) - origin)):
-            residuals[j].append(abs(float(data.target[origin + j] - path[j])))
-    return residuals
+    return (origins[:12] if several else origins[-60:]), max_k
+
+
+def _group_residuals(predictor: Predictor, states: list[SeriesState], several: bool
+                     ) -> list[list[list[float]]]:
+    plans = [_origins(state, several) for state in states]
+    steps = max((k for _, k in plans), default=0)
+    owners, targets, features, futures, starts = [], [], [], [], []
+    for i, (state, (origins, _)) in enumerate(zip(states, plans, strict=True)):
+        data = state.recent
+        for o in origins:
+            owners.append(i)
+            targets.append(data.target[:o])
+            features.append(data.features[:o])
+            futures.append(np.vstack([data.features[o:o + steps],
+                                      np.repeat(data.features[-1:], steps, axis=0)])[:steps])
+            starts.append(data.start)
+    paths = (predictor.paths([states[i] for i in owners], targets, features, steps, futures,
+                             starts) if owners else np.zeros((0, 0)))
+    out: list[list[list[float]]] = []
+    row = 0
+    for state, (origins, max_k) in zip(states, plans, strict=True):
+        residuals: list[list[float]] = [[] for _ in range(max_k)]
+        data = state.recent
+        for origin in origins:
+            path = paths[row]
+            row += 1
+            for j in range(min(max_k, len(data) - origin)):
+                residuals[j].append(abs(float(data.target[origin + j] - path[j])))
+        out.append([np.asarray(r, dtype=np.float64) for r in residuals])
+    return out

@@ -44,7 +44,7 @@ class SeriesState:
     n_fit: int
     fit_end: Any
     train_end: Any
-    residuals: list[list[float]]  # validation |errors| of 1..K-step forecasts, for intervals
+    residuals: list[Any]  # validation |errors| of 1..K-step forecasts (per step), for intervals
     # the unit a global model pools those errors in: the seasonal-naive error over the
     # training part alone, which is all the networks that made them had seen
     error_scale: float
@@ -100,7 +100,8 @@ class SeriesState:
                 "season_length": self.season_length, "frequency": self.freq,
                 "n_train": self.n_train, "n_fit": self.n_fit,
                 "fit_end": label_to_json(self.fit_end),
-                "train_end": label_to_json(self.train_end), "residuals": self.residuals,
+                "train_end": label_to_json(self.train_end),
+                "residuals": [np.asarray(r, dtype=np.float64).tolist() for r in self.residuals],
                 "error_scale": self.error_scale,
                 "seasons": list(self.seasons or (self.season_length,)),
                 "time_column": r.index.name,
