@@ -240,7 +240,8 @@ def evaluate_loss(model: nn.Module, loss_fn: Callable, data: Batch, batch_size: 
         batch = _take(data, idx, device)
         out = model(*batch[:-1])
         total += loss_fn(out, batch[-1]).item() * len(idx)
-        outputs.append(out)
+        if metrics is not None:  # a copy: `out` may view a batch-sized buffer of the kernel
+            outputs.append(out.clone())
     logs = {"val_loss": total / n}
     if metrics is not None:
         outputs = torch.cat(outputs)
