@@ -397,6 +397,10 @@ def test_global_model_reads_date_strings_in_any_row_order_and_updates_several_at
         alone = tidy.forecast(2, y=frame[frame["unique_id"] == key].set_index("ds")["y"],
                               series=key)
         np.testing.assert_allclose(both[both["unique_id"] == key]["forecast"], alone)
+    # forecasting from new values remembers none of them; update does, for the series given
+    assert fc.forecast(1).set_index("unique_id")["ds"].dt.year.to_dict() == {
+        "a": 2013, "b": 2013, "c": 2013}
+    fc.update(newer)
     assert fc.forecast(1).set_index("unique_id")["ds"].dt.year.to_dict() == {
         "a": 2013, "b": 2014, "c": 2014}  # "a" still continues from where fit left it
     with pytest.raises(RnnkitError, match="holds one series; pass it as a Series"):

@@ -126,8 +126,11 @@ def test_predict_and_evaluate_leave_the_model_unchanged(seasonal_series, tiny_pa
     fc.evaluate(seasonal_series)
     fc.predict(seasonal_series)
     fc.predict(h=3, y=seasonal_series)
+    from_y = fc.forecast(2, y=seasonal_series)  # forecasts from y's end, remembers nothing
+    assert from_y.index[0] == pd.Timestamp("2008-01-01")
     np.testing.assert_array_equal(fc.series_state().recent.target, recent)
     assert fc.series_state().chain.to_dict() == chain
     pd.testing.assert_series_equal(fc.forecast(4), forecast)
     fc.update(seasonal_series)  # the one mutator
     assert fc.forecast(1).index[0] == pd.Timestamp("2008-01-01")
+    np.testing.assert_array_equal(fc.forecast(2), from_y)

@@ -488,19 +488,25 @@ class Forecaster(RegressorMixin, Estimator):
         returns a long DataFrame (``unique_id``, ``ds``, ``forecast``) for all of them, or for
         those in ``y`` (a long DataFrame or dict), unless ``series`` names one. ``steps`` may
         be at most ``max_horizon`` (default :data:`rnnkit.limits.MAX_HORIZON`), checked first.
-        ``y`` is remembered (as :meth:`update` does).
+        The model does not remember ``y``: :meth:`update` is the one method that changes it.
         """
         steps = check_horizon(steps, max_horizon)
         self._check_fitted()
         if level is not None:
             level = check_level(level)
         if self.multi_ and series is None and (y is None or holds_many(y)):
-            states = self.series_ if y is None else _remember_many(self, y, X)
-            return panel_forecast(self._predictor(), states, steps, level)
-        state = self.series_state(series)
-        if y is not None:
-            self.update(y, X, series=series)
-        return series_forecast(self._predictor(), state, steps, X_future, level)
+            if y is None:
+                return panel_forecast(self._predictor(), self.series_, steps, level)
+            parsed = _parsed_many(self, y, X)
+            model = self.detached([key for key, _ in parsed])  # `update` is the one mutator
+            return panel_forecast(model._predictor(), _remember_parsed(model, parsed), steps,
+                                  level)
+        if y is None:
+            return series_forecast(self._predictor(), self.series_state(series), steps,
+                                   X_future, level)
+        model = self.detached(None if series is None else [series]).update(y, X, series)
+        return series_forecast(model._predictor(), model.series_state(series), steps,
+                               X_future, level)
 
     def cross_validation(self, y: Any, X: Any = None, *, h: int, n_windows: int = 1,
                          step_size: int | None = None, level: Any = None) -> pd.DataFrame:
@@ -585,16 +591,27 @@ def _remember(fc: Forecaster, state: SeriesState, data: SeriesData) -> None:
     state.remember(data, max(fc._windows))
 
 
-def _remember_many(fc: Forecaster, y: Any, X: Any) -> list[SeriesState]:
-    """Remember the recent data of every series in ``y``; their states, in ``y``'s order."""
+def _parsed_many(fc: Forecaster, y: Any, X: Any) -> list[tuple[Any, SeriesData]]:
+    """The series of ``y`` (several), checked against the model."""
     if not fc.multi_:
         raise RnnkitError("this model holds one series; pass it as a Series or an array, "
                           "not as several series.")
+    return as_collection(y, X, fc.fill)[0]
+
+
+def _remember_parsed(fc: Forecaster, parsed: list[tuple[Any, SeriesData]]
+                     ) -> list[SeriesState]:
+    """Remember the recent data of every parsed series; their states, in that order."""
     states = []
-    for key, data in as_collection(y, X, fc.fill)[0]:
+    for key, data in parsed:
         states.append(fc.series_state(key))
         _remember(fc, states[-1], states[-1].locate(with_calendar(data, fc.calendar_)))
     return states
+
+
+def _remember_many(fc: Forecaster, y: Any, X: Any) -> list[SeriesState]:
+    """Remember the recent data of every series in ``y``; their states, in ``y``'s order."""
+    return _remember_parsed(fc, _parsed_many(fc, y, X))
 
 
 def _forecast_frame(fc: Forecaster, h: int, y: Any, X: Any, level: Any) -> pd.DataFrame:
