@@ -15,9 +15,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rnnkit.validation import Constraint
+from rnnkit.validation import (
+    Boolean,
+    Choice,
+    Constraint,
+    Number,
+    Optional,
+    PathLike,
+    PositiveInt,
+)
 
-__all__ = ["CELL_NAMES", "Parameter", "constraints", "defaults"]
+__all__ = ["CELL_NAMES", "Parameter", "constraints", "defaults", "training_parameters"]
 
 # the recurrent cells, by the name a user gives (rnnkit.models.layers.CELLS names them for show)
 CELL_NAMES = ("rnn", "lstm", "gru")
@@ -42,3 +50,35 @@ def constraints(table: Mapping[str, Parameter]) -> dict[str, Constraint]:
 def defaults(table: Mapping[str, Parameter]) -> dict[str, Any]:
     """The default of each parameter: what the constructor's signature must say."""
     return {name: parameter.default for name, parameter in table.items()}
+
+
+def training_parameters(epochs: int, batch_size: int, what: str, patience: int | None,
+                        reduce_lr_patience: int | None) -> dict[str, Parameter]:
+    """The training parameters the networks' estimators share, with their own defaults for
+    the budget (``what``: what a batch holds, e.g. "texts")."""
+    return {
+        "epochs": Parameter(epochs, PositiveInt(), "maximum epochs"),
+        "batch_size": Parameter(batch_size, PositiveInt(), f"{what} per batch"),
+        "learning_rate": Parameter(1e-3, Number(0.0, low_open=True), "Adam learning rate"),
+        "patience": Parameter(patience, Optional(PositiveInt()),
+                              "early-stopping patience in epochs; best weights are restored "
+                              "(none or 0: off)"),
+        "reduce_lr_patience": Parameter(reduce_lr_patience, Optional(PositiveInt()),
+                                        "halve the learning rate after this many epochs "
+                                        "without improvement (none or 0: off)"),
+        "clip_norm": Parameter(1.0, Optional(Number(0.0, low_open=True)),
+                               "clip the global gradient norm to this (none or 0: off)"),
+        "seed": Parameter(0, PositiveInt(minimum=0), "random seed"),
+        "device": Parameter("auto", Choice(DEVICES),
+                            "where to train; auto uses a GPU when present"),
+        "verbose": Parameter(True, Boolean(), "show a progress bar while training"),
+        "checkpoint": Parameter(None, Optional(PathLike()),
+                                "a .safetensors file that receives the best weights as "
+                                "training improves"),
+        "threads": Parameter(None, Optional(PositiveInt()),
+                             "CPU threads for training and prediction (default: by the "
+                             "network's size and the idle cores)"),
+        "state_dir": Parameter(None, Optional(PathLike()),
+                               "a folder where training saves its state after every epoch, "
+                               "for fit(..., resume=True)"),
+    }

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from rnnkit.limits import MAX_EMBEDDING_DIM, MAX_LAYERS, MAX_UNITS, MAX_VOCABULARY
-from rnnkit.parameters import CELL_NAMES, DEVICES, Parameter
+from rnnkit.parameters import CELL_NAMES, Parameter, training_parameters
 from rnnkit.validation import (
     Boolean,
     Choice,
@@ -53,26 +53,8 @@ CLASSIFIER: dict[str, Parameter] = {
                                "whitespace after dropping punctuation)"),
     "validation": Parameter(0.2, Number(0.0, 1.0, low_open=True, high_open=True),
                             "stratified validation fraction of the training texts"),
-    "epochs": Parameter(20, PositiveInt(), "maximum epochs"),
-    "batch_size": Parameter(64, PositiveInt(), "texts per batch"),
-    "learning_rate": Parameter(1e-3, Number(0.0, low_open=True), "Adam learning rate"),
-    "patience": Parameter(3, Optional(PositiveInt()),
-                          "early-stopping patience in epochs; best weights are restored "
-                          "(none or 0: off)"),
-    "reduce_lr_patience": Parameter(2, Optional(PositiveInt()),
-                                    "halve the learning rate after this many epochs without "
-                                    "improvement (none or 0: off)"),
-    "clip_norm": Parameter(1.0, Optional(Number(0.0, low_open=True)),
-                           "clip the global gradient norm to this (none or 0: off)"),
-    "seed": Parameter(0, PositiveInt(minimum=0), "random seed"),
-    "device": Parameter("auto", Choice(DEVICES), "where to train; auto uses a GPU when present"),
-    "verbose": Parameter(True, Boolean(), "show a progress bar while training"),
-    "checkpoint": Parameter(None, Optional(PathLike()),
-                            "a .safetensors file that receives the best weights as training "
-                            "improves"),
-    "threads": Parameter(None, Optional(PositiveInt()),
-                         "CPU threads for training and prediction (default: by the network's "
-                         "size and the idle cores)"),
+    **training_parameters(epochs=20, batch_size=64, what="texts", patience=3,
+                          reduce_lr_patience=2),
     "pooling": Parameter("last", Choices(("last", "max", "mean", "attention")),
                          "what the head reads over each text's real tokens: last, max, mean, "
                          "attention, or several joined by commas, e.g. max,mean"),
@@ -98,9 +80,6 @@ CLASSIFIER: dict[str, Parameter] = {
                                "rows the word pairs are hashed into"),
     "ngram_dropout": Parameter(0.0, Number(0.0, 1.0, high_open=True),
                                "fraction of n-grams dropped in training"),
-    "state_dir": Parameter(None, Optional(PathLike()),
-                           "a folder where training saves its state after every epoch, for "
-                           "fit(..., resume=True)"),
     "refit": Parameter(False, Boolean(),
                        "after early stopping, train again on all the texts (validation ones "
                        "included) for the best number of epochs"),

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from rnnkit.limits import MAX_ENSEMBLE, MAX_HORIZON, MAX_LAYERS, MAX_UNITS, MAX_WINDOW
-from rnnkit.parameters import CELL_NAMES, DEVICES, Parameter
+from rnnkit.parameters import CELL_NAMES, Parameter, training_parameters
 from rnnkit.validation import (
     Boolean,
     Choice,
@@ -16,7 +16,6 @@ from rnnkit.validation import (
     IntList,
     Number,
     Optional,
-    PathLike,
     PositiveInt,
     TransformSpec,
 )
@@ -64,19 +63,10 @@ FORECASTER: dict[str, Parameter] = {
     "validation": Parameter(0.2, FractionOrCount(),
                             "fraction of the data given to fit (at its end) used for early "
                             "stopping and intervals, or a count of last points (e.g. 24)"),
-    "epochs": Parameter(200, PositiveInt(), "maximum epochs"),
-    "batch_size": Parameter(16, PositiveInt(), "windows per batch"),
-    "learning_rate": Parameter(1e-3, Number(0.0, low_open=True), "Adam learning rate"),
+    **training_parameters(epochs=200, batch_size=16, what="windows", patience=20,
+                          reduce_lr_patience=10),
     "loss": Parameter("mse", Choice(("mse", "huber", "mae")),
                       "training loss (mae: the median, robust to outliers)"),
-    "patience": Parameter(20, Optional(PositiveInt()),
-                          "early-stopping patience in epochs; best weights are restored "
-                          "(none or 0: off)"),
-    "reduce_lr_patience": Parameter(10, Optional(PositiveInt()),
-                                    "halve the learning rate after this many epochs without "
-                                    "improvement (none or 0: off)"),
-    "clip_norm": Parameter(1.0, Optional(Number(0.0, low_open=True)),
-                           "clip the global gradient norm to this (none or 0: off)"),
     "season_length": Parameter(None, Optional(IntList(example="24 or [24, 168]",
                                                       maximum=MAX_WINDOW, max_items=4)),
                                "seasonal period(s), e.g. 12 or 24,168: seasonal naive and MASE "
@@ -86,22 +76,9 @@ FORECASTER: dict[str, Parameter] = {
                                "7,365; weekly 52; monthly 12; quarterly 4)"),
     "fill": Parameter(None, Optional(Choice(("ffill", "interpolate"))),
                       "fill missing values instead of refusing them"),
-    "seed": Parameter(0, PositiveInt(minimum=0), "random seed"),
-    "device": Parameter("auto", Choice(DEVICES),
-                        "where to train; auto uses a GPU when present"),
-    "verbose": Parameter(True, Boolean(), "show a progress bar while training"),
-    "checkpoint": Parameter(None, Optional(PathLike()),
-                            "a .safetensors file that receives the best weights as training "
-                            "improves"),
     "refit": Parameter(False, Boolean(),
                        "after early stopping, train again on all the data (validation part "
                        "included) for the best number of epochs"),
-    "threads": Parameter(None, Optional(PositiveInt()),
-                         "CPU threads for training and prediction (default: by the network's "
-                         "size and the idle cores)"),
-    "state_dir": Parameter(None, Optional(PathLike()),
-                           "a folder where training saves its state after every epoch, for "
-                           "fit(..., resume=True)"),
     "calendar": Parameter(None, Optional(Boolean()),
                           "add where each value lies in the day, week (and year) as inputs "
                           "whose future is known (default: on for dated data below a day)"),
