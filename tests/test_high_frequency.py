@@ -176,3 +176,25 @@ def test_sampled_epochs_reach_every_series_of_a_global_model(monkeypatch):
     counts = np.histogram(drawn, bins=edges)[0]
     assert (counts > 0).all()  # every series was trained on
     assert counts[-1] > counts[0]  # longer series lend more windows
+
+
+def test_es_with_two_seasons_chains_a_smoother_for_each_and_inverts_exactly(hourly):
+    from rnnkit.data.transforms import TransformChain
+
+    chain = TransformChain.parse("log,es", (24, 168))
+    assert chain.spec == "log,es24,es168"
+    values = hourly.to_numpy()
+    train = values[:24 * 28]
+    z = chain.fit(train).extend(values).transform(values)
+    # the weekend dip and the daily cycle are both smoothed away, causally
+    hours = hourly.index.hour[24 * 14:len(train)]
+    left = pd.Series(z[24 * 14:len(train)]).groupby(hours).mean()
+    raw = pd.Series(np.log(train[24 * 14:])).groupby(hours).mean()
+    assert left.std() < 0.2 * raw.std()
+    positions = np.arange(24 * 27, len(values))
+    np.testing.assert_allclose(chain.inverse_one_step(z[positions], values, positions),
+                               values[positions], rtol=1e-12)
+    ahead = chain.inverse_next(z[len(train):len(train) + 5], values[:len(train)])
+    np.testing.assert_allclose(ahead[:1], values[len(train):len(train) + 1], rtol=1e-12)
+    fc = Forecaster(**SMALL, transform="log,es").fit(hourly[:-48])
+    assert fc.series_state().chain.spec == "log,es24,es168"

@@ -17,7 +17,9 @@ target stationary first, e.g. ``"log,diff12"`` (log, then seasonal differencing)
   added back, each component's last cycle repeating beyond the training part. ``mstl`` takes
   the periods from the data (24 and 168 for hourly data), ``mstl48x336`` names them.
 * ``es`` / ``es{k}`` — deseasonalisation by exponential smoothing, the seasonal half of additive
-  Holt-Winters (``"log,es"``: multiplicative)::
+  Holt-Winters (``"log,es"``: multiplicative). With several seasons (hourly data: a day and a
+  week) a bare ``es`` chains one smoother per season, shortest first (``es24,es168``), the
+  second smoothing what the first left::
 
       s_t = factor used at t       l_t = α (x_t − s_t) + (1 − α) l_{t−1}
       x_t − s_t is the output      s_{t+k} ← γ (x_t − l_t) + (1 − γ) s_t
@@ -373,7 +375,10 @@ class TransformChain:
                 if period < 2:
                     raise RnnkitError(f"`transform`: {part!r} needs a seasonal period of at "
                                       "least 2.")
-                steps.append(_Step(kind, period))
+                if kind == "es" and not digits:  # several seasons: a smoother for each
+                    steps += [_Step("es", p) for p in seasons if p >= 2]
+                else:
+                    steps.append(_Step(kind, period))
             else:
                 steps.append(_Step(part))
         return cls(steps)
