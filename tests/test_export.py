@@ -131,3 +131,40 @@ def test_serve_runtime_onnx_answers_as_the_pytorch_model(tmp_path, capsys):
                verbose=False).fit(datasets.airline()).save(tmp_path / "f")
     assert main(["serve", str(tmp_path / "f"), "--runtime", "onnx"]) == 2
     assert "--runtime onnx serves text classifiers" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["one series", "global with calendar"])
+def test_an_exported_forecaster_runs_without_pytorch(tmp_path, kind):
+    """rnnkit.onnx_forecast gives Forecaster.forecast's numbers (with intervals) in a process
+    where importing torch fails: the forecaster's own NumPy pipeline around onnxruntime."""
+    import json
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+
+    if kind == "one series":
+        data = datasets.airline()
+        fc = Forecaster(cell="lstm", units=[6], dense=(), window=12, ensemble=2, epochs=3,
+                        transform="log,diff12", verbose=False).fit(data)
+    else:
+        index = pd.date_range("2024-01-01", periods=24 * 20, freq="h")
+        rng = np.random.default_rng(0)
+        data = pd.concat([pd.DataFrame({"unique_id": k, "ds": index, "y": 50 + 10 * np.sin(
+            2 * np.pi * index.hour / 24) + k * 5 + rng.normal(0, 1, len(index))})
+            for k in range(3)])
+        fc = Forecaster(cell="gru", units=[6], dense=(), window=24, epochs=2, validation=48,
+                        verbose=False).fit(data)
+        assert fc.calendar_ == ("hour", "weekday")
+    fc.save(tmp_path / "m")
+    assert main(["export", str(tmp_path / "m")]) == 0
+    script = (
+        "import sys, json; sys.modules['torch'] = None\n"  # any import of torch now fails
+        "from rnnkit.onnx_forecast import OnnxForecaster\n"
+        f"out = OnnxForecaster({str(tmp_path / 'm')!r}).forecast(30, level=0.9)\n"
+        "print(json.dumps(out[['forecast', 'lower', 'upper']].to_numpy().tolist()))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    expected = fc.forecast(30, level=0.9)[["forecast", "lower", "upper"]].to_numpy()
+    np.testing.assert_allclose(json.loads(done.stdout), expected, rtol=1e-4)

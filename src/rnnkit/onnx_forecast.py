@@ -1,0 +1,121 @@
+"""A forecaster exported to ONNX, run without PyTorch: the forecaster's own NumPy pipeline
+(transforms, scalers, window normalisation, recursion, conformal intervals, calendar inputs)
+around onnxruntime for the network.
+
+A deployment needs ``rnnkit``, ``numpy``, ``pandas`` and ``onnxruntime`` — not ``torch``::
+
+    rnnkit export runs/airline            # once, where PyTorch is installed
+
+    from rnnkit.onnx_forecast import OnnxForecaster
+    fc = OnnxForecaster("runs/airline")
+    fc.forecast(12, level=0.9)
+
+Its forecasts equal :meth:`rnnkit.Forecaster.forecast`'s to float precision (the network runs
+in float32 in both).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rnnkit.data.scalers import scaler_from_dict
+from rnnkit.errors import ModelFormatError, RnnkitError
+from rnnkit.forecasting.forecasts import panel_forecast, series_forecast
+from rnnkit.forecasting.intervals import check_level
+from rnnkit.forecasting.pipeline import ModelSpace, normalize_windows
+from rnnkit.forecasting.recursive import Predictor
+from rnnkit.forecasting.state import SeriesState
+from rnnkit.limits import MAX_PREPROCESSING_BYTES, check_horizon
+from rnnkit.safe_json import load_json_file
+
+__all__ = ["OnnxForecaster"]
+
+CHUNK = 4096  # windows per onnxruntime call
+
+
+@dataclass(frozen=True)
+class _OnnxNetwork:
+    """The exported network (one, or the median of an ensemble of one window length) with
+    the window normalisation the forecaster's networks see: what a
+    :class:`~rnnkit.forecasting.recursive.Predictor` needs of its ``ensemble``."""
+
+    session: Any
+    window: int
+    normalize: str | None
+
+    def predict(self, windows: np.ndarray) -> np.ndarray:
+        windows, level = normalize_windows(windows[:, -self.window:], self.normalize)
+        outs = [self.session.run(None, {"windows": windows[s:s + CHUNK].astype(np.float32)})[0]
+                for s in range(0, len(windows), CHUNK)]
+        out = np.concatenate(outs).astype(np.float64) if outs else np.zeros((0, 1))
+        return out + level[:, None]
+
+
+class OnnxForecaster:
+    """A saved forecaster's ``model.onnx`` (from ``rnnkit export``) with its
+    ``config.json`` and ``preprocessing.json``: ``forecast`` as the PyTorch model's, beyond
+    the data it was saved with."""
+
+    def __init__(self, model_dir: str | Path, onnx_file: str | Path | None = None):
+        try:
+            import onnxruntime
+        except ImportError:
+            raise RnnkitError("OnnxForecaster needs onnxruntime: pip install "
+                              "onnxruntime.") from None
+        model_dir = Path(model_dir)
+        onnx_path = Path(onnx_file) if onnx_file else model_dir / "model.onnx"
+        if not onnx_path.is_file():
+            raise RnnkitError(f"no {str(onnx_path)!r}; write it with: rnnkit export "
+                              f"{model_dir}")
+        try:
+            self._read(model_dir)
+        except (OSError, KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, RnnkitError):
+                raise
+            raise ModelFormatError(f"{str(model_dir)!r} is not a forecaster's folder: "
+                                   f"{exc}") from None
+        session = onnxruntime.InferenceSession(str(onnx_path),
+                                               providers=["CPUExecutionProvider"])
+        network = _OnnxNetwork(session, self.window, self.normalize)
+        space = ModelSpace(self.feature_scaler, self.feature_names, self.several,
+                           self.calendar)
+        self._predictor = Predictor(network, space, self.window, self.pooled)
+
+    def _read(self, model_dir: Path) -> None:
+        config = load_json_file(model_dir / "config.json", MAX_PREPROCESSING_BYTES)
+        if config.get("estimator") != "Forecaster":
+            raise ValueError(f"it holds a {config.get('estimator')!r}")
+        pre = load_json_file(model_dir / "preprocessing.json", MAX_PREPROCESSING_BYTES)
+        windows = sorted(set(int(w) for w in pre["window"]))
+        if len(windows) != 1:
+            raise ValueError("its networks read several window lengths, which do not export")
+        normalize = config["params"].get("normalize")
+        self.window = windows[0]
+        self.normalize = None if normalize in (None, "none") else str(normalize)
+        self.feature_names = tuple(pre["features"])
+        self.feature_scaler = scaler_from_dict(pre["feature_scaler"])
+        self.several = bool(pre["multi"])
+        self.calendar = tuple(pre.get("calendar", []))
+        self.series = [SeriesState.from_dict(s) for s in pre["series"]]
+        self.pooled = [np.asarray(r, dtype=np.float64) for r in pre.get("pooled_residuals", [])]
+
+    def forecast(self, steps: int, level: float | None = None, series: Any = None
+                 ) -> pd.Series | pd.DataFrame:
+        """``steps`` values beyond the data the model was saved with; with ``level``, a frame
+        with ``forecast``, ``lower`` and ``upper``. A model of several series returns a long
+        frame for all of them unless ``series`` names one. Feature columns are held at their
+        last values (the PyTorch model's ``forecast`` takes their future)."""
+        steps = check_horizon(steps)
+        if level is not None:
+            level = check_level(level)
+        if self.several and series is None:
+            return panel_forecast(self._predictor, self.series, steps, level)
+        state = next((s for s in self.series if series is None or s.key == series), None)
+        if state is None:
+            raise RnnkitError(f"unknown series {series!r}.")
+        return series_forecast(self._predictor, state, steps, None, level)
