@@ -84,7 +84,7 @@ class OnnxForecaster:
         network = _OnnxNetwork(session, self.window, self.normalize)
         space = ModelSpace(self.feature_scaler, self.feature_names, self.several,
                            self.calendar)
-        self._predictor = Predictor(network, space, self.window, self.pooled)
+        self._pipeline = Predictor(network, space, self.window, self.pooled)
 
     def _read(self, model_dir: Path) -> None:
         config = load_json_file(model_dir / "config.json", MAX_PREPROCESSING_BYTES)
@@ -114,8 +114,8 @@ class OnnxForecaster:
         if level is not None:
             level = check_level(level)
         if self.several and series is None:
-            return panel_forecast(self._predictor, self.series, steps, level)
+            return panel_forecast(self._pipeline, self.series, steps, level)
         state = next((s for s in self.series if series is None or s.key == series), None)
         if state is None:
             raise RnnkitError(f"unknown series {series!r}.")
-        return series_forecast(self._predictor, state, steps, None, level)
+        return series_forecast(self._pipeline, state, steps, None, level)
