@@ -30,7 +30,8 @@ from rnnkit.forecasting.intervals import check_level
 from rnnkit.forecasting.pipeline import ModelSpace, normalize_windows
 from rnnkit.forecasting.recursive import Predictor
 from rnnkit.forecasting.state import SeriesState
-from rnnkit.limits import MAX_PREPROCESSING_BYTES, check_horizon
+from rnnkit.limits import MAX_JSON_BYTES, MAX_PREPROCESSING_BYTES, check_horizon
+from rnnkit.onnx_session import open_session
 from rnnkit.safe_json import load_json_file
 
 __all__ = ["OnnxForecaster"]
@@ -62,16 +63,8 @@ class OnnxForecaster:
     the data it was saved with."""
 
     def __init__(self, model_dir: str | Path, onnx_file: str | Path | None = None):
-        try:
-            import onnxruntime
-        except ImportError:
-            raise RnnkitError("OnnxForecaster needs onnxruntime: pip install "
-                              "onnxruntime.") from None
+        session = open_session(model_dir, onnx_file, "OnnxForecaster")
         model_dir = Path(model_dir)
-        onnx_path = Path(onnx_file) if onnx_file else model_dir / "model.onnx"
-        if not onnx_path.is_file():
-            raise RnnkitError(f"no {str(onnx_path)!r}; write it with: rnnkit export "
-                              f"{model_dir}")
         try:
             self._read(model_dir)
         except (OSError, KeyError, TypeError, ValueError) as exc:
@@ -79,15 +72,13 @@ class OnnxForecaster:
                 raise
             raise ModelFormatError(f"{str(model_dir)!r} is not a forecaster's folder: "
                                    f"{exc}") from None
-        session = onnxruntime.InferenceSession(str(onnx_path),
-                                               providers=["CPUExecutionProvider"])
         network = _OnnxNetwork(session, self.window, self.normalize)
         space = ModelSpace(self.feature_scaler, self.feature_names, self.several,
                            self.calendar)
         self._pipeline = Predictor(network, space, self.window, self.pooled)
 
     def _read(self, model_dir: Path) -> None:
-        config = load_json_file(model_dir / "config.json", MAX_PREPROCESSING_BYTES)
+        config = load_json_file(model_dir / "config.json", MAX_JSON_BYTES)
         if config.get("estimator") != "Forecaster":
             raise ValueError(f"it holds a {config.get('estimator')!r}")
         pre = load_json_file(model_dir / "preprocessing.json", MAX_PREPROCESSING_BYTES)

@@ -23,6 +23,7 @@ from rnnkit.classification.output import probabilities
 from rnnkit.data.text import PAD_ID, Tokenizer, Vocabulary, encode_flat
 from rnnkit.errors import ModelFormatError, RnnkitError
 from rnnkit.limits import MAX_PREPROCESSING_BYTES
+from rnnkit.onnx_session import open_session
 from rnnkit.safe_json import load_json_file
 
 __all__ = ["OnnxTextClassifier"]
@@ -35,16 +36,8 @@ class OnnxTextClassifier:
     ``preprocessing.json``: ``predict_proba`` and ``predict`` as the PyTorch model's."""
 
     def __init__(self, model_dir: str | Path, onnx_file: str | Path | None = None):
-        try:
-            import onnxruntime
-        except ImportError:
-            raise RnnkitError("OnnxTextClassifier needs onnxruntime: pip install "
-                              "onnxruntime.") from None
+        session = open_session(model_dir, onnx_file, "OnnxTextClassifier")
         model_dir = Path(model_dir)
-        onnx_path = Path(onnx_file) if onnx_file else model_dir / "model.onnx"
-        if not onnx_path.is_file():
-            raise RnnkitError(f"no {str(onnx_path)!r}; write it with: rnnkit export "
-                              f"{model_dir}")
         try:
             pre = load_json_file(model_dir / "preprocessing.json", MAX_PREPROCESSING_BYTES)
             self.classes_ = list(pre["classes"])
@@ -55,8 +48,7 @@ class OnnxTextClassifier:
         except (OSError, KeyError, TypeError, ValueError) as exc:
             raise ModelFormatError(f"{str(model_dir)!r} is not a text classifier's folder: "
                                    f"{exc}") from None
-        self.session = onnxruntime.InferenceSession(str(onnx_path),
-                                                    providers=["CPUExecutionProvider"])
+        self.session = session
         self.model_name = "ONNX text classifier"
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
