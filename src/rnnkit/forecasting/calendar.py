@@ -19,7 +19,7 @@ import pandas as pd
 from rnnkit.data.series import SeriesData
 from rnnkit.errors import RnnkitError
 
-__all__ = ["PREFIX", "calendar_columns", "calendar_kinds", "with_calendar"]
+__all__ = ["PREFIX", "calendar_columns", "calendar_kinds", "user_features", "with_calendar"]
 
 PREFIX = "calendar:"  # the feature names the calendar adds begin with this
 KINDS = ("hour", "weekday", "yearday")
@@ -67,6 +67,12 @@ def calendar_columns(index: pd.DatetimeIndex, kinds: tuple[str, ...]
         columns += [np.sin(angle), np.cos(angle)]
     values = np.column_stack(columns) if columns else np.zeros((len(index), 0))
     return tuple(names), values
+
+
+def user_features(names: tuple[str, ...], kinds: tuple[str, ...]) -> tuple[str, ...]:
+    """The feature columns a user gives, of a model's ``names`` (the calendar's, two per
+    cycle in ``kinds``, come last and are computed)."""
+    return tuple(names[:len(names) - 2 * len(kinds)])
 
 
 def with_calendar(data: SeriesData, kinds: tuple[str, ...]) -> SeriesData:

@@ -42,7 +42,7 @@ from rnnkit.data.series import (
     seasons_for,
 )
 from rnnkit.errors import ModelFormatError, RnnkitError
-from rnnkit.forecasting.calendar import KINDS, calendar_kinds, with_calendar
+from rnnkit.forecasting.calendar import KINDS, calendar_kinds, user_features, with_calendar
 from rnnkit.forecasting.ensemble import WindowEnsemble, as_module, member_windows
 from rnnkit.forecasting.evaluation import ForecastEvaluation, evaluate_series, summarize
 from rnnkit.forecasting.fitting import (
@@ -359,7 +359,7 @@ class Forecaster(RegressorMixin, Estimator):
         index = first.recent.index
         return DataSchema(first.recent.target_name,
                           index.name if isinstance(index, pd.DatetimeIndex) else None,
-                          self._predictor().space.user_features, first.freq,
+                          user_features(self.feature_names_, self.calendar_), first.freq,
                           first.season_length,
                           tuple(s.key for s in self.series_) if self.multi_ else None,
                           self.min_history(), tuple(first.seasons or (first.season_length,)))
@@ -367,7 +367,7 @@ class Forecaster(RegressorMixin, Estimator):
     def _as_data(self, y: Any, X: Any) -> SeriesData:
         """One series as the network reads it: checked, with the calendar's columns."""
         data = as_series(y, X, fill=self.fill)
-        own = self._predictor().space.user_features
+        own = user_features(self.feature_names_, self.calendar_)
         if (data.feature_names and len(data.feature_names) != len(own)) or (
                 not data.feature_names and own):
             raise RnnkitError(

@@ -19,6 +19,7 @@ import numpy as np
 
 from rnnkit.data.transforms import TransformChain
 from rnnkit.errors import RnnkitError
+from rnnkit.forecasting.calendar import user_features
 from rnnkit.forecasting.state import SeriesState
 
 __all__ = ["ModelSpace", "check_scale", "choose_chain", "normalize_windows", "padded"]
@@ -93,7 +94,7 @@ class ModelSpace:
     @property
     def user_features(self) -> tuple[str, ...]:
         """The feature columns a user gives (the calendar's are computed)."""
-        return self.feature_names[:len(self.feature_names) - 2 * len(self.calendar)]
+        return user_features(self.feature_names, self.calendar)
 
     def series_name(self, state: SeriesState) -> str:
         return f"series {state.key!r}: " if self.several else ""
