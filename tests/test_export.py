@@ -3,6 +3,8 @@ bidirectional layers, forecasters and classifiers, on inputs of other sizes than
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 import torch
@@ -127,10 +129,62 @@ def test_serve_runtime_onnx_answers_as_the_pytorch_model(tmp_path, capsys):
     expected = clf.predict_proba(["good film", "awful"])
     np.testing.assert_allclose([[r["p_neg"], r["p_pos"]] for r in got["predictions"]],
                                expected, atol=1e-6)
-    Forecaster(cell="gru", units=[4], dense=(), window=6, epochs=1,
-               verbose=False).fit(datasets.airline()).save(tmp_path / "f")
-    assert main(["serve", str(tmp_path / "f"), "--runtime", "onnx"]) == 2
-    assert "--runtime onnx serves text classifiers" in capsys.readouterr().err
+    assert main(["serve", str(tmp_path / "nothing"), "--runtime", "onnx"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def _hourly_panel(series: int = 3, days: int = 20) -> Any:
+    import pandas as pd
+
+    index = pd.date_range("2024-01-01", periods=24 * days, freq="h")
+    rng = np.random.default_rng(0)
+    return pd.concat([pd.DataFrame({"unique_id": f"s{k}", "ds": index, "y": 50 + 10 * np.sin(
+        2 * np.pi * index.hour / 24) + k * 5 + rng.normal(0, 1, len(index))})
+        for k in range(series)])
+
+
+@pytest.mark.parametrize("kind", ["one series", "global with calendar"])
+def test_serve_runtime_onnx_answers_forecasts_as_the_pytorch_model(tmp_path, kind):
+    """The same requests (the saved data, newer rows, intervals) get the same forecasts from
+    the exported network as from the PyTorch one; a mistake is the same 400."""
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from rnnkit.app import create_app
+    from rnnkit.serve import load_model
+
+    if kind == "one series":
+        y = datasets.airline()
+        fc = Forecaster(cell="lstm", units=[5], dense=(), window=12, transform="log,diff12",
+                        epochs=2, verbose=False).fit(y[:-12])
+        rows = [{"month": str(t.date()), "passengers": float(v)} for t, v in y[-40:].items()]
+    else:
+        data = _hourly_panel()
+        fc = Forecaster(cell="gru", units=[6], dense=(), window=24, bidirectional=True,
+                        epochs=2, validation=48, verbose=False).fit(data[data.ds < "2024-01-19"])
+        later = data[data.ds >= "2024-01-17"]
+        rows = [{"unique_id": i, "ds": str(t), "y": float(v)}
+                for i, t, v in later[["unique_id", "ds", "y"]].itertuples(index=False)]
+    fc.save(tmp_path / "m")
+    assert main(["export", str(tmp_path / "m")]) == 0
+    served = {runtime: TestClient(create_app(load_model(tmp_path / "m", runtime)))
+              for runtime in ("torch", "onnx")}
+    assert "ONNX" in served["onnx"].get("/").json()["model"]
+    for body in ({"horizon": 30, "level": 0.9}, {"horizon": 7, "rows": rows}):
+        got = {k: c.post("/predict", json=body).json() for k, c in served.items()}
+        assert got["onnx"].keys() == got["torch"].keys(), got["onnx"]
+        names = ["forecast"] + ["lower", "upper"] * ("level" in body)
+        onnx, torch_ = ([[r[n] for n in names] for r in got[k]["forecasts"]]
+                        for k in ("onnx", "torch"))
+        assert len(onnx) == body["horizon"] * (3 if kind != "one series" else 1)
+        np.testing.assert_allclose(onnx, torch_, rtol=1e-4)
+        assert ([{k: v for k, v in r.items() if k not in names} for r in got["onnx"]["forecasts"]]
+                == [{k: v for k, v in r.items() if k not in names}
+                    for r in got["torch"]["forecasts"]])
+    bad = {"horizon": 3, "rows": rows[:2]}
+    answers = [c.post("/predict", json=bad) for c in served.values()]
+    assert [a.status_code for a in answers] == [400, 400]
+    assert answers[0].json() == answers[1].json()
 
 
 @pytest.mark.parametrize("kind", ["one series", "global with calendar"])
@@ -141,7 +195,6 @@ def test_an_exported_forecaster_runs_without_pytorch(tmp_path, kind):
     import subprocess
     import sys
 
-    import pandas as pd
 
 
     if kind == "one series":
@@ -149,11 +202,7 @@ def test_an_exported_forecaster_runs_without_pytorch(tmp_path, kind):
         fc = Forecaster(cell="lstm", units=[6], dense=(), window=12, ensemble=2, epochs=3,
                         transform="log,diff12", verbose=False).fit(data)
     else:
-        index = pd.date_range("2024-01-01", periods=24 * 20, freq="h")
-        rng = np.random.default_rng(0)
-        data = pd.concat([pd.DataFrame({"unique_id": k, "ds": index, "y": 50 + 10 * np.sin(
-            2 * np.pi * index.hour / 24) + k * 5 + rng.normal(0, 1, len(index))})
-            for k in range(3)])
+        data = _hourly_panel()
         fc = Forecaster(cell="gru", units=[6], dense=(), window=24, epochs=2, validation=48,
                         verbose=False).fit(data)
         assert fc.calendar_ == ("hour", "weekday")
@@ -163,8 +212,14 @@ def test_an_exported_forecaster_runs_without_pytorch(tmp_path, kind):
         "import sys, json; sys.modules['torch'] = None\n"  # any import of torch now fails
         "from rnnkit.onnx_forecast import OnnxForecaster\n"
         f"out = OnnxForecaster({str(tmp_path / 'm')!r}).forecast(30, level=0.9)\n"
-        "print(json.dumps(out[['forecast', 'lower', 'upper']].to_numpy().tolist()))\n")
+        "from rnnkit.serve import answer, load_model\n"  # a server's path, folder checks too
+        f"served = answer(load_model({str(tmp_path / 'm')!r}, 'onnx'), {{'horizon': 5}})\n"
+        "print(json.dumps([out[['forecast', 'lower', 'upper']].to_numpy().tolist(),\n"
+        "                  [r['forecast'] for r in served['forecasts']]]))\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
+    intervals, served = json.loads(done.stdout)
     expected = fc.forecast(30, level=0.9)[["forecast", "lower", "upper"]].to_numpy()
-    np.testing.assert_allclose(json.loads(done.stdout), expected, rtol=1e-4)
+    np.testing.assert_allclose(intervals, expected, rtol=1e-4)
+    np.testing.assert_allclose(served, fc.forecast(5).to_numpy().ravel() if kind == "one series"
+                               else fc.forecast(5)["forecast"], rtol=1e-4)

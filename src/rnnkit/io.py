@@ -247,11 +247,12 @@ def _recover(path: Path) -> None:
 
 
 def _header_shapes(path: Path) -> dict[str, list[int]]:
-    """Tensor names and shapes from a safetensors header, without reading the tensors."""
+    """Tensor names and shapes from a safetensors header, without reading the tensors (or
+    importing PyTorch: an onnxruntime server checks the folder too)."""
     from safetensors import SafetensorError, safe_open
 
     try:
-        with safe_open(str(path), framework="pt") as f:
+        with safe_open(str(path), framework="numpy") as f:
             return {k: list(f.get_slice(k).get_shape()) for k in f.keys()}  # noqa: SIM118
     except (SafetensorError, OSError) as exc:
         raise ModelFormatError(f"could not read {str(path)!r}: {exc}") from None

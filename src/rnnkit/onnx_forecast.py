@@ -11,7 +11,9 @@ A deployment needs ``rnnkit``, ``numpy``, ``pandas`` and ``onnxruntime`` — not
     fc.forecast(12, level=0.9)
 
 Its forecasts equal :meth:`rnnkit.Forecaster.forecast`'s to float precision (the network runs
-in float32 in both).
+in float32 in both). It remembers and forecasts its series as the PyTorch model does
+(:class:`~rnnkit.forecasting.memory.SeriesMemory`: ``update``, ``forecast(y=...)``,
+``schema_``), so ``rnnkit serve RUN --runtime onnx`` answers the same requests.
 """
 
 from __future__ import annotations
@@ -21,17 +23,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from rnnkit.data.scalers import scaler_from_dict
 from rnnkit.errors import ModelFormatError, RnnkitError
-from rnnkit.forecasting.forecasts import panel_forecast, series_forecast
-from rnnkit.forecasting.intervals import check_level
+from rnnkit.forecasting.memory import SeriesMemory
 from rnnkit.forecasting.pipeline import ModelSpace, normalize_windows
 from rnnkit.forecasting.recursive import Predictor
 from rnnkit.forecasting.state import SeriesState
-from rnnkit.limits import MAX_JSON_BYTES, MAX_PREPROCESSING_BYTES, check_horizon
+from rnnkit.limits import MAX_JSON_BYTES, MAX_PREPROCESSING_BYTES
 from rnnkit.onnx_session import open_session
+from rnnkit.parameters import CELLS
 from rnnkit.safe_json import load_json_file
 
 __all__ = ["OnnxForecaster"]
@@ -57,10 +58,11 @@ class _OnnxNetwork:
         return out + level[:, None]
 
 
-class OnnxForecaster:
+class OnnxForecaster(SeriesMemory):
     """A saved forecaster's ``model.onnx`` (from ``rnnkit export``) with its
-    ``config.json`` and ``preprocessing.json``: ``forecast`` as the PyTorch model's, beyond
-    the data it was saved with."""
+    ``config.json`` and ``preprocessing.json``: ``forecast``, ``update``, ``detached`` and
+    ``schema_`` as the PyTorch model's (see :class:`~rnnkit.forecasting.memory.SeriesMemory`).
+    """
 
     def __init__(self, model_dir: str | Path, onnx_file: str | Path | None = None):
         session = open_session(model_dir, onnx_file, "OnnxForecaster")
@@ -73,9 +75,9 @@ class OnnxForecaster:
             raise ModelFormatError(f"{str(model_dir)!r} is not a forecaster's folder: "
                                    f"{exc}") from None
         network = _OnnxNetwork(session, self.window, self.normalize)
-        space = ModelSpace(self.feature_scaler, self.feature_names, self.several,
-                           self.calendar)
-        self._pipeline = Predictor(network, space, self.window, self.pooled)
+        space = ModelSpace(self.feature_scaler_, tuple(self.feature_names_), self.multi_,
+                           self.calendar_)
+        self._pipeline = Predictor(network, space, self.window, self.pooled_residuals_)
 
     def _read(self, model_dir: Path) -> None:
         config = load_json_file(model_dir / "config.json", MAX_JSON_BYTES)
@@ -85,28 +87,30 @@ class OnnxForecaster:
         windows = sorted(set(int(w) for w in pre["window"]))
         if len(windows) != 1:
             raise ValueError("its networks read several window lengths, which do not export")
-        normalize = config["params"].get("normalize")
+        params = config["params"]
+        normalize = params.get("normalize")
         self.window = windows[0]
         self.normalize = None if normalize in (None, "none") else str(normalize)
-        self.feature_names = tuple(pre["features"])
-        self.feature_scaler = scaler_from_dict(pre["feature_scaler"])
-        self.several = bool(pre["multi"])
-        self.calendar = tuple(pre.get("calendar", []))
-        self.series = [SeriesState.from_dict(s) for s in pre["series"]]
-        self.pooled = [np.asarray(r, dtype=np.float64) for r in pre.get("pooled_residuals", [])]
+        self.fill = params.get("fill")
+        self.model_name = (("Bi" if params.get("bidirectional") else "")
+                           + CELLS.get(str(params.get("cell")).lower(), "RNN") + " (ONNX)")
+        self.feature_names_ = tuple(pre["features"])
+        self.feature_scaler_ = scaler_from_dict(pre["feature_scaler"])
+        self.multi_ = bool(pre["multi"])
+        self.calendar_ = tuple(pre.get("calendar", []))
+        self.series_ = [SeriesState.from_dict(s) for s in pre["series"]]
+        self.pooled_residuals_ = [np.asarray(r, dtype=np.float64)
+                                  for r in pre.get("pooled_residuals", [])]
 
-    def forecast(self, steps: int, level: float | None = None, series: Any = None
-                 ) -> pd.Series | pd.DataFrame:
-        """``steps`` values beyond the data the model was saved with; with ``level``, a frame
-        with ``forecast``, ``lower`` and ``upper``. A model of several series returns a long
-        frame for all of them unless ``series`` names one. Feature columns are held at their
-        last values (the PyTorch model's ``forecast`` takes their future)."""
-        steps = check_horizon(steps)
-        if level is not None:
-            level = check_level(level)
-        if self.several and series is None:
-            return panel_forecast(self._pipeline, self.series, steps, level)
-        state = next((s for s in self.series if series is None or s.key == series), None)
-        if state is None:
-            raise RnnkitError(f"unknown series {series!r}.")
-        return series_forecast(self._pipeline, state, steps, None, level)
+    @property
+    def _windows(self) -> tuple[int, ...]:
+        return (self.window,)
+
+    def _check_fitted(self) -> None:
+        """Always fitted: it was read from a saved model."""
+
+    def _predictor(self) -> Predictor:
+        return self._pipeline
+
+    def __repr__(self) -> str:
+        return f"OnnxForecaster({self.model_name!r}, series={len(self.series_)})"

@@ -25,10 +25,12 @@ from rnnkit.validation import (
     PositiveInt,
 )
 
-__all__ = ["CELL_NAMES", "Parameter", "constraints", "defaults", "training_parameters"]
+__all__ = ["CELLS", "CELL_NAMES", "Parameter", "constraints", "defaults", "training_parameters"]
 
-# the recurrent cells, by the name a user gives (rnnkit.models.layers.CELLS names them for show)
-CELL_NAMES = ("rnn", "lstm", "gru")
+# the recurrent cells: the name a user gives → the name shown (here, not beside the layers, so
+# that a runtime without PyTorch names them too)
+CELLS: dict[str, str] = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
+CELL_NAMES = tuple(CELLS)
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 

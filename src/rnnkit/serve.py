@@ -253,16 +253,19 @@ RUNTIMES = ("torch", "onnx")
 
 
 def load_model(model_dir: str | Path, runtime: str = "torch") -> Any:
-    """The model a server answers with: the saved model (``"torch"``), or a text classifier's
-    ``model.onnx`` from ``rnnkit export`` run by onnxruntime (``"onnx"``)."""
+    """The model a server answers with: the saved model (``"torch"``), or the ``model.onnx``
+    that ``rnnkit export`` wrote beside it, run by onnxruntime with rnnkit's NumPy
+    preprocessing (``"onnx"``; no PyTorch in the answering path)."""
     if runtime == "onnx":
         import rnnkit.io
-        from rnnkit.onnx_text import OnnxTextClassifier
 
         estimator = rnnkit.io.read_model_dir(model_dir).config.get("estimator")
-        if estimator != "TextClassifier":
-            raise RnnkitError(f"--runtime onnx serves text classifiers; {str(model_dir)!r} "
-                              f"holds a {estimator} (serve it with --runtime torch).")
+        if estimator == "Forecaster":
+            from rnnkit.onnx_forecast import OnnxForecaster
+
+            return OnnxForecaster(model_dir)
+        from rnnkit.onnx_text import OnnxTextClassifier
+
         return OnnxTextClassifier(model_dir)
     if runtime != "torch":
         raise RnnkitError(f"`runtime` must be one of {', '.join(RUNTIMES)}; got {runtime!r}.")

@@ -37,8 +37,8 @@ def add_parser(sub: Any) -> None:
                    help="the largest horizon one request may ask for; larger ones get status 413 "
                         "before the model is used (default: %(default)s)")
     v.add_argument("--runtime", choices=["torch", "onnx"], default="torch",
-                   help="onnx: answer with the model.onnx that 'rnnkit export' wrote (text "
-                        "classifiers; no PyTorch in the answering path)")
+                   help="onnx: answer with the model.onnx that 'rnnkit export' wrote, run by "
+                        "onnxruntime (no PyTorch in the answering path; default: torch)")
     v.add_argument("--workers", type=int, default=1,
                    help="processes answering requests, each with the model and its share of "
                         "the cores (default: 1)")

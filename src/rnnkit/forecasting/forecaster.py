@@ -22,9 +22,6 @@ This module only orchestrates; each step is a module of :mod:`rnnkit.forecasting
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -34,15 +31,13 @@ import pandas as pd
 from rnnkit.base import Estimator, RegressorMixin
 from rnnkit.data.scalers import make_scaler, scaler_from_dict
 from rnnkit.data.series import (
-    SeriesData,
     as_collection,
     as_series,
-    holds_many,
     infer_frequency,
     seasons_for,
 )
 from rnnkit.errors import ModelFormatError, RnnkitError
-from rnnkit.forecasting.calendar import KINDS, calendar_kinds, user_features, with_calendar
+from rnnkit.forecasting.calendar import KINDS, calendar_kinds, with_calendar
 from rnnkit.forecasting.ensemble import WindowEnsemble, as_module, member_windows
 from rnnkit.forecasting.evaluation import ForecastEvaluation, evaluate_series, summarize
 from rnnkit.forecasting.fitting import (
@@ -53,10 +48,10 @@ from rnnkit.forecasting.fitting import (
 )
 from rnnkit.forecasting.forecasts import nixtla_layout, panel_forecast, series_forecast
 from rnnkit.forecasting.intervals import check_level, pooled_errors, validation_residuals
+from rnnkit.forecasting.memory import SeriesMemory, remember_many
 from rnnkit.forecasting.parameters import FORECASTER
 from rnnkit.forecasting.pipeline import ModelSpace, choose_chain
 from rnnkit.forecasting.recursive import Predictor
-from rnnkit.forecasting.schema import DataSchema
 from rnnkit.forecasting.split import SplitPlan, holdout_size, plan_split
 from rnnkit.forecasting.state import SeriesState
 from rnnkit.limits import (
@@ -72,7 +67,7 @@ from rnnkit.validation import (
 __all__ = ["ForecastEvaluation", "Forecaster"]
 
 
-class Forecaster(RegressorMixin, Estimator):
+class Forecaster(SeriesMemory, RegressorMixin, Estimator):
     """Forecast a series (or many, with one global network) with a SimpleRNN, LSTM or GRU.
 
     Args:
@@ -207,25 +202,6 @@ class Forecaster(RegressorMixin, Estimator):
     def _windows(self) -> tuple[int, ...]:
         return self._parameter_constraints["window"].check("window", self.window)
 
-    def _needed(self, state: SeriesState) -> int:
-        """Values a forecast of ``state`` needs: the longest window (in a global model the
-        shortest, the rest padded) plus the transform's lags."""
-        return (min(self._windows) if self.multi_ else max(self._windows)) + state.chain.lost
-
-    def min_history(self, series: Any = None) -> int:
-        """The fewest recent values :meth:`update` and ``forecast(y=...)`` accept for a series
-        (its window plus the transform's lags); the least over all series if none is named.
-
-        >>> from rnnkit import datasets
-        >>> fc = Forecaster(units=[4], dense=(), window=12, transform="log,diff12", epochs=1,
-        ...                 verbose=False).fit(datasets.airline())
-        >>> fc.min_history()
-        24
-        """
-        self._check_fitted()
-        states = self.series_ if series is None else [self.series_state(series)]
-        return min(self._needed(state) for state in states)
-
     @classmethod
     def _n_members(cls, params: dict[str, Any]) -> int:
         windows = cls._parameter_constraints["window"].check("window", params.get("window", 1))
@@ -333,85 +309,6 @@ class Forecaster(RegressorMixin, Estimator):
                            getattr(self, "calendar_", ()))
         return Predictor(ensemble, space, max(self._windows), self.pooled_residuals_)
 
-    # ------------------------------------------------------------------ state
-    def series_state(self, series: Any = None) -> SeriesState:
-        """What the model learned about one series (its transforms, scaler, split and latest
-        values): the only one, or the one of a global model whose key is ``series``."""
-        self._check_fitted()
-        if series is None:
-            if len(self.series_) > 1:
-                raise RnnkitError("this model holds several series; name one with `series=`, "
-                                  f"e.g. {self.series_[0].key!r}.")
-            return self.series_[0]
-        for state in self.series_:
-            if state.key == series:
-                return state
-        known = ", ".join(repr(s.key) for s in self.series_[:10])
-        raise RnnkitError(f"unknown series {series!r}; this model knows {known}"
-                          + (" …" if len(self.series_) > 10 else "") + ".")
-
-    @property
-    def schema_(self) -> DataSchema:
-        """The data this model expects (:class:`~rnnkit.forecasting.schema.DataSchema`):
-        target, time column, features, frequency, season, series and rows needed."""
-        self._check_fitted()
-        first = self.series_[0]
-        index = first.recent.index
-        return DataSchema(first.recent.target_name,
-                          index.name if isinstance(index, pd.DatetimeIndex) else None,
-                          user_features(self.feature_names_, self.calendar_), first.freq,
-                          first.season_length,
-                          tuple(s.key for s in self.series_) if self.multi_ else None,
-                          self.min_history(), tuple(first.seasons or (first.season_length,)))
-
-    def _as_data(self, y: Any, X: Any) -> SeriesData:
-        """One series as the network reads it: checked, with the calendar's columns."""
-        data = as_series(y, X, fill=self.fill)
-        own = user_features(self.feature_names_, self.calendar_)
-        if (data.feature_names and len(data.feature_names) != len(own)) or (
-                not data.feature_names and own):
-            raise RnnkitError(
-                f"this model was trained with feature columns {list(own)}; "
-                f"got {list(data.feature_names)}. Pass the same columns as X.")
-        return with_calendar(data, self.calendar_)
-
-    def detached(self, series: Sequence[Any] | None = None) -> Forecaster:
-        """A copy whose memory of the named series (all if ``None``) is its own, sharing the
-        trained network: :meth:`update` and ``forecast(y=...)`` on it leave this model as it
-        was. Copying only those series keeps it cheap for one series of a large global model
-        (a server answering each request from the saved state).
-
-        >>> from rnnkit import datasets
-        >>> y = datasets.airline()
-        >>> fc = Forecaster(units=[4], dense=(), window=12, epochs=1, verbose=False).fit(y[:-12])
-        >>> _ = fc.detached().update(y)
-        >>> str(fc.series_state().fit_end.date()), str(fc.forecast(1).index[0].date())
-        ('1959-12-01', '1960-01-01')
-        """
-        self._check_fitted()
-        keys = None if series is None else {self.series_state(key).key for key in series}
-        clone = copy.copy(self)
-        # update reassigns a state's recent values and extends its transform chain in place
-        clone.series_ = [replace(state, chain=copy.deepcopy(state.chain))
-                         if keys is None or state.key in keys else state
-                         for state in self.series_]
-        return clone
-
-    def update(self, y: Any, X: Any = None, series: Any = None) -> Forecaster:
-        """Remember the most recent data: :meth:`forecast` continues from its end. The one
-        method that changes a fitted model.
-
-        A model of several series takes one of them (named by ``series``) or several at once
-        (a long ``unique_id``/``ds``/``y`` DataFrame or a dict of Series, as for :meth:`fit`).
-        """
-        self._check_fitted()
-        if holds_many(y):
-            _remember_many(self, y, X)
-        else:
-            state = self.series_state(series)
-            _remember(self, state, state.locate(self._as_data(y, X)))
-        return self
-
     # ------------------------------------------------------------------ predicting
     def predict(self, y: Any = None, X: Any = None, series: Any = None, *,
                 h: int | None = None, level: Any = None) -> pd.Series | pd.DataFrame:
@@ -474,39 +371,6 @@ class Forecaster(RegressorMixin, Estimator):
         maximises (scale-free, so it averages over series). :meth:`evaluate` gives every
         metric in the data's units next to the baselines."""
         return -float(self.evaluate(y, X).metrics.iloc[0]["MASE"])
-
-    def forecast(self, steps: int, y: Any = None, X: Any = None, X_future: Any = None,
-                 level: float | None = None, series: Any = None,
-                 max_horizon: int | None = None) -> pd.Series | pd.DataFrame:
-        """Forecast ``steps`` values beyond the end of the data (``y``, or the latest seen).
-
-        The network emits ``horizon`` steps at a time; beyond that its own forecasts are fed
-        back (recursive). With feature columns, ``X_future`` gives their values over the
-        forecast period; without it they are held at their last observed values, with a
-        warning. With ``level`` (e.g. 0.9), returns a DataFrame with ``forecast``, ``lower`` and
-        ``upper`` (conformal intervals from validation errors). A model of several series
-        returns a long DataFrame (``unique_id``, ``ds``, ``forecast``) for all of them, or for
-        those in ``y`` (a long DataFrame or dict), unless ``series`` names one. ``steps`` may
-        be at most ``max_horizon`` (default :data:`rnnkit.limits.MAX_HORIZON`), checked first.
-        The model does not remember ``y``: :meth:`update` is the one method that changes it.
-        """
-        steps = check_horizon(steps, max_horizon)
-        self._check_fitted()
-        if level is not None:
-            level = check_level(level)
-        if self.multi_ and series is None and (y is None or holds_many(y)):
-            if y is None:
-                return panel_forecast(self._predictor(), self.series_, steps, level)
-            parsed = _parsed_many(self, y, X)
-            model = self.detached([key for key, _ in parsed])  # `update` is the one mutator
-            return panel_forecast(model._predictor(), _remember_parsed(model, parsed), steps,
-                                  level)
-        if y is None:
-            return series_forecast(self._predictor(), self.series_state(series), steps,
-                                   X_future, level)
-        model = self.detached(None if series is None else [series]).update(y, X, series)
-        return series_forecast(model._predictor(), model.series_state(series), steps,
-                               X_future, level)
 
     def cross_validation(self, y: Any, X: Any = None, *, h: int, n_windows: int = 1,
                          step_size: int | None = None, level: Any = None) -> pd.DataFrame:
@@ -580,40 +444,6 @@ class Forecaster(RegressorMixin, Estimator):
         return est
 
 
-def _remember(fc: Forecaster, state: SeriesState, data: SeriesData) -> None:
-    """Continue ``state`` from located ``data``, which must hold what a forecast needs."""
-    need = fc._needed(state)
-    if len(data) < need:
-        raise RnnkitError((f"series {state.key!r}: " if fc.multi_ else "")
-                          + f"forecasting needs at least the last {need} values (`window`"
-                          + (" + the transform's lags" if state.chain.lost else "")
-                          + f"); got {len(data)}.")
-    state.remember(data, max(fc._windows))
-
-
-def _parsed_many(fc: Forecaster, y: Any, X: Any) -> list[tuple[Any, SeriesData]]:
-    """The series of ``y`` (several), checked against the model."""
-    if not fc.multi_:
-        raise RnnkitError("this model holds one series; pass it as a Series or an array, "
-                          "not as several series.")
-    return as_collection(y, X, fc.fill)[0]
-
-
-def _remember_parsed(fc: Forecaster, parsed: list[tuple[Any, SeriesData]]
-                     ) -> list[SeriesState]:
-    """Remember the recent data of every parsed series; their states, in that order."""
-    states = []
-    for key, data in parsed:
-        states.append(fc.series_state(key))
-        _remember(fc, states[-1], states[-1].locate(with_calendar(data, fc.calendar_)))
-    return states
-
-
-def _remember_many(fc: Forecaster, y: Any, X: Any) -> list[SeriesState]:
-    """Remember the recent data of every series in ``y``; their states, in ``y``'s order."""
-    return _remember_parsed(fc, _parsed_many(fc, y, X))
-
-
 def _forecast_frame(fc: Forecaster, h: int, y: Any, X: Any, level: Any) -> pd.DataFrame:
     """``fc.predict(h=..., level=[...])``: the statsforecast layout, ``fc`` unchanged."""
     h = check_horizon(h, None, "h")
@@ -623,7 +453,7 @@ def _forecast_frame(fc: Forecaster, h: int, y: Any, X: Any, level: Any) -> pd.Da
     model = fc if y is None else fc.detached()
     predictor = model._predictor()
     if fc.multi_:
-        states = model.series_ if y is None else _remember_many(model, y, X)
+        states = model.series_ if y is None else remember_many(model, y, X)
         frames = [panel_forecast(predictor, states, h, None if v is None else v / 100)
                   for v in levels or [None]]
     else:

@@ -39,10 +39,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from rnnkit.parameters import CELLS
+
 __all__ = ["CELLS", "GATES", "Recurrent", "reverse_padded"]
 
-# Canonical cell names and their display names (Keras layer class names).
-CELLS: dict[str, str] = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 # Gate blocks per cell: the leading dimension of the weights is GATES[cell] * hidden_size.
 GATES: dict[str, int] = {"rnn": 1, "lstm": 4, "gru": 3}
 
