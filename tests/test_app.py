@@ -132,6 +132,29 @@ def test_a_stalled_body_is_answered_408():
     assert caught.value.status_code == 408
 
 
+def test_a_client_gone_before_its_body_is_not_logged_as_a_failure(forecaster, caplog):
+    """A client that closes its connection mid-body (a load balancer's timeout, a killed
+    script) is answered quietly; the log keeps tracebacks for the server's own failures."""
+    app = create_app(forecaster)
+    sent = []
+
+    async def gone():
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/predict", "raw_path": b"/predict",
+             "query_string": b"", "headers": [(b"content-type", b"application/json"),
+                                              (b"content-length", b"100")],
+             "http_version": "1.1", "scheme": "http", "server": ("127.0.0.1", 80),
+             "client": ("127.0.0.1", 1), "root_path": ""}
+    with caplog.at_level("ERROR"):
+        asyncio.run(app(scope, gone, send))
+    assert not [r for r in caplog.records if "failed" in r.getMessage()]
+    assert sent[0]["status"] == 400
+
+
 def test_a_classifier_has_its_own_schema(tmp_path):
     texts = ["good great fine", "bad awful poor"] * 20
     clf = TextClassifier(units=[4], epochs=1, verbose=False).fit(texts, ["pos", "neg"] * 20)

@@ -47,6 +47,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from rnnkit.errors import LimitError, RnnkitError
 from rnnkit.limits import SERVER_MAX_HORIZON
@@ -237,6 +238,8 @@ def _add_predict(app: FastAPI, model: Any, guarded: list[Any], max_horizon: int,
             return _error(400, str(exc))
         except HTTPException as exc:
             return _error(exc.status_code, str(exc.detail))
+        except ClientDisconnect:  # gone before its body arrived: no one to answer, no bug
+            return _error(400, "the client closed the connection before its body arrived.")
 
         def run() -> dict[str, Any]:
             with running:
