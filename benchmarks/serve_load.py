@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import signal
@@ -36,9 +37,11 @@ from _results import machine, publish
 from rnnkit.cli import main as rnnkit
 
 
-def serving(model: Path, workers: int) -> tuple[subprocess.Popen, str, int]:
+def serving(model: Path, workers: int, runtime: str = "torch"
+            ) -> tuple[subprocess.Popen, str, int]:
     proc = subprocess.Popen([sys.executable, "-m", "rnnkit", "serve", str(model), "--port", "0",
-                             "--quiet", "--workers", str(workers)], stdout=subprocess.PIPE,
+                             "--quiet", "--workers", str(workers), "--runtime", runtime],
+                            stdout=subprocess.PIPE,
                             text=True, start_new_session=True)
     line = proc.stdout.readline()
     if " at " not in line:
@@ -151,6 +154,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--runtimes", nargs="+", choices=["torch", "onnx"],
+                        default=["torch", "onnx"],
+                        help="serve each model with these (onnx: its `rnnkit export`)")
     args = parser.parse_args()
     rows, abuse = [], []
     small = {"horizon": 12}
@@ -171,10 +177,14 @@ def main() -> None:
         assert rnnkit(["classify", "--csv", str(texts), "--text-column", "review",
                        "--label-column", "sentiment", "--epochs", "2", "--quiet",
                        "--out", str(clf)]) == 0
-        for name, model, body in (("airline LSTM, 12-month forecast", air, small),
-                                  ("text LSTM, one 80-word review", clf,
-                                   {"texts": [reviews[0]]})):
-            proc, host, port = serving(model, args.workers)
+        if "onnx" in args.runtimes:
+            for model in (air, clf):
+                assert rnnkit(["export", str(model)]) == 0
+        for (name, model, body), runtime in itertools.product((
+                ("airline LSTM, 12-month forecast", air, small),
+                ("text LSTM, one 80-word review", clf, {"texts": [reviews[0]]})),
+                args.runtimes):
+            proc, host, port = serving(model, args.workers, runtime)
             try:
                 sequential(host, port, body, 20)  # warm
                 before = rss_mib(proc)
@@ -182,11 +192,11 @@ def main() -> None:
                 after = rss_mib(proc)
                 load(host, port, body, args.clients, args.requests // 5)
                 later = rss_mib(proc)
-                rows.append(f"| {name} | {args.clients} × {args.requests} | {result['errors']}"
+                rows.append(f"| {name} | {runtime} | {args.clients} × {args.requests} | {result['errors']}"
                             f"{' (' + ', '.join(result['kinds']) + ')' if result['kinds'] else ''}"
                             f" | {result['median']:.1f} | {result['p99']:.1f} | "
                             f"{result['rate']:,.0f} | {before:.0f} → {after:.0f} → {later:.0f} |")
-                if model == air:
+                if model == air and runtime == args.runtimes[0]:
                     abuse += abuse_rows(host, port, small)
             finally:
                 stop(proc)
@@ -194,17 +204,19 @@ def main() -> None:
         "## Serving under load: `rnnkit serve --workers` (FastAPI on uvicorn)",
         "",
         f"Command: `python benchmarks/serve_load.py --clients {args.clients} --requests "
-        f"{args.requests} --workers {args.workers}`. Machine: {machine()}. The clients run "
+        f"{args.requests} --workers {args.workers} --runtimes {' '.join(args.runtimes)}`. "
+        f"Machine: {machine()}. The clients run "
         "in the benchmark's process (threads, keep-alive connections) on the same 2 cores as "
         "the server, so the figures include their cost. Memory: resident set of the server "
         "and its workers before the run, after it, and after one more fifth of it.",
         "",
-        "| model, request | clients × requests | errors | median ms | p99 ms | requests/s "
-        "| memory MiB |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| model, request | runtime | clients × requests | errors | median ms | p99 ms | "
+        "requests/s | memory MiB |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
         *rows,
         "",
-        "Sequential 12-month forecasts (airline) on one connection, median / p99 ms:",
+        f"Sequential 12-month forecasts (airline, {args.runtimes[0]}) on one connection, "
+        "median / p99 ms:",
         "",
         "| while the server also holds | median / p99 ms |",
         "|---|---|",
