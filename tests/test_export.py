@@ -39,6 +39,22 @@ def test_a_forecaster_network_runs_the_same_in_onnxruntime(tmp_path, cell, bidir
     np.testing.assert_allclose(_run(path, "windows", x), expected, atol=1e-5)
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_a_dilated_network_exports_for_every_length(tmp_path, cell):
+    """Traced at a length that needs no padding (8 = 4 × 2), the graph still pads lengths
+    that are not multiples of the dilations (the padding is in the graph, not a constant)."""
+    from rnnkit.export import export_onnx
+
+    fc = Forecaster(cell=cell, units=[6, 4], dilations=[2, 4], dense=(), window=8, epochs=1,
+                    bidirectional=True, linear_skip=False, verbose=False).fit(datasets.airline())
+    path = export_onnx(fc, tmp_path)
+    for length in (8, 11, 13, 1):
+        x = torch.randn(3, length, 1)
+        with torch.no_grad():
+            expected = fc.network_(x).numpy()
+        np.testing.assert_allclose(_run(path, "windows", x), expected, atol=1e-5)
+
+
 @pytest.mark.parametrize("settings", [
     dict(cell="lstm", pooling="last"),
     dict(cell="gru", pooling="max,mean", bidirectional=True),

@@ -198,3 +198,28 @@ def test_es_with_two_seasons_chains_a_smoother_for_each_and_inverts_exactly(hour
     np.testing.assert_allclose(ahead[:1], values[len(train):len(train) + 1], rtol=1e-12)
     fc = Forecaster(**SMALL, transform="log,es").fit(hourly[:-48])
     assert fc.series_state().chain.spec == "log,es24,es168"
+
+
+def test_a_dilated_forecaster_reaches_a_day_back_saves_and_runs_from_the_cli(hourly, tmp_path):
+    """``dilations=[1, 24]``: the second layer reads each hour of the day as a chain across
+    days; the model saves and forecasts the same, the CLI takes ``--dilations``, and a count
+    that does not match the layers is one clear error naming the argument."""
+    from rnnkit.cli import main
+    from rnnkit.errors import RnnkitError
+
+    fc = Forecaster(**SMALL | dict(units=[6, 5], dilations=[1, 24], window=72)).fit(
+        hourly[:-24])
+    assert [layer.dilation for layer in fc.network_.recurrent] == [1, 24]
+    loaded = Forecaster.load(fc.save(tmp_path / "m"))
+    pd.testing.assert_series_equal(loaded.forecast(30), fc.forecast(30))
+    assert np.isfinite(fc.forecast(30)).all()
+    with pytest.raises(RnnkitError, match=r"`dilations` gives one per recurrent layer: 2"):
+        Forecaster(**SMALL | dict(units=[6, 5], dilations=[24])).fit(hourly)
+    path = tmp_path / "load.csv"
+    hourly.to_frame().to_csv(path)
+    assert main(["forecast", "--csv", str(path), "--target", "load", "--time", "time",
+                 "--window", "48", "--units", "4,4", "--dilations", "1,24", "--dense", "",
+                 "--epochs", "1", "--horizon", "24", "--quiet", "--out",
+                 str(tmp_path / "run")]) == 0
+    assert [layer.dilation for layer in Forecaster.load(tmp_path / "run").network_.recurrent
+            ] == [1, 24]

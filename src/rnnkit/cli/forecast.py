@@ -24,7 +24,7 @@ from rnnkit.limits import MAX_HORIZON, check_horizon
 __all__ = ["add_parser", "cmd_forecast"]
 
 DATA = ["fill", "validation", "season_length"]
-WINDOWS = ["window", "stride", "windows_per_epoch", "units", "dense", "linear_skip",
+WINDOWS = ["window", "stride", "windows_per_epoch", "units", "dilations", "dense", "linear_skip",
            "transform", "normalize", "scaler", "ensemble", "loss", "refit", "calendar"]
 TRAINING = ["cell", "bidirectional", "dropout", "epochs", "batch_size", "learning_rate",
             "patience", "reduce_lr_patience", "clip_norm", "seed", "device"]

@@ -32,7 +32,8 @@ def network_config(p: dict[str, Any], n_inputs: int):
     return NetworkConfig(cell=p["cell"], input_size=n_inputs, units=p["units"],
                          output_size=p["horizon"], bidirectional=p["bidirectional"],
                          dropout=p["dropout"], dense=p["dense"],
-                         skip=min(p["window"]) if p["linear_skip"] else 0)
+                         skip=min(p["window"]) if p["linear_skip"] else 0,
+                         dilations=tuple(p["dilations"] or ()))
 
 
 def _warn_uneven(key: Any, data: SeriesData, p: dict[str, Any], several: bool) -> None:

@@ -82,6 +82,12 @@ class Forecaster(SeriesMemory, RegressorMixin, Estimator):
             forecasts back (recursive). ``horizon=1`` is purely recursive.
         stride: step between the starts of consecutive training windows.
         bidirectional: read each window both ways.
+        dilations: one per recurrent layer, e.g. ``[1, 24]``: a layer with ``d > 1`` links
+            each step to the one ``d`` steps before it (a dilated recurrent layer, as in the
+            M4 winner's dilated LSTMs and LSTNet's skip layer), so it reaches a season back in
+            ``window / d`` recurrent steps; ``[1, 24]`` on hourly data reads each hour of the
+            day as a chain across days. The weights are those of the undilated layer. None:
+            1 for every layer.
         dropout: dropout rate after each recurrent and hidden dense layer.
         dense: hidden ReLU layers of the head, e.g. ``[32]``; ``()`` for none.
         linear_skip: add a linear map from the last values the network reads (the shortest
@@ -163,7 +169,8 @@ class Forecaster(SeriesMemory, RegressorMixin, Estimator):
                  fill: str | None = None, seed: int = 0, device: str = "auto",
                  verbose: bool = True, checkpoint: str | None = None, refit: bool = False,
                  threads: int | None = None, state_dir: str | None = None,
-                 calendar: bool | None = None, windows_per_epoch: int | None = None):
+                 calendar: bool | None = None, windows_per_epoch: int | None = None,
+                 dilations: Any = None):
         self.cell = cell
         self.units = units
         self.window = window
@@ -195,12 +202,21 @@ class Forecaster(SeriesMemory, RegressorMixin, Estimator):
         self.state_dir = state_dir
         self.calendar = calendar
         self.windows_per_epoch = windows_per_epoch
+        self.dilations = dilations
         self.threads = threads
 
     # ------------------------------------------------------------------ shape
     @property
     def _windows(self) -> tuple[int, ...]:
         return self._parameter_constraints["window"].check("window", self.window)
+
+    def _validated_params(self) -> dict[str, Any]:
+        p = super()._validated_params()
+        if p["dilations"] and len(p["dilations"]) != len(p["units"]):
+            raise RnnkitError(f"`dilations` gives one per recurrent layer: "
+                              f"{len(p['units'])} for units={list(p['units'])}; got "
+                              f"{list(p['dilations'])}.")
+        return p
 
     @classmethod
     def _n_members(cls, params: dict[str, Any]) -> int:

@@ -36,6 +36,12 @@ FORECASTER: dict[str, Parameter] = {
                          "own forecasts back (recursive)"),
     "stride": Parameter(1, PositiveInt(), "step between training windows"),
     "bidirectional": Parameter(False, Boolean(), "read each window both ways"),
+    "dilations": Parameter(None, Optional(IntList(example="1,24", maximum=MAX_WINDOW,
+                                                  max_items=MAX_LAYERS)),
+                           "per recurrent layer, comma-separated: d > 1 links each step to "
+                           "the one d steps before it (a dilated layer, e.g. 1,24 on hourly "
+                           "data: the second layer reads each hour of the day as a chain "
+                           "across days); default: 1 for every layer"),
     "dropout": Parameter(0.2, Number(0.0, 1.0, high_open=True),
                          "dropout after each recurrent and hidden dense layer"),
     "dense": Parameter((32,), IntList(allow_empty=True, maximum=MAX_UNITS,

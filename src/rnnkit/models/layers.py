@@ -73,6 +73,14 @@ class Recurrent(nn.Module):
         input_size: features per time step, ``H_in``.
         hidden_size: units per direction, ``H``.
         bidirectional: also run the sequence backwards and concatenate, ``D = 2``.
+        dilation: ``d > 1`` links each step to the step ``d`` before it instead of the one
+            just before (a dilated recurrent layer, Chang et al. 2017; LSTNet's skip layer
+            and the M4 winner's dilated LSTMs): the sequence is read as ``d`` interleaved
+            chains, steps ``r, r + d, r + 2d, …``, by the same kernel in one call, so a layer
+            reaches ``d`` times further back for the same number of recurrent steps. A
+            sequence whose length is not a multiple of ``d`` is padded in front with zeros.
+            It reads unpadded sequences (no ``lengths``). The parameters are those of the
+            undilated layer.
 
     ``forward(x, lengths=None)`` takes ``x`` ``(N, L, H_in)``, real steps first and padding
     after them when ``lengths`` ``(N,)`` is given, and returns ``(outputs, last)``:
@@ -81,10 +89,14 @@ class Recurrent(nn.Module):
     (Keras's ``Bidirectional`` with ``return_sequences=False``).
     """
 
-    def __init__(self, cell: str, input_size: int, hidden_size: int, bidirectional: bool = False):
+    def __init__(self, cell: str, input_size: int, hidden_size: int, bidirectional: bool = False,
+                 dilation: int = 1):
         super().__init__()
         if cell not in CELLS:
             raise ValueError(f"cell must be one of {sorted(CELLS)}; got {cell!r}")
+        if isinstance(dilation, bool) or not isinstance(dilation, int) or dilation < 1:
+            raise ValueError(f"dilation must be a positive integer; got {dilation!r}")
+        self.dilation = dilation
         self.cell = cell
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -157,6 +169,31 @@ class Recurrent(nn.Module):
     def forward(
         self, x: torch.Tensor, lengths: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.dilation == 1:
+            return self._undilated(x, lengths)
+        if lengths is not None and not bool((lengths >= x.shape[1]).all()):
+            raise ValueError("a dilated layer reads unpadded sequences; it takes no `lengths` "
+                             "shorter than the sequence")
+        return self._dilated(x)
+
+    def _dilated(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        d, (n, steps, size) = self.dilation, x.shape
+        pad = (-steps) % d
+        if pad or torch.onnx.is_in_onnx_export():  # an exported graph pads any length
+            x = torch.cat([x.new_zeros(n, pad, size), x], dim=1)
+        # (N, K·d, F) → (N·d, K, F): row r of each sequence reads its steps r, r + d, …
+        chains = x.reshape(n, -1, d, size).transpose(1, 2).reshape(n * d, -1, size)
+        out, _ = self._undilated(chains, None)  # (N·d, K, C)
+        width = out.shape[2]
+        out = out.reshape(n, d, -1, width).transpose(1, 2).reshape(n, -1, width)[:, pad:]
+        if not self.bidirectional:
+            return out, out[:, -1]
+        h = self.hidden_size
+        return out, torch.cat([out[:, -1, :h], out[:, 0, h:]], dim=1)
+
+    def _undilated(
+        self, x: torch.Tensor, lengths: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         from rnnkit.models import fused
 
         if (lengths is not None and not torch.onnx.is_in_onnx_export()
@@ -180,4 +217,5 @@ class Recurrent(nn.Module):
 
     def extra_repr(self) -> str:
         bi = ", bidirectional=True" if self.bidirectional else ""
-        return f"{CELLS[self.cell]}({self.input_size}, {self.hidden_size}{bi})"
+        dilated = f", dilation={self.dilation}" if self.dilation > 1 else ""
+        return f"{CELLS[self.cell]}({self.input_size}, {self.hidden_size}{bi}{dilated})"

@@ -68,6 +68,9 @@ class NetworkConfig:
     ngrams: int = 0
     ngram_buckets: int = 0
     ngram_dropout: float = 0.0
+    # per recurrent layer, bottom first: d > 1 links each step to the one d before it (a
+    # dilated layer, see rnnkit.models.layers.Recurrent); () means 1 for every layer
+    dilations: tuple[int, ...] = ()
 
     @property
     def poolings(self) -> tuple[str, ...]:
@@ -97,7 +100,12 @@ class NetworkConfig:
         data = dict(data)
         data["units"] = tuple(data["units"])
         data["dense"] = tuple(data.get("dense", ()))
+        data["dilations"] = tuple(data.get("dilations", ()))
         return cls(**data).validated()
+
+    def layer_dilations(self) -> tuple[int, ...]:
+        """The dilation of each recurrent layer (1: undilated)."""
+        return self.dilations or (1,) * len(self.units)
 
     def validated(self) -> NetworkConfig:
         """``self`` if every field has its type and lies within :mod:`rnnkit.limits`, else a
@@ -129,6 +137,14 @@ class NetworkConfig:
         if self.embedding_dim is not None:
             count("embedding_dim", self.embedding_dim, 1, MAX_EMBEDDING_DIM)
         count("skip", self.skip, 0, MAX_WINDOW)
+        if self.dilations:
+            if len(self.dilations) != len(self.units):
+                raise ValueError(f"network `dilations` must give one per recurrent layer "
+                                 f"({len(self.units)}); got {len(self.dilations)}")
+            for dilation in self.dilations:
+                count("dilations", dilation, 1, MAX_WINDOW)
+            if self.tokens and any(d > 1 for d in self.dilations):
+                raise ValueError("dilated layers read float windows, not token ids")
         count("ngrams", self.ngrams, 0, 2)
         count("ngram_buckets", self.ngram_buckets, 0, 2**24)
         for name in ("bidirectional", "tokens"):
@@ -216,8 +232,8 @@ class RecurrentNetwork(nn.Module):
             self.embedding = None
             size = c.input_size
         self.recurrent = nn.ModuleList()
-        for units in c.units:
-            self.recurrent.append(Recurrent(c.cell, size, units, c.bidirectional))
+        for units, dilation in zip(c.units, c.layer_dilations(), strict=True):
+            self.recurrent.append(Recurrent(c.cell, size, units, c.bidirectional, dilation))
             size = units * (2 if c.bidirectional else 1)
         self.attention = None
         if "attention" in c.poolings:
@@ -395,12 +411,12 @@ class RecurrentNetwork(nn.Module):
             width = layer.hidden_size * (2 if c.bidirectional else 1)
             is_last = i == len(self.recurrent) - 1 and not pooled
             shape = f"(None, {width})" if is_last else f"(None, {t}, {width})"
-            kind = CELLS[c.cell]
+            kind = CELLS[c.cell] + (f", dilation {layer.dilation}" if layer.dilation > 1 else "")
             if c.bidirectional:
                 rows.append((name("bidirectional"), f"Bidirectional({kind})", shape, count(layer)))
             else:
-                rows.append((name(kind.lower().replace("simplernn", "simple_rnn")), kind, shape,
-                             count(layer)))
+                keras = CELLS[c.cell].lower().replace("simplernn", "simple_rnn")
+                rows.append((name(keras), kind, shape, count(layer)))
             if c.dropout > 0 and not (pooled and i == len(self.recurrent) - 1):
                 rows.append((name("dropout"), "Dropout", shape, 0))
         if pooled:

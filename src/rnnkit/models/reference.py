@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["GATE_NAMES", "gru_step", "layer_weights", "lstm_step", "network_forward",
-           "rnn_step", "run_layer", "sigmoid"]
+           "rnn_step", "run_dilated", "run_layer", "sigmoid"]
 
 # What each cell records per step, in order.
 GATE_NAMES: dict[str, tuple[str, ...]] = {
@@ -134,6 +134,37 @@ def run_layer(cell: str, x: np.ndarray, w: dict[str, np.ndarray]
     return stacked["hidden"], stacked
 
 
+def run_dilated(cell: str, x: np.ndarray, w: dict[str, np.ndarray], dilation: int,
+                reverse: bool = False) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """:func:`run_layer` with each step linked to the one ``dilation`` steps before it: the
+    steps ``r, r + d, r + 2d, …`` of ``x`` (zero-padded in front to a multiple of ``d``) are
+    run as ``d`` separate sequences from zero state (each read backwards with ``reverse``),
+    and their outputs put back in input order.
+
+    >>> w = {"W": np.zeros((1, 2)), "b": np.zeros(1)}
+    >>> w["W"][0] = [1.0, 1.0]  # h_t = tanh(h_(t-d) + x_t)
+    >>> hidden, _ = run_dilated("rnn", np.ones((4, 1)), w, 2)
+    >>> np.round(hidden[:, 0], 3).tolist()  # steps 2 and 3 follow steps 0 and 1
+    [0.762, 0.762, 0.943, 0.943]
+    """
+    pad = (-len(x)) % dilation
+    padded = np.concatenate([np.zeros((pad, x.shape[1])), x]) if pad else x
+    hidden = np.zeros((len(padded), 0))
+    records: dict[str, np.ndarray] = {}
+    for r in range(dilation):
+        chain = padded[r::dilation]
+        part, gates = run_layer(cell, chain[::-1] if reverse else chain, w)
+        if reverse:
+            part, gates = part[::-1], {k: v[::-1] for k, v in gates.items()}
+        if not records:
+            hidden = np.zeros((len(padded), part.shape[1]))
+            records = {k: np.zeros((len(padded), v.shape[1])) for k, v in gates.items()}
+        hidden[r::dilation] = part
+        for k, v in gates.items():
+            records[k][r::dilation] = v
+    return hidden[pad:], {k: v[pad:] for k, v in records.items()}
+
+
 def network_forward(network: Any, x: np.ndarray) -> tuple[np.ndarray, list[dict[str, Any]]]:
     """Run a whole :class:`~rnnkit.models.network.RecurrentNetwork` on ONE sequence with the
     reference cells: ``x`` ``(T, F)`` floats, or ``(T,)`` token ids without padding.
@@ -158,8 +189,12 @@ def network_forward(network: Any, x: np.ndarray) -> tuple[np.ndarray, list[dict[
         for direction in layer.directions:
             w = layer_weights(layer, direction)
             seq = h if direction == "forward" else h[::-1]
-            hidden, gates = run_layer(layer.cell, seq, w)
-            if direction == "backward":  # back to input order
+            if layer.dilation > 1:  # in input order already
+                hidden, gates = run_dilated(layer.cell, h, w, layer.dilation,
+                                            reverse=direction == "backward")
+            else:
+                hidden, gates = run_layer(layer.cell, seq, w)
+            if direction == "backward" and layer.dilation == 1:  # back to input order
                 hidden = hidden[::-1]
                 gates = {k: v[::-1] for k, v in gates.items()}
             outputs.append(hidden)
