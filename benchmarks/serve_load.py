@@ -192,7 +192,8 @@ def main() -> None:
                 after = rss_mib(proc)
                 load(host, port, body, args.clients, args.requests // 5)
                 later = rss_mib(proc)
-                rows.append(f"| {name} | {runtime} | {args.clients} × {args.requests} | {result['errors']}"
+                rows.append(f"| {name} | {runtime} | {args.clients} × {args.requests} | "
+                            f"{result['errors']}"
                             f"{' (' + ', '.join(result['kinds']) + ')' if result['kinds'] else ''}"
                             f" | {result['median']:.1f} | {result['p99']:.1f} | "
                             f"{result['rate']:,.0f} | {before:.0f} → {after:.0f} → {later:.0f} |")
