@@ -42,20 +42,30 @@ CHUNK = 4096  # windows per onnxruntime call
 
 @dataclass(frozen=True)
 class _OnnxNetwork:
-    """The exported network (one, or the median of an ensemble of one window length) with
-    the window normalisation the forecaster's networks see: what a
-    :class:`~rnnkit.forecasting.recursive.Predictor` needs of its ``ensemble``."""
+    """The exported networks with the window normalisation they see: what a
+    :class:`~rnnkit.forecasting.recursive.Predictor` needs of its ``ensemble``. One window
+    length: the graph takes the normalised ``windows`` and gives the (median) output without
+    the level. Several: ``windows_<w>`` and ``level_<w>`` per length, output with levels."""
 
     session: Any
-    window: int
+    windows: tuple[int, ...]  # the distinct lengths, ascending
     normalize: str | None
 
     def predict(self, windows: np.ndarray) -> np.ndarray:
-        windows, level = normalize_windows(windows[:, -self.window:], self.normalize)
-        outs = [self.session.run(None, {"windows": windows[s:s + CHUNK].astype(np.float32)})[0]
-                for s in range(0, len(windows), CHUNK)]
-        out = np.concatenate(outs).astype(np.float64) if outs else np.zeros((0, 1))
-        return out + level[:, None]
+        outs = [self._run(windows[s:s + CHUNK]) for s in range(0, len(windows), CHUNK)]
+        return np.concatenate(outs) if outs else np.zeros((0, 1))
+
+    def _run(self, windows: np.ndarray) -> np.ndarray:
+        parts = [normalize_windows(windows[:, -w:], self.normalize) for w in self.windows]
+        if len(self.windows) == 1:
+            (normalized, level), = parts
+            out = self.session.run(None, {"windows": normalized.astype(np.float32)})[0]
+            return out.astype(np.float64) + level[:, None]
+        feed = {f"windows_{w}": x.astype(np.float32) for w, (x, _) in zip(
+            self.windows, parts, strict=True)} | {
+            f"level_{w}": level.astype(np.float32) for w, (_, level) in zip(
+                self.windows, parts, strict=True)}
+        return self.session.run(None, feed)[0].astype(np.float64)
 
 
 class OnnxForecaster(SeriesMemory):
@@ -74,22 +84,19 @@ class OnnxForecaster(SeriesMemory):
                 raise
             raise ModelFormatError(f"{str(model_dir)!r} is not a forecaster's folder: "
                                    f"{exc}") from None
-        network = _OnnxNetwork(session, self.window, self.normalize)
+        network = _OnnxNetwork(session, self._windows, self.normalize)
         space = ModelSpace(self.feature_scaler_, tuple(self.feature_names_), self.multi_,
                            self.calendar_)
-        self._pipeline = Predictor(network, space, self.window, self.pooled_residuals_)
+        self._pipeline = Predictor(network, space, max(self._windows), self.pooled_residuals_)
 
     def _read(self, model_dir: Path) -> None:
         config = load_json_file(model_dir / "config.json", MAX_JSON_BYTES)
         if config.get("estimator") != "Forecaster":
             raise ValueError(f"it holds a {config.get('estimator')!r}")
         pre = load_json_file(model_dir / "preprocessing.json", MAX_PREPROCESSING_BYTES)
-        windows = sorted(set(int(w) for w in pre["window"]))
-        if len(windows) != 1:
-            raise ValueError("its networks read several window lengths, which do not export")
         params = config["params"]
         normalize = params.get("normalize")
-        self.window = windows[0]
+        self.windows = tuple(sorted(set(int(w) for w in pre["window"])))
         self.normalize = None if normalize in (None, "none") else str(normalize)
         self.fill = params.get("fill")
         self.model_name = (("Bi" if params.get("bidirectional") else "")
@@ -104,7 +111,7 @@ class OnnxForecaster(SeriesMemory):
 
     @property
     def _windows(self) -> tuple[int, ...]:
-        return (self.window,)
+        return self.windows
 
     def _check_fitted(self) -> None:
         """Always fitted: it was read from a saved model."""

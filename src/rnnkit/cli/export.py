@@ -19,8 +19,9 @@ def add_parser(sub: Any) -> None:
                     "axes), check it with onnxruntime against PyTorch, and say where it is. "
                     "Its inputs are the model's own: a forecaster's transformed, scaled and "
                     "normalised windows, a classifier's token ids; preprocessing.json beside "
-                    "it holds how to make them. Needs the export extra (pip install "
-                    "'rnnkit[export]').")
+                    "it holds how to make them (rnnkit.onnx_forecast and rnnkit.onnx_text do, "
+                    "without PyTorch; rnnkit serve MODEL --runtime onnx serves them). Needs "
+                    "the export extra (pip install 'rnnkit[export]').")
     x.add_argument("model", type=Path, help="a model directory")
     x.add_argument("--format", choices=["onnx"], default="onnx", help="the format to write")
     x.add_argument("--out", type=Path, help="file to write (default: MODEL/model.onnx)")

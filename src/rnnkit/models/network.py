@@ -32,8 +32,8 @@ from torch import nn
 
 from rnnkit.models.layers import CELLS, Recurrent
 
-__all__ = ["POOLINGS", "Branch", "MedianEnsemble", "NetworkConfig", "RecurrentNetwork",
-           "left_align", "parse_pooling"]
+__all__ = ["POOLINGS", "Branch", "MedianEnsemble", "MultiWindowEnsemble", "NetworkConfig",
+           "RecurrentNetwork", "left_align", "parse_pooling"]
 
 
 @dataclass(frozen=True)
@@ -515,6 +515,43 @@ class MedianEnsemble(nn.Module):
         k = len(self.members)
         return (self.members[0].summary(timesteps, title) + f"\nEnsemble of {k} such networks "
                 f"(median of their outputs): {self.num_parameters():,} parameters in all.")
+
+
+class MultiWindowEnsemble(nn.Module):
+    """The networks of an ensemble whose members read windows of several lengths, as one
+    module for export: inputs ``windows_<w>`` (each length's latest steps, normalised by
+    their own level) and then ``level_<w>`` ``(N,)`` for each length ``w`` in ascending
+    order; output the median of each network's output plus its window's level. The window
+    normalisation stays outside (it differs per length), the median inside.
+
+    >>> members = [RecurrentNetwork(NetworkConfig("gru", 1, (4,), 2)) for _ in range(3)]
+    >>> ens = MultiWindowEnsemble(members, [6, 12, 12])
+    >>> x = ens.inputs(5, 1, torch.Generator().manual_seed(0))
+    >>> list(x), tuple(ens(*x.values()).shape)
+    (['windows_6', 'windows_12', 'level_6', 'level_12'], (5, 2))
+    """
+
+    def __init__(self, members: list[RecurrentNetwork], windows: list[int]):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.windows = list(windows)
+        self.lengths = sorted(set(windows))
+        self.config = members[0].config
+
+    def inputs(self, batch: int, features: int, generator: torch.Generator
+               ) -> dict[str, torch.Tensor]:
+        """Random inputs of the right names and shapes (tracing, checks)."""
+        return {f"windows_{w}": torch.randn(batch, w, features, generator=generator)
+                for w in self.lengths} | {
+            f"level_{w}": torch.randn(batch, generator=generator) for w in self.lengths}
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        k = len(self.lengths)
+        windows = dict(zip(self.lengths, inputs[:k], strict=True))
+        levels = dict(zip(self.lengths, inputs[k:], strict=True))
+        return combine_members(torch.stack([
+            member(windows[w]) + levels[w][:, None]
+            for member, w in zip(self.members, self.windows, strict=True)]))
 
 
 class Branch(nn.Module):
