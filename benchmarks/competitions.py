@@ -10,8 +10,9 @@ normalised by their mean level, a linear skip, direct multi-horizon output, the 
 (statsforecast's standard Theta — the M-competitions' Theta benchmark — AutoTheta, AutoETS
 and seasonal naive) are fitted per series in the same script; with --peers, NeuralForecast's
 LSTM and NHITS are each fitted as one global model on all series, with their defaults (NHITS
-needs an input size: 2 × horizon, its documentation's examples' choice) and the seed of the
-rnnkit run beside them. sMAPE (0-200) and MASE (in-sample seasonal-naive scale, m = 12) are
+needs an input size: 2 × horizon, its documentation's examples' choice; both pad short series
+in front, without which they refuse M1's shortest) and the seed of the rnnkit run beside
+them. sMAPE (0-200) and MASE (in-sample seasonal-naive scale, m = 12) are
 averaged over series; fit times are wall-clock seconds on this machine.
 
     python benchmarks/competitions.py                 # both competitions, 3 seeds
@@ -179,8 +180,10 @@ def peer_forecasts(series, horizon: int, seed: int) -> dict[str, tuple[dict, flo
         raise SystemExit("--peers needs NeuralForecast: pip install neuralforecast") from None
     for name in ("pytorch_lightning", "lightning", "lightning.pytorch", "lightning_fabric"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    # start padding: without it NeuralForecast refuses the competitions' shortest series (M1
+    # has 42 training months, its LSTM reads 3 × horizon); rnnkit pads them the same way
     quiet = dict(enable_progress_bar=False, enable_model_summary=False, logger=False,
-                 enable_checkpointing=False)
+                 enable_checkpointing=False, start_padding_enabled=True)
     frame = pd.concat([pd.DataFrame({"unique_id": key, "ds": np.arange(len(train)),
                                      "y": train}) for key, train, _ in series])
     out = {}
@@ -212,7 +215,10 @@ def main() -> None:
                         help="override a Forecaster setting, e.g. scaler=None ensemble=1")
     parser.add_argument("--rnnkit-only", action="store_true", help="skip the statistical models")
     parser.add_argument("--peers", action="store_true",
-                        help="also fit NeuralForecast's LSTM and NHITS (one per seed)")
+                        help="also fit NeuralForecast's LSTM and NHITS")
+    parser.add_argument("--peer-seeds", type=int, nargs="+",
+                        help="their seeds (default: the first of --seeds; each NeuralForecast "
+                             "fit takes minutes on CPU whatever the number of series)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     version = script_version()  # now: the tree may change while the run goes on
@@ -228,6 +234,8 @@ def main() -> None:
              "Command: `python benchmarks/competitions.py "
              + " ".join(["--datasets", *args.datasets, "--seeds", *map(str, args.seeds)])
              + (" --peers" if args.peers else "")
+             + (" --peer-seeds " + " ".join(map(str, args.peer_seeds)) if args.peer_seeds
+                else "")
              + (f" --limit {args.limit}" if args.limit else "")
              + (" --set " + " ".join(args.set) if args.set else "") + "`",
              f"Machine: {machine()}.",
@@ -240,7 +248,11 @@ def main() -> None:
                "points of each series long enough for one (shorter series train on all their "
                "values, or only get forecasts). Each seed is one ensemble (seeds seed, "
                "seed+1, ... for its networks); ± is the sd over "
-               "seeds. Lower is better; **bold** marks the best of each column.", ""]
+               "seeds. Lower is better; **bold** marks the best of each column."
+             + (" NeuralForecast: its LSTM and NHITS with their defaults (NHITS input size "
+                "2 × horizon; both pad short series in front), one global model each, "
+                "point forecasts only (no intervals), random_seed = seed + 1 (its default 1 "
+                "for seed 0)." if args.peers else ""), ""]
     validation: dict[str, dict[str, tuple[float, ...]]] = {}
     for name in args.datasets:
         series = load(name, args.limit, args.validate)
@@ -268,7 +280,7 @@ def main() -> None:
                      statistics.mean(r[2] for r in runs), statistics.mean(r[3] for r in runs)))
         if args.peers:
             peer_runs: dict[str, list[tuple[float, ...]]] = {}
-            for seed in args.seeds:
+            for seed in args.peer_seeds or args.seeds[:1]:
                 for model, (forecasts, seconds) in peer_forecasts(series, horizon,
                                                                   seed).items():
                     peer_runs.setdefault(model, []).append((*score(series, forecasts),
