@@ -48,6 +48,27 @@ def test_two_ranks_follow_one_process(model, tmp_path):
     assert not (tmp_path / "2.json.saved1").exists()
 
 
+def test_pretraining_a_language_model_on_two_ranks_follows_one_process(tmp_path):
+    """`rnnkit pretrain --workers 2` runs this: the same losses as one process, each rank
+    reading half of every batch, only rank 0 saving."""
+    losses, shares = {}, {}
+    for ranks in (1, 2):
+        out = tmp_path / f"{ranks}.json"
+        done = _run([str(SCRIPT), "language_model", str(out)], ranks, tmp_path)
+        assert done.returncode == 0, done.stderr[-2000:]
+        losses[ranks] = json.loads(out.read_text())
+        shares[ranks] = [json.loads((tmp_path / f"{ranks}.json.rank{r}").read_text())
+                         for r in range(ranks)]
+    assert len(losses[1]["loss"]) == 5 and losses[2]["ranks"] == 2
+    alone = shares[1][0]
+    assert all(share["steps"] == alone["steps"] > 5 for share in shares[2])
+    assert sum(share["samples"] for share in shares[2]) == alone["samples"]
+    for key in ("loss", "val_loss"):
+        np.testing.assert_allclose(losses[2][key], losses[1][key], rtol=0, atol=1e-5)
+    assert (tmp_path / "2.json.saved0" / "weights.safetensors").exists()
+    assert not (tmp_path / "2.json.saved1").exists()
+
+
 def test_a_failing_rank_ends_the_run_with_its_message(tmp_path):
     done = _run([str(SCRIPT), "failing", str(tmp_path / "out.json")], 2, tmp_path)
     assert done.returncode != 0

@@ -232,19 +232,10 @@ class TextLanguageModel(Estimator):
         return "\n".join([*lines, "═" * 75, f"Total params: {total:,}", "─" * 75])
 
     def save(self, path: str | Path) -> Path:
-        """A model directory (config, safetensors weights, the vocabulary as JSON)."""
-        from rnnkit.io import write_model_dir
-
-        self._check_fitted()
-        params = {k: list(v) if isinstance(v, tuple) else v
-                  for k, v in self._validated_params().items()}
-        params |= {"threads": None, "state_dir": None}  # this machine's, not the model's
-        return write_model_dir(path, estimator=type(self).__name__, params=params,
-                               network=self.network_.config.to_dict(),
-                               state_dict=self.network_.state_dict(),
-                               preprocessing={"vocabulary": self.vocabulary_.to_list(),
-                                              "start_id": START_ID},
-                               extra={"training": self.history_.to_dict(timings=False)})
+        """A model directory (config, safetensors weights, the vocabulary as JSON); under
+        torchrun only rank 0 writes it."""
+        return self._save_dir(path, {"vocabulary": self.vocabulary_.to_list(),
+                                     "start_id": START_ID})
 
     @classmethod
     def load(cls, path: str | Path, device: str = "auto") -> TextLanguageModel:

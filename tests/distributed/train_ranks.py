@@ -1,4 +1,5 @@
-"""Trains a small forecaster or text classifier (dropout off) for 50 optimizer steps and,
+"""Trains a small forecaster, text classifier (dropout off; 50 optimizer steps) or language
+model and,
 on rank 0, writes its training and validation losses as JSON: run by
 tests/test_distributed.py once as one process and once under torchrun with 2 ranks.
 
@@ -42,6 +43,17 @@ def classifier() -> object:
                           verbose=False, threads=1).fit(texts, labels)
 
 
+def language_model() -> object:
+    from rnnkit import TextLanguageModel
+
+    rng = np.random.default_rng(0)
+    words = ["the", "film", "was", "great", "dull", "and", "plot", "actor", "a", "scene"]
+    texts = [" ".join(rng.choice(words, size=10 + i % 7).tolist()) for i in range(150)]
+    return TextLanguageModel(cell="gru", num_words=20, embedding_dim=8, units=[8], window=8,
+                             dropout=0.0, embedding_dropout=0.0, epochs=5, batch_size=16,
+                             validation=0.1, verbose=False, threads=1).fit(texts)
+
+
 def count_samples() -> list[int]:
     """Counts the samples each optimizer step of this process reads."""
     from rnnkit import training
@@ -81,7 +93,7 @@ if __name__ == "__main__":
 
     seen = count_samples()
     model = {"forecaster": forecaster, "classifier": classifier,
-             "failing": failing}[sys.argv[1]]()
+             "language_model": language_model, "failing": failing}[sys.argv[1]]()
     rank, ranks = distributed.world()
     model.save(f"{sys.argv[2]}.saved{rank}")  # every rank asks; only rank 0 writes
     Path(f"{sys.argv[2]}.rank{rank}").write_text(json.dumps({"steps": len(seen),
