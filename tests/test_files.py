@@ -88,3 +88,27 @@ def test_forecast_id_reads_a_folder_of_parquet_files(panel, tmp_path, capsys):
     assert "3 series" in capsys.readouterr().out
     forecast = pd.read_csv(out / "forecast.csv")
     assert sorted(forecast["unique_id"].unique()) == ["north", "south", "west"]
+
+
+@pytest.mark.parametrize("dated", [True, False])
+def test_a_clean_column_checked_at_once_gives_what_each_series_checked_alone_gives(panel,
+                                                                                 dated):
+    """Reading many series checks a clean target column once; the series (values, order,
+    index, row names) equal those of the per-series check (``fill`` takes that path), and a
+    date repeated within a series is still refused naming the series and the row."""
+    from rnnkit.data.series import long_series
+
+    frame = panel.sample(frac=1.0, random_state=0)  # rows in any order
+    if not dated:
+        frame = frame.assign(ds=frame.groupby("unique_id").cumcount() * 10)
+    at_once, alone = long_series(frame), long_series(frame, fill="ffill")
+    assert [k for k, _ in at_once] == [k for k, _ in alone] == ["north", "south", "west"]
+    for (_, fast), (_, slow) in zip(at_once, alone, strict=True):
+        np.testing.assert_array_equal(fast.target, slow.target)
+        assert fast.index.equals(slow.index) and fast.index.name == slow.index.name
+        assert (fast.target_name, fast.feature_names, fast.features.shape) == (
+            slow.target_name, slow.feature_names, slow.features.shape)
+        assert fast.describe(3) == slow.describe(3)
+    repeated = pd.concat([panel, panel.iloc[[45]]], ignore_index=True)
+    with pytest.raises(RnnkitError, match=r"series 'south'.*repeats at row"):
+        long_series(repeated)

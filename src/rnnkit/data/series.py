@@ -242,6 +242,7 @@ def long_series(frame: pd.DataFrame, fill: str | None = None,
                           f"{'dates' if dated else 'numbers'} at "
                           f"{_rows_text(bad.tolist(), describe)} (e.g. {stamps.iloc[bad[0]]!r}).")
     order_by = order_by.to_numpy()
+    clean = _finite_numbers(frame[target]) if fill is None else None
     out = []
     for key, rows in frame.groupby(id_column, sort=True, observed=True).indices.items():
         rows = rows[np.argsort(order_by[rows], kind="stable")]
@@ -257,12 +258,28 @@ def long_series(frame: pd.DataFrame, fill: str | None = None,
         index = (pd.DatetimeIndex(order_by[rows], name=time) if dated
                  else pd.RangeIndex(len(rows)))
         try:
-            data = as_series(pd.Series(frame[target].to_numpy()[rows], index=index, name=target),
-                             fill=fill, describe_row=where)
+            if clean is None:  # each series checked (and filled) alone: errors name its rows
+                data = as_series(pd.Series(frame[target].to_numpy()[rows], index=index,
+                                           name=target), fill=fill, describe_row=where)
+            else:  # the column was checked at once: only the dates are left to check
+                if dated:
+                    _check_time_order(index, where)
+                data = SeriesData(clean[rows], np.zeros((len(rows), 0)), index, str(target),
+                                  (), row_names=where)
         except RnnkitError as exc:
             raise RnnkitError(f"series {key!r}: {exc}") from None
         out.append((key, data))
     return out
+
+
+def _finite_numbers(column: pd.Series) -> np.ndarray | None:
+    """A numeric column with only finite values as float64, checked at once (a long frame of
+    many series spends most of its reading time checking each series' values alone); None if
+    any value needs the per-series check, which names its row."""
+    if not pd.api.types.is_numeric_dtype(column.dtype):
+        return None
+    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    return values if np.isfinite(values).all() else None
 
 
 def _plain(key: Any) -> Any:
