@@ -243,6 +243,7 @@ def long_series(frame: pd.DataFrame, fill: str | None = None,
                           f"{_rows_text(bad.tolist(), describe)} (e.g. {stamps.iloc[bad[0]]!r}).")
     order_by = order_by.to_numpy()
     clean = _finite_numbers(frame[target]) if fill is None else None
+    values = frame[target].to_numpy() if clean is None else clean
     out = []
     for key, rows in frame.groupby(id_column, sort=True, observed=True).indices.items():
         rows = rows[np.argsort(order_by[rows], kind="stable")]
@@ -258,18 +259,24 @@ def long_series(frame: pd.DataFrame, fill: str | None = None,
         index = (pd.DatetimeIndex(order_by[rows], name=time) if dated
                  else pd.RangeIndex(len(rows)))
         try:
-            if clean is None:  # each series checked (and filled) alone: errors name its rows
-                data = as_series(pd.Series(frame[target].to_numpy()[rows], index=index,
-                                           name=target), fill=fill, describe_row=where)
-            else:  # the column was checked at once: only the dates are left to check
-                if dated:
-                    _check_time_order(index, where)
-                data = SeriesData(clean[rows], np.zeros((len(rows), 0)), index, str(target),
-                                  (), row_names=where)
+            out.append((key, _one_of_many(values[rows], index, str(target), clean is not None,
+                                          fill, where)))
         except RnnkitError as exc:
             raise RnnkitError(f"series {key!r}: {exc}") from None
-        out.append((key, data))
     return out
+
+
+def _one_of_many(values: np.ndarray, index: pd.Index, target: str, checked: bool,
+                 fill: str | None, where: Callable[[int], str]) -> SeriesData:
+    """One series of a long frame: its values already ``checked`` (the column was finite
+    numbers throughout), so only its dates are left to check; else checked (and filled)
+    alone, errors naming its rows."""
+    if not checked:
+        return as_series(pd.Series(values, index=index, name=target), fill=fill,
+                         describe_row=where)
+    if isinstance(index, pd.DatetimeIndex):
+        _check_time_order(index, where)
+    return SeriesData(values, np.zeros((len(values), 0)), index, target, (), row_names=where)
 
 
 def _finite_numbers(column: pd.Series) -> np.ndarray | None:
