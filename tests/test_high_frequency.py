@@ -94,15 +94,20 @@ def test_a_model_with_calendar_inputs_saves_and_forecasts_the_same(hourly, tmp_p
     pd.testing.assert_series_equal(loaded.predict(hourly), fc.predict(hourly))
 
 
-def test_the_cli_takes_several_seasons(tmp_path, hourly, capsys):
+def _forecast_cli(tmp_path, hourly, *options: str) -> int:
+    """``rnnkit forecast`` on ``hourly`` as a CSV, one epoch, 24 hours, into tmp_path/run."""
     from rnnkit.cli import main
 
     path = tmp_path / "load.csv"
     hourly.to_frame().to_csv(path)
-    assert main(["forecast", "--csv", str(path), "--target", "load", "--time", "time",
-                 "--season", "24,168", "--window", "24", "--units", "4", "--dense", "",
-                 "--epochs", "1", "--horizon", "24", "--quiet", "--out",
-                 str(tmp_path / "run")]) == 0
+    return main(["forecast", "--csv", str(path), "--target", "load", "--time", "time",
+                 *options, "--dense", "", "--epochs", "1", "--horizon", "24", "--quiet",
+                 "--out", str(tmp_path / "run")])
+
+
+def test_the_cli_takes_several_seasons(tmp_path, hourly, capsys):
+    assert _forecast_cli(tmp_path, hourly, "--season", "24,168", "--window", "24",
+                         "--units", "4") == 0
     assert "seasonal naive 168" in capsys.readouterr().out
 
 
@@ -204,7 +209,6 @@ def test_a_dilated_forecaster_reaches_a_day_back_saves_and_runs_from_the_cli(hou
     """``dilations=[1, 24]``: the second layer reads each hour of the day as a chain across
     days; the model saves and forecasts the same, the CLI takes ``--dilations``, and a count
     that does not match the layers is one clear error naming the argument."""
-    from rnnkit.cli import main
     from rnnkit.errors import RnnkitError
 
     fc = Forecaster(**SMALL | dict(units=[6, 5], dilations=[1, 24], window=72)).fit(
@@ -215,11 +219,7 @@ def test_a_dilated_forecaster_reaches_a_day_back_saves_and_runs_from_the_cli(hou
     assert np.isfinite(fc.forecast(30)).all()
     with pytest.raises(RnnkitError, match=r"`dilations` gives one per recurrent layer: 2"):
         Forecaster(**SMALL | dict(units=[6, 5], dilations=[24])).fit(hourly)
-    path = tmp_path / "load.csv"
-    hourly.to_frame().to_csv(path)
-    assert main(["forecast", "--csv", str(path), "--target", "load", "--time", "time",
-                 "--window", "48", "--units", "4,4", "--dilations", "1,24", "--dense", "",
-                 "--epochs", "1", "--horizon", "24", "--quiet", "--out",
-                 str(tmp_path / "run")]) == 0
+    assert _forecast_cli(tmp_path, hourly, "--window", "48", "--units", "4,4",
+                         "--dilations", "1,24") == 0
     assert [layer.dilation for layer in Forecaster.load(tmp_path / "run").network_.recurrent
             ] == [1, 24]

@@ -100,7 +100,9 @@ def _check_inputs(network: Any, config: Any, samples: dict[str, Any], generator:
     padding): what the written graph is checked on."""
     import torch
 
-    if hasattr(network, "lengths"):  # a MultiWindowEnsemble
+    from rnnkit.models.network import MultiWindowEnsemble
+
+    if isinstance(network, MultiWindowEnsemble):
         return network.inputs(4, config.input_size, generator)
     if config.tokens:
         check = torch.randint(3, config.input_size, (4, 23), generator=generator)

@@ -264,6 +264,9 @@ def load_model(model_dir: str | Path, runtime: str = "torch") -> Any:
             from rnnkit.onnx_forecast import OnnxForecaster
 
             return OnnxForecaster(model_dir)
+        if estimator != "TextClassifier":
+            raise RnnkitError(f"--runtime onnx serves forecasters and text classifiers; "
+                              f"{str(model_dir)!r} holds a {estimator}.")
         from rnnkit.onnx_text import OnnxTextClassifier
 
         return OnnxTextClassifier(model_dir)
