@@ -142,7 +142,7 @@ def test_serve_runtime_onnx_answers_as_the_pytorch_model(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
     from rnnkit import TextLanguageModel
 
-    TextLanguageModel(units=[4], embedding_dim=4, num_words=20, window=4, epochs=1,
+    TextLanguageModel(units=[4], embedding_dim=4, num_words=20, window=2, epochs=1,
                       verbose=False).fit(TEXTS).save(tmp_path / "lm")
     assert main(["serve", str(tmp_path / "lm"), "--runtime", "onnx"]) == 2
     assert "serves forecasters and text classifiers" in capsys.readouterr().err
