@@ -44,9 +44,12 @@ SEASON = 12
 # padded in front; for Tourism 12, 24 and 36 months (23.78/1.869 vs 24.32/1.920 for 24 alone;
 # adding 48: 23.50/1.845 vs 23.73/1.858 at twice the time, not taken). M1 without dropout
 # (17.11/1.547 vs 17.17/1.551).
+# Tourism's epochs (2026-12-03, --validate --seeds 0, rule fixed before the results: keep
+# 100 unless a candidate's sMAPE/ETS + MASE/ETS is no higher, then the fastest such): 100
+# epochs 21.91/1.661 in 325 s, 3 epochs 21.85/1.657 in 124 s, 6 epochs the same in 184 s.
 SETTINGS = {
     "m1": dict(window=[12, 24], dropout=0.0, ensemble=1),
-    "tourism": dict(window=[12, 24, 36], dropout=0.1, ensemble=1),
+    "tourism": dict(window=[12, 24, 36], dropout=0.1, ensemble=1, epochs=3),
 }
 # normalize="mean" (not rnnkit's default "last"): it beat "last" on both competitions (M1
 # sMAPE 17.53 vs 17.75, Tourism 24.32 vs 25.45; with es 16.39 vs 16.53 on M1); the mean of a
