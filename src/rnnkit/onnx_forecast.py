@@ -32,7 +32,7 @@ from rnnkit.forecasting.recursive import Predictor
 from rnnkit.forecasting.state import SeriesState
 from rnnkit.limits import MAX_JSON_BYTES, MAX_PREPROCESSING_BYTES
 from rnnkit.onnx_session import open_session
-from rnnkit.parameters import CELLS
+from rnnkit.parameters import model_name
 from rnnkit.safe_json import load_json_file
 
 __all__ = ["OnnxForecaster"]
@@ -99,8 +99,8 @@ class OnnxForecaster(SeriesMemory):
         self.windows = tuple(sorted(set(int(w) for w in pre["window"])))
         self.normalize = None if normalize in (None, "none") else str(normalize)
         self.fill = params.get("fill")
-        self.model_name = (("Bi" if params.get("bidirectional") else "")
-                           + CELLS.get(str(params.get("cell")).lower(), "RNN") + " (ONNX)")
+        self.model_name = model_name(params.get("cell"), params.get("bidirectional")) + (
+            " (ONNX)")
         self.feature_names_ = tuple(pre["features"])
         self.feature_scaler_ = scaler_from_dict(pre["feature_scaler"])
         self.multi_ = bool(pre["multi"])

@@ -25,12 +25,22 @@ from rnnkit.validation import (
     PositiveInt,
 )
 
-__all__ = ["CELLS", "CELL_NAMES", "Parameter", "constraints", "defaults", "training_parameters"]
+__all__ = ["CELLS", "CELL_NAMES", "Parameter", "constraints", "defaults", "model_name",
+           "training_parameters"]
 
 # the recurrent cells: the name a user gives → the name shown (here, not beside the layers, so
 # that a runtime without PyTorch names them too)
 CELLS: dict[str, str] = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 CELL_NAMES = tuple(CELLS)
+
+
+def model_name(cell: str, bidirectional: bool) -> str:
+    """How a model of ``cell`` is named in reports, e.g. ``"LSTM"`` or ``"BiGRU"``.
+
+    >>> model_name("gru", True), model_name("rnn", False)
+    ('BiGRU', 'SimpleRNN')
+    """
+    return ("Bi" if bidirectional else "") + CELLS.get(str(cell).lower(), "RNN")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 

@@ -266,7 +266,8 @@ def load_model(model_dir: str | Path, runtime: str = "torch") -> Any:
             return OnnxForecaster(model_dir)
         if estimator != "TextClassifier":
             raise RnnkitError(f"--runtime onnx serves forecasters and text classifiers; "
-                              f"{str(model_dir)!r} holds a {estimator}.")
+                              f"{str(model_dir)!r} holds a {estimator} (serve it with "
+                              "--runtime torch).")
         from rnnkit.onnx_text import OnnxTextClassifier
 
         return OnnxTextClassifier(model_dir)

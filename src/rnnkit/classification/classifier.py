@@ -52,8 +52,7 @@ from rnnkit.data.text import (
 )
 from rnnkit.errors import ModelFormatError, RnnkitError
 from rnnkit.evaluation import classification_table, confusion_matrix, verdict
-from rnnkit.models.layers import CELLS
-from rnnkit.parameters import constraints
+from rnnkit.parameters import constraints, model_name
 from rnnkit.validation import (
     Constraint,
 )
@@ -194,7 +193,7 @@ class TextClassifier(ClassifierMixin, Estimator):
 
     @property
     def model_name(self) -> str:
-        return ("Bi" if self.bidirectional else "") + CELLS.get(str(self.cell).lower(), "RNN")
+        return model_name(self.cell, self.bidirectional)
 
     # ---------------------------------------------------------------- building
     def _network_config(self, p: dict[str, Any], n_classes: int):

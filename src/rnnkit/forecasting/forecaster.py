@@ -57,8 +57,7 @@ from rnnkit.forecasting.state import SeriesState
 from rnnkit.limits import (
     check_horizon,
 )
-from rnnkit.models.layers import CELLS
-from rnnkit.parameters import constraints
+from rnnkit.parameters import constraints, model_name
 from rnnkit.validation import (
     Constraint,
     Number,
@@ -226,7 +225,7 @@ class Forecaster(SeriesMemory, RegressorMixin, Estimator):
     @property
     def model_name(self) -> str:
         """Display name, e.g. ``"LSTM"`` or ``"BiGRU"``."""
-        return ("Bi" if self.bidirectional else "") + CELLS.get(str(self.cell).lower(), "RNN")
+        return model_name(self.cell, self.bidirectional)
 
     def summary(self, n_features: int = 0) -> str:
         """Keras-like summary; before ``fit`` it describes the network for ``n_features`` extra
