@@ -5,8 +5,8 @@ so no archive is needed), serves each with `rnnkit serve --workers W` (FastAPI o
 in its own process group, and measures from this process:
 
 1. C concurrent clients × R requests each on keep-alive connections (12-month forecasts;
-   one review per request): errors, median / p99 latency, throughput, the servers' memory
-   (resident set of all their processes) before and after;
+   one review per request): errors, median / p99 latency, throughput, the server's CPU time
+   per request and its memory (resident set of all its processes) before and after;
 2. the latency of sequential 12-month forecasts alone, then with 400 idle connections and 20
    connections that send half a body and stall held open;
 3. the latency of small forecasts while requests at the server's largest horizon (1,000) and
@@ -80,12 +80,8 @@ def request(host: str, port: int, method: str, path: str, body: dict | None = No
 
 def rss_mib(proc: subprocess.Popen) -> float:
     """Resident memory of the server and its worker processes."""
-    pids = [proc.pid]
-    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
     total = 0
-    for pid in pids:
+    for pid in _tree(proc):
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -93,6 +89,26 @@ def rss_mib(proc: subprocess.Popen) -> float:
         except FileNotFoundError:
             pass
     return total / 1024
+
+
+def cpu_seconds(proc: subprocess.Popen) -> float:
+    """CPU time (user + system) the server and its worker processes have used so far."""
+    total = 0
+    for pid in _tree(proc):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _tree(proc: subprocess.Popen) -> list[int]:
+    pids = [proc.pid]
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    return pids
 
 
 def load(host: str, port: int, body: dict, clients: int, requests: int) -> dict:
@@ -187,16 +203,17 @@ def main() -> None:
             proc, host, port = serving(model, args.workers, runtime)
             try:
                 sequential(host, port, body, 20)  # warm
-                before = rss_mib(proc)
+                before, cpu = rss_mib(proc), cpu_seconds(proc)
                 result = load(host, port, body, args.clients, args.requests)
-                after = rss_mib(proc)
+                after, cpu = rss_mib(proc), cpu_seconds(proc) - cpu
                 load(host, port, body, args.clients, args.requests // 5)
                 later = rss_mib(proc)
                 rows.append(f"| {name} | {runtime} | {args.clients} × {args.requests} | "
                             f"{result['errors']}"
                             f"{' (' + ', '.join(result['kinds']) + ')' if result['kinds'] else ''}"
                             f" | {result['median']:.1f} | {result['p99']:.1f} | "
-                            f"{result['rate']:,.0f} | {before:.0f} → {after:.0f} → {later:.0f} |")
+                            f"{result['rate']:,.0f} | {cpu / result['n'] * 1000:.1f} | "
+                            f"{before:.0f} → {after:.0f} → {later:.0f} |")
                 if model == air and runtime == args.runtimes[0]:
                     abuse += abuse_rows(host, port, small)
             finally:
@@ -212,8 +229,8 @@ def main() -> None:
         "and its workers before the run, after it, and after one more fifth of it.",
         "",
         "| model, request | runtime | clients × requests | errors | median ms | p99 ms | "
-        "requests/s | memory MiB |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
+        "requests/s | server CPU ms per request | memory MiB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
         *rows,
         "",
         f"Sequential 12-month forecasts (airline, {args.runtimes[0]}) on one connection, "

@@ -112,10 +112,34 @@ def test_a_slow_prediction_is_answered_503_at_the_deadline(forecaster, monkeypat
 
     import rnnkit.app
 
+    monkeypatch.setattr(rnnkit.app, "_pace", lambda *args: 0.001)  # 100 steps: a thread's
     app = create_app(forecaster, deadline=0.2)
     monkeypatch.setattr(rnnkit.app, "answer", lambda *args: time.sleep(2))
-    response = TestClient(app).post("/predict", json={})
+    response = TestClient(app).post("/predict", json={"horizon": 100})
     assert response.status_code == 503 and "deadline of 0.2 s" in response.json()["error"]
+
+
+def test_small_requests_are_answered_by_the_event_loop_and_large_ones_in_threads(
+        forecaster, monkeypatch):
+    import threading
+
+    import rnnkit.app
+
+    monkeypatch.setattr(rnnkit.app, "_pace", lambda *args: 0.001)  # seconds per step
+    app = create_app(forecaster)
+    threads = []
+    real = rnnkit.app.answer
+
+    def spying(*args):
+        threads.append(threading.current_thread())
+        return real(*args)
+
+    monkeypatch.setattr(rnnkit.app, "answer", spying)
+    with TestClient(app) as client:  # one event loop thread for all three
+        for horizon in (1, 1000, 2):
+            assert client.post("/predict", json={"horizon": horizon}).status_code == 200
+    loop, worker, again = threads
+    assert loop is again and worker is not loop
 
 
 def test_a_stalled_body_is_answered_408():

@@ -242,3 +242,25 @@ def test_an_exported_forecaster_runs_without_pytorch(tmp_path, kind):
     np.testing.assert_allclose(intervals, expected, rtol=1e-4)
     np.testing.assert_allclose(served, fc.forecast(5).to_numpy().ravel() if kind == "one series"
                                else fc.forecast(5)["forecast"], rtol=1e-4)
+
+
+def test_onnx_sessions_take_the_thread_policy(tmp_path, monkeypatch):
+    """A small network gets one onnxruntime thread (not one per core, each spinning), and
+    RNNKIT_THREADS (what each `rnnkit serve --workers` process is given) is obeyed."""
+    from rnnkit.onnx_forecast import OnnxForecaster
+    from rnnkit.onnx_session import network_work
+
+    fc = Forecaster(cell="lstm", units=[4], dense=(), window=6, epochs=1, verbose=False)
+    fc.fit(datasets.airline()).save(tmp_path / "m")
+    assert main(["export", str(tmp_path / "m")]) == 0
+    monkeypatch.delenv("RNNKIT_THREADS", raising=False)
+    options = OnnxForecaster(tmp_path / "m")._pipeline.ensemble.session.get_session_options()
+    assert options.intra_op_num_threads == 1
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    monkeypatch.setenv("RNNKIT_THREADS", "3")
+    options = OnnxForecaster(tmp_path / "m")._pipeline.ensemble.session.get_session_options()
+    assert options.intra_op_num_threads == 3
+    # the IMDB BiLSTM(64, 32) preset on a batch of 256 reviews: several threads' work
+    assert network_work({"network": {"cell": "lstm", "tokens": True, "embedding_dim": 64,
+                                      "units": [64, 32], "bidirectional": True}}, 256) > 2e6
+    assert network_work({"network": {"cell": "lstm"}}, 1) == 0  # a config that does not say

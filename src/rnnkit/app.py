@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import logging
+import math
 import os
 import secrets
 import threading
@@ -50,6 +51,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
 from rnnkit.errors import LimitError, RnnkitError
+from rnnkit.inference import DEFAULT_HORIZON
 from rnnkit.limits import SERVER_MAX_HORIZON
 from rnnkit.safe_json import loads_bounded
 from rnnkit.serve import FORECAST_FIELDS, MAX_BODY_BYTES, answer, describe, is_forecaster
@@ -64,6 +66,11 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(HTTPBearer(
 # long one does not make short ones queue behind it, and not more, since they share the
 # interpreter's lock (20 at once answered half as many requests a second as one at a time).
 PREDICTIONS_AT_ONCE = 2
+# Requests the event loop answers itself (see _small): those that take at most this long (a
+# synchronous server is busy for every request's whole time, and an asynchronous one answers
+# others meanwhile), and not larger bodies.
+SMALL_SECONDS = 0.02
+SMALL_BODY_BYTES = 16 * 2**10
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 PATHS = ("/", "/info", "/health", "/ready", "/metrics", "/predict", "/docs", "/openapi.json")
 
@@ -209,9 +216,10 @@ def create_app(model: Any, token: str | None = None, max_horizon: int = SERVER_M
     def prometheus() -> str:
         return metrics.text()
 
-    _add_predict(app, model, guarded, max_horizon, deadline, body_timeout)
+    pace = {"seconds_per_unit": math.inf}  # until measured: every prediction in a thread
+    _add_predict(app, model, guarded, max_horizon, deadline, body_timeout, pace)
     try:
-        answer(model, describe(model)["predict"], max_horizon)  # warm: not the first client
+        pace["seconds_per_unit"] = _pace(model, describe(model)["predict"], max_horizon)
         ready["ready"] = True
     except RnnkitError as exc:
         log.warning("the model did not answer its example request: %s", exc)
@@ -219,7 +227,7 @@ def create_app(model: Any, token: str | None = None, max_horizon: int = SERVER_M
 
 
 def _add_predict(app: FastAPI, model: Any, guarded: list[Any], max_horizon: int,
-                 deadline: float, body_timeout: float) -> None:
+                 deadline: float, body_timeout: float, pace: dict[str, float]) -> None:
     """``POST /predict``, with the request schema of ``model``'s kind."""
     forecaster = is_forecaster(model)
     request_model = ForecastRequest if forecaster else TextRequest
@@ -232,8 +240,9 @@ def _add_predict(app: FastAPI, model: Any, guarded: list[Any], max_horizon: int,
                   "application/json": {"schema": request_model.model_json_schema()}}}})
     async def predict(request: Request) -> Any:
         try:
-            body = loads_bounded(await _read_body(request, body_timeout), "the body",
-                                 MAX_BODY_BYTES)
+            raw = await _read_body(request, body_timeout)
+            size = len(raw)
+            body = loads_bounded(raw, "the body", MAX_BODY_BYTES)
         except RnnkitError as exc:
             return _error(400, str(exc))
         except HTTPException as exc:
@@ -246,7 +255,10 @@ def _add_predict(app: FastAPI, model: Any, guarded: list[Any], max_horizon: int,
                 return answer(model, body, max_horizon)
 
         try:
-            return await asyncio.wait_for(run_in_threadpool(run), deadline)
+            # the response model documents the answer, which `answer` builds to it already
+            if _small(model, body, size, pace["seconds_per_unit"]):
+                return JSONResponse(answer(model, body, max_horizon))
+            return JSONResponse(await asyncio.wait_for(run_in_threadpool(run), deadline))
         except LimitError as exc:
             return _error(413, str(exc))
         except RnnkitError as exc:
@@ -256,20 +268,47 @@ def _add_predict(app: FastAPI, model: Any, guarded: list[Any], max_horizon: int,
                                f"{deadline:g} s; ask for less (a shorter horizon, fewer rows).")
 
 
+def _small(model: Any, body: Any, size: int, seconds_per_unit: float) -> bool:
+    """Whether answering ``body`` takes at most :data:`SMALL_SECONDS`, judged by its units
+    (forecast steps, or texts) times ``seconds_per_unit`` (measured on the model's example at
+    start-up); bodies over :data:`SMALL_BODY_BYTES` never are. The event loop answers small
+    requests itself: handing one to a thread costs more than answering it, since the two
+    threads pass the interpreter's lock back and forth at every network call (a served
+    12-month forecast took 5.3 instead of 3.4 ms of CPU; benchmarks/RESULTS.md). Larger
+    requests run in threads, so that they hold up neither the loop nor small requests.
+
+    >>> from rnnkit import Forecaster, datasets
+    >>> fc = Forecaster(cell="gru", units=[4], dense=(), window=12, epochs=1, verbose=False)
+    >>> fc = fc.fit(datasets.airline())
+    >>> _small(fc, {"horizon": 12}, 20, 0.001), _small(fc, {"horizon": 1000}, 20, 0.001)
+    (True, False)
+    """
+    if size > SMALL_BODY_BYTES or not isinstance(body, dict):
+        return size <= SMALL_BODY_BYTES  # a body that is not an object is refused at once
+    if is_forecaster(model):
+        units = body.get("horizon")
+        if not isinstance(units, int) or isinstance(units, bool):
+            units = DEFAULT_HORIZON  # or as many as the future rows, which the size bounds
+    else:
+        texts = body.get("texts")
+        units = len(texts) if isinstance(texts, list) else 1
+    return units * seconds_per_unit <= SMALL_SECONDS
+
+
+def _pace(model: Any, example: dict[str, Any], max_horizon: int) -> float:
+    """Seconds per unit of ``_small`` (a forecast step of all the model's series, or a text)
+    for ``model``'s own example request, answered twice: the first warms it up, so that the
+    first client does not pay for that either."""
+    answer(model, example, max_horizon)
+    start = time.perf_counter()
+    answer(model, example, max_horizon)
+    units = example["horizon"] if is_forecaster(model) else len(example["texts"])
+    return (time.perf_counter() - start) / units
+
+
 def _add_error_handlers(app: FastAPI, metrics: Metrics) -> None:
     """Every status answered as ``{"error": ...}`` (``Allow`` kept on 405), and counted."""
-
-    @app.middleware("http")
-    async def measure(request: Request, call_next: Any) -> Any:
-        start = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            metrics.observe(request.url.path, request.method, status,
-                            time.perf_counter() - start)
+    app.add_middleware(_Measured, metrics=metrics)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
@@ -289,6 +328,34 @@ def _add_error_handlers(app: FastAPI, metrics: Metrics) -> None:
     async def bug(request: Request, exc: Exception) -> JSONResponse:
         log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
         return _error(500, "the server failed on this request; its log has the details.")
+
+
+class _Measured:
+    """Counts every request and its time in ``metrics``: plain ASGI, since Starlette's
+    ``@app.middleware("http")`` runs each request through extra tasks and streams (about a
+    fifth of a small forecast's time in this server)."""
+
+    def __init__(self, app: Any, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500  # unless a response starts: an exception that escapes every handler
+
+        async def sending(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            self.metrics.observe(scope["path"], scope["method"], status,
+                                 time.perf_counter() - start)
 
 
 async def _read_body(request: Request, timeout: float) -> bytes:

@@ -31,7 +31,7 @@ from rnnkit.forecasting.pipeline import ModelSpace, normalize_windows
 from rnnkit.forecasting.recursive import Predictor
 from rnnkit.forecasting.state import SeriesState
 from rnnkit.limits import MAX_JSON_BYTES, MAX_PREPROCESSING_BYTES
-from rnnkit.onnx_session import open_session
+from rnnkit.onnx_session import network_work, open_session
 from rnnkit.parameters import model_name
 from rnnkit.safe_json import load_json_file
 
@@ -75,21 +75,22 @@ class OnnxForecaster(SeriesMemory):
     """
 
     def __init__(self, model_dir: str | Path, onnx_file: str | Path | None = None):
-        session = open_session(model_dir, onnx_file, "OnnxForecaster")
         model_dir = Path(model_dir)
         try:
-            self._read(model_dir)
+            config = self._read(model_dir)
         except (OSError, KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, RnnkitError):
                 raise
             raise ModelFormatError(f"{str(model_dir)!r} is not a forecaster's folder: "
                                    f"{exc}") from None
+        session = open_session(model_dir, onnx_file, "OnnxForecaster",
+                               network_work(config, len(self.series_)))
         network = _OnnxNetwork(session, self._windows, self.normalize)
         space = ModelSpace(self.feature_scaler_, tuple(self.feature_names_), self.multi_,
                            self.calendar_)
         self._pipeline = Predictor(network, space, max(self._windows), self.pooled_residuals_)
 
-    def _read(self, model_dir: Path) -> None:
+    def _read(self, model_dir: Path) -> dict[str, Any]:
         config = load_json_file(model_dir / "config.json", MAX_JSON_BYTES)
         if config.get("estimator") != "Forecaster":
             raise ValueError(f"it holds a {config.get('estimator')!r}")
@@ -108,6 +109,7 @@ class OnnxForecaster(SeriesMemory):
         self.series_ = [SeriesState.from_dict(s) for s in pre["series"]]
         self.pooled_residuals_ = [np.asarray(r, dtype=np.float64)
                                   for r in pre.get("pooled_residuals", [])]
+        return config
 
     @property
     def _windows(self) -> tuple[int, ...]:

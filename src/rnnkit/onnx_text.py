@@ -22,8 +22,8 @@ import numpy as np
 from rnnkit.classification.output import probabilities
 from rnnkit.data.text import PAD_ID, Tokenizer, Vocabulary, encode_flat
 from rnnkit.errors import ModelFormatError, RnnkitError
-from rnnkit.limits import MAX_PREPROCESSING_BYTES
-from rnnkit.onnx_session import open_session
+from rnnkit.limits import MAX_JSON_BYTES, MAX_PREPROCESSING_BYTES
+from rnnkit.onnx_session import network_work, open_session
 from rnnkit.safe_json import load_json_file
 
 __all__ = ["OnnxTextClassifier"]
@@ -36,9 +36,9 @@ class OnnxTextClassifier:
     ``preprocessing.json``: ``predict_proba`` and ``predict`` as the PyTorch model's."""
 
     def __init__(self, model_dir: str | Path, onnx_file: str | Path | None = None):
-        session = open_session(model_dir, onnx_file, "OnnxTextClassifier")
         model_dir = Path(model_dir)
         try:
+            config = load_json_file(model_dir / "config.json", MAX_JSON_BYTES)
             pre = load_json_file(model_dir / "preprocessing.json", MAX_PREPROCESSING_BYTES)
             self.classes_ = list(pre["classes"])
             self.vocabulary_ = Vocabulary(pre["vocabulary"])
@@ -48,7 +48,8 @@ class OnnxTextClassifier:
         except (OSError, KeyError, TypeError, ValueError) as exc:
             raise ModelFormatError(f"{str(model_dir)!r} is not a text classifier's folder: "
                                    f"{exc}") from None
-        self.session = session
+        self.session = open_session(model_dir, onnx_file, "OnnxTextClassifier",
+                                    network_work(config, BATCH))
         self.model_name = "ONNX text classifier"
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:

@@ -69,7 +69,8 @@ class WindowEnsemble:
 
         windows, level = normalize_windows(windows, self.normalize)
         device = next(network.parameters()).device
-        network.eval()
+        if network.training:  # eval() walks every submodule: a tenth of a small step's time
+            network.eval()
         outs = []
         with torch.inference_mode(), self.threads_for(network.config, min(len(windows), CHUNK)):
             for start in range(0, len(windows), CHUNK):
