@@ -77,12 +77,12 @@ def warn_if_missing(widths: np.ndarray, stacklevel: int) -> None:
 
 
 def validation_residuals(predictor: Predictor, states: list[SeriesState], several: bool,
-                         group: int = 1000) -> list[list[list[float]]]:
+                         group: int = 1000) -> list[list[np.ndarray]]:
     """Each series' |errors| of 1..K-step forecasts from its validation origins (K ≤ 2
     seasons, ≤ 24), from the data in its ``recent`` values. The series of a global model
     share network calls, ``group`` series at a time (a history's forecast does not depend on
     the others in its call)."""
-    out: list[list[list[float]]] = []
+    out: list[list[np.ndarray]] = []
     for first in range(0, len(states), group):
         out += _group_residuals(predictor, states[first:first + group], several)
     return out
@@ -101,30 +101,30 @@ def _origins(state: SeriesState, several: bool) -> tuple[list[int], int]:
 
 
 def _group_residuals(predictor: Predictor, states: list[SeriesState], several: bool
-                     ) -> list[list[list[float]]]:
+                     ) -> list[list[np.ndarray]]:
     plans = [_origins(state, several) for state in states]
     steps = max((k for _, k in plans), default=0)
     owners, targets, features, futures, starts = [], [], [], [], []
     for i, (state, (origins, _)) in enumerate(zip(states, plans, strict=True)):
         data = state.recent
+        # features after each origin, the last row held beyond the data
+        ahead = np.concatenate([data.features, np.repeat(data.features[-1:], steps, axis=0)])
         for o in origins:
             owners.append(i)
             targets.append(data.target[:o])
             features.append(data.features[:o])
-            futures.append(np.vstack([data.features[o:o + steps],
-                                      np.repeat(data.features[-1:], steps, axis=0)])[:steps])
+            futures.append(ahead[o:o + steps])
             starts.append(data.start)
     paths = (predictor.paths([states[i] for i in owners], targets, features, steps, futures,
                              starts) if owners else np.zeros((0, 0)))
-    out: list[list[list[float]]] = []
+    out: list[list[np.ndarray]] = []
     row = 0
     for state, (origins, max_k) in zip(states, plans, strict=True):
-        residuals: list[list[float]] = [[] for _ in range(max_k)]
-        data = state.recent
-        for origin in origins:
-            path = paths[row]
-            row += 1
-            for j in range(min(max_k, len(data) - origin)):
-                residuals[j].append(abs(float(data.target[origin + j] - path[j])))
-        out.append([np.asarray(r, dtype=np.float64) for r in residuals])
+        data, first = state.recent, np.asarray(origins, dtype=np.int64)
+        at = first[:, None] + np.arange(max_k)  # (origins, steps ahead): positions scored
+        seen = at < len(data)
+        actual = data.target[np.minimum(at, len(data) - 1)]
+        errors = np.abs(actual - paths[row:row + len(first), :max_k])
+        row += len(first)
+        out.append([errors[seen[:, j], j].astype(np.float64) for j in range(max_k)])
     return out

@@ -106,11 +106,12 @@ class ModelSpace:
         the network's 32-bit floats."""
         lost = state.chain.lost
         z = state.chain.transform(target, start)[lost:]
-        space = np.column_stack([state.scaler.transform(z[:, None]),
-                                 self.feature_scaler.transform(features[lost:])])
-        with np.errstate(invalid="ignore"):
+        space = state.scaler.transform(z[:, None])
+        if features.shape[1]:  # (called for every history of a validation: kept lean)
+            space = np.concatenate([space, self.feature_scaler.transform(features[lost:])],
+                                   axis=1)
+        if not (np.abs(space) <= FLOAT32_SAFE).all():  # NaN compares False too
             bad = ~(np.abs(space) <= FLOAT32_SAFE)
-        if bad.any():
             row, column = (int(i) for i in np.argwhere(bad)[0])
             what = "target" if column == 0 else f"feature {self.feature_names[column - 1]!r}"
             raise RnnkitError(

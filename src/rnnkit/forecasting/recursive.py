@@ -66,29 +66,28 @@ class Predictor:
         origins of one series, or the series of a global model), its first value at position
         ``starts[i]``. Returns ``(histories, steps)``."""
         w = self.window
-        target = [list(t[-(w + s.chain.lost):]) for t, s in zip(targets, states, strict=True)]
-        feats = [list(f[-(w + s.chain.lost):]) for f, s in zip(features, states, strict=True)]
-        starts = [s + len(t) - len(kept) for s, t, kept in zip(starts, targets, target,
-                                                                 strict=True)]
-        n_features = len(self.space.feature_names)
+        kept = [w + s.chain.lost for s in states]  # the values one network input needs
+        target = [np.asarray(t[-n:], dtype=np.float64) for t, n in zip(targets, kept,
+                                                                         strict=True)]
+        feats = [np.asarray(f[-n:], dtype=np.float64).reshape(len(t), -1)
+                 for f, t, n in zip(features, target, kept, strict=True)]
+        starts = [s + len(t) - len(k) for s, t, k in zip(starts, targets, target, strict=True)]
         out = np.zeros((len(targets), steps))
         done = 0
         while done < steps:
-            spaces = []
-            for t, f, start, state in zip(target, feats, starts, states, strict=True):
-                space = self.space.inputs(state, np.asarray(t),
-                                          np.asarray(f).reshape(len(t), n_features), start)
-                spaces.append(padded(space, w)[-w:])
+            spaces = [padded(self.space.inputs(state, t, f, start), w)[-w:]
+                      for t, f, start, state in zip(target, feats, starts, states, strict=True)]
             z = self.ensemble.predict(np.stack(spaces))  # (histories, horizon)
             k = min(z.shape[1], steps - done)
+            more = done + k < steps  # another chunk reads these values back
             for i, state in enumerate(states):
                 z_i = state.scaler.inverse_transform(z[i, :k, None]).ravel()
                 with np.errstate(over="ignore", invalid="ignore"):  # `finite` names the cause
-                    values = state.chain.inverse_next(z_i, np.asarray(target[i]), starts[i])
-                values = self.space.finite(state, values, "forecast")
-                target[i].extend(values.tolist())
-                feats[i].extend(futures[i][done:done + k])
-                out[i, done:done + k] = values
+                    values = state.chain.inverse_next(z_i, target[i], starts[i])
+                out[i, done:done + k] = self.space.finite(state, values, "forecast")
+                if more:
+                    target[i] = np.concatenate([target[i], values])
+                    feats[i] = np.concatenate([feats[i], futures[i][done:done + k]])
             done += k
         return out
 
