@@ -5,6 +5,7 @@ one epoch and forecasting 18 months of every series; time and peak memory for 1k
 
     python benchmarks/scale.py --sizes 1000 10000 100000
     python benchmarks/scale.py --sizes 1000 --ranks 2     # the fit under torchrun, 2 processes
+    python benchmarks/scale.py --sizes 100000 --n-jobs 2  # series prepared in 2 processes
 """
 
 from __future__ import annotations
@@ -47,15 +48,16 @@ def write_panel(n_series: int, folder: Path, seed: int = 0) -> Path:
     return folder
 
 
-def one_size(folder: Path) -> dict[str, float]:
-    """Fit and forecast the series in ``folder``, in this process."""
+def one_size(folder: Path, n_jobs: int | None = None) -> dict[str, float]:
+    """Fit and forecast the series in ``folder``, in this process (``n_jobs`` processes
+    preparing the series)."""
     import warnings
 
     from rnnkit import Forecaster, distributed
 
     warnings.simplefilter("ignore")
     began = time.perf_counter()
-    fc = Forecaster(**SETTINGS).fit(str(folder))
+    fc = Forecaster(**SETTINGS, n_jobs=n_jobs).fit(str(folder))
     fitted = time.perf_counter() - began
     if not distributed.is_main():
         return {}
@@ -71,11 +73,13 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
     parser.add_argument("--ranks", type=int, default=1)
+    parser.add_argument("--n-jobs", type=int, help="processes preparing the series (the "
+                                                    "Forecaster's n_jobs; default: none)")
     parser.add_argument("--data", type=Path, default=Path("runs/scale"))
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # a child process
     args = parser.parse_args()
     if args.one:
-        found = one_size(args.one)
+        found = one_size(args.one, args.n_jobs)
         if found:
             print(json.dumps(found))
         return
@@ -87,8 +91,9 @@ def main() -> None:
         launcher = ([] if args.ranks == 1 else
                     ["-m", "torch.distributed.run", "--standalone",
                      f"--nproc-per-node={args.ranks}"])
+        jobs = [] if args.n_jobs is None else ["--n-jobs", str(args.n_jobs)]
         done = subprocess.run([sys.executable, *launcher, str(HERE / "scale.py"), "--one",
-                               str(folder)], capture_output=True, text=True, check=True,
+                               str(folder), *jobs], capture_output=True, text=True, check=True,
                               env=os.environ | {"PYTHONPATH": str(HERE)})
         found = json.loads(done.stdout.strip().splitlines()[-1])
         rows.append(found)

@@ -112,3 +112,50 @@ def test_a_clean_column_checked_at_once_gives_what_each_series_checked_alone_giv
     repeated = pd.concat([panel, panel.iloc[[45]]], ignore_index=True)
     with pytest.raises(RnnkitError, match=r"series 'south'.*repeats at row"):
         long_series(repeated)
+
+
+def test_series_prepared_in_other_processes_give_the_same_model(monkeypatch):
+    """n_jobs=2 prepares the series in two processes: the same forecasts and intervals, the
+    same warnings (here: one series' uneven dates), and a mistake still names its series."""
+    import concurrent.futures
+    import warnings
+
+    import rnnkit.forecasting.fitting as fitting
+
+    monkeypatch.setattr(fitting, "PROBE_SERIES", 3)  # 3 series here, 9 in 2 processes
+    monkeypatch.setattr(fitting, "PARALLEL_SERIES_SECONDS", 0.0)  # however quick they are
+    monkeypatch.setattr(fitting, "PARALLEL_TOTAL_SECONDS", 0.0)
+    pools = []
+
+    class Counted(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, workers, **kwargs):
+            pools.append(workers)
+            super().__init__(workers, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Counted)
+    rng = np.random.default_rng(0)
+    frames = []
+    for k in range(12):
+        dates = pd.date_range("2015-01-01", periods=40 + k, freq="MS")
+        if k == 7:
+            dates = dates[:-1].append(pd.DatetimeIndex([dates[-1] + pd.Timedelta(days=3)]))
+        frames.append(pd.DataFrame({"unique_id": f"s{k:02d}", "ds": dates,
+                                    "y": 50 + 10 * np.sin(np.arange(40 + k) / 2)
+                                    + rng.normal(0, 1, 40 + k)}))
+    panel = pd.concat(frames, ignore_index=True)
+    settings = dict(cell="gru", units=[4], dense=(), window=6, epochs=2, transform="auto,es",
+                    season_length=12, verbose=False)
+    found = {}
+    for jobs in (None, 2):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fc = Forecaster(n_jobs=jobs, **settings).fit(panel)
+        found[jobs] = (fc.forecast(4, level=0.8), [str(w.message) for w in caught])
+    assert pools == [2]
+    pd.testing.assert_frame_equal(found[2][0], found[None][0])
+    assert found[2][1] == found[None][1] and any("'s07'" in m for m in found[2][1])
+    bad = panel.copy()
+    bad.loc[bad["unique_id"] == "s09", "y"] = -1.0
+    with warnings.catch_warnings(), pytest.raises(RnnkitError, match=r"series 's09'.*log"):
+        warnings.simplefilter("ignore")
+        Forecaster(n_jobs=2, **(settings | {"transform": "log"})).fit(bad)

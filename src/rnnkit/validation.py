@@ -77,6 +77,24 @@ class PositiveInt(Constraint):
 
 
 @dataclass(frozen=True)
+class Jobs(Constraint):
+    """A count of processes, as scikit-learn's ``n_jobs``: a positive integer, or -1 for one
+    per core.
+
+    >>> Jobs().check("n_jobs", -1), Jobs().check("n_jobs", 2)
+    (-1, 2)
+    """
+
+    description = "a positive integer, or -1 (one per core)"
+
+    def check(self, name: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not (
+                value == -1 or 1 <= value <= 4096):
+            raise _fail(name, self.description, value)
+        return int(value)
+
+
+@dataclass(frozen=True)
 class Number(Constraint):
     """A finite real number in ``[low, high]`` (or an open end where ``*_open``)."""
 

@@ -23,7 +23,7 @@ from rnnkit.limits import MAX_HORIZON, check_horizon
 
 __all__ = ["add_parser", "cmd_forecast"]
 
-DATA = ["fill", "validation", "season_length"]
+DATA = ["fill", "validation", "season_length", "n_jobs"]
 WINDOWS = ["window", "stride", "windows_per_epoch", "units", "dilations", "dense", "linear_skip",
            "transform", "normalize", "scaler", "ensemble", "loss", "refit", "calendar"]
 TRAINING = ["cell", "bidirectional", "dropout", "epochs", "batch_size", "learning_rate",

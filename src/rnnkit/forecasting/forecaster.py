@@ -42,7 +42,7 @@ from rnnkit.forecasting.ensemble import WindowEnsemble, as_module, member_window
 from rnnkit.forecasting.evaluation import ForecastEvaluation, evaluate_series, summarize
 from rnnkit.forecasting.fitting import (
     network_config,
-    series_state,
+    series_states,
     train_networks,
     training_windows,
 )
@@ -141,6 +141,12 @@ class Forecaster(SeriesMemory, RegressorMixin, Estimator):
         windows_per_epoch: at most this many training windows per epoch, drawn anew at
             random each epoch (across series and positions), so an epoch of a long history
             or of many series costs the sample, not every window; None: every window.
+        n_jobs: processes that prepare the series of a global model (each one's transforms,
+            scaler and split) side by side, as scikit-learn's ``n_jobs``: -1 for one per core
+            (shared among ``torchrun`` ranks); None: in this process. Used when the first
+            series show that it pays (seasonal smoothing, ``"es"``, of many series: see
+            :func:`~rnnkit.forecasting.fitting.series_states`); a script that sets it needs
+            the ``if __name__ == "__main__":`` guard of Python's multiprocessing.
         state_dir: a folder where training saves its state after every epoch (weights,
             optimizer, schedule, early stopping, random state, history);
             ``fit(..., resume=True)`` continues a killed run from its last saved epoch and
@@ -169,7 +175,7 @@ class Forecaster(SeriesMemory, RegressorMixin, Estimator):
                  verbose: bool = True, checkpoint: str | None = None, refit: bool = False,
                  threads: int | None = None, state_dir: str | None = None,
                  calendar: bool | None = None, windows_per_epoch: int | None = None,
-                 dilations: Any = None):
+                 dilations: Any = None, n_jobs: int | None = None):
         self.cell = cell
         self.units = units
         self.window = window
@@ -203,6 +209,7 @@ class Forecaster(SeriesMemory, RegressorMixin, Estimator):
         self.windows_per_epoch = windows_per_epoch
         self.dilations = dilations
         self.threads = threads
+        self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ shape
     @property
@@ -284,8 +291,7 @@ class Forecaster(SeriesMemory, RegressorMixin, Estimator):
         self.calendar_ = calendar_kinds(infer_frequency(first.index), first.index,
                                         p["calendar"])
         collection = [(key, with_calendar(data, self.calendar_)) for key, data in collection]
-        states = [series_state(key, data, p, self.transform, several)
-                  for key, data in collection]
+        states = series_states(collection, p, self.transform, several)
         self.feature_scaler_ = make_scaler(p["scaler"]).fit(np.vstack(
             [data.features[:state.n_train] for (_, data), state in zip(collection, states,
                                                                         strict=True)]))

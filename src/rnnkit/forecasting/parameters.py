@@ -14,6 +14,7 @@ from rnnkit.validation import (
     Choice,
     FractionOrCount,
     IntList,
+    Jobs,
     Number,
     Optional,
     PositiveInt,
@@ -88,6 +89,9 @@ FORECASTER: dict[str, Parameter] = {
     "calendar": Parameter(None, Optional(Boolean()),
                           "add where each value lies in the day, week (and year) as inputs "
                           "whose future is known (default: on for dated data below a day)"),
+    "n_jobs": Parameter(None, Optional(Jobs()),
+                        "processes preparing many series (transforms, scalers, splits) side "
+                        "by side; -1: one per core (default: this process alone)"),
     "windows_per_epoch": Parameter(None, Optional(PositiveInt()),
                                    "at most this many training windows per epoch, drawn at "
                                    "random anew each epoch (long histories, many series; "
