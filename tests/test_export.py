@@ -90,12 +90,21 @@ def test_an_ensemble_exports_its_median(tmp_path, members):
                                atol=1e-5)
 
 
-def test_what_cannot_be_exported_yet_is_one_clear_error(tmp_path, capsys):
-    clf = TextClassifier(units=[4], epochs=1, ngrams=2, ngram_buckets=64,
-                         verbose=False).fit(TEXTS, LABELS)
+def test_a_bag_of_word_pairs_exports_with_its_pairs_hashed_in_numpy(tmp_path):
+    """The imdb-best kind of classifier (a BiLSTM mixed with a bag of words and word pairs):
+    the graph takes the pairs' bag rows, which rnnkit.onnx_text hashes as training did, and
+    gives TextClassifier.predict_proba's numbers, padding and one-word texts included."""
+    from rnnkit.onnx_text import OnnxTextClassifier
+
+    clf = TextClassifier(units=[4], epochs=2, bidirectional=True, pooling="max,mean",
+                         ngrams=2, ngram_buckets=64, verbose=False).fit(TEXTS, LABELS)
     clf.save(tmp_path / "bag")
-    assert main(["export", str(tmp_path / "bag")]) == 2
-    assert "bag of n-grams (ngrams > 0) cannot be exported" in capsys.readouterr().err
+    assert main(["export", str(tmp_path / "bag")]) == 0
+    onnx = OnnxTextClassifier(tmp_path / "bag")
+    texts = ["good film", "a poor and awful film that never ends at all", "great",
+             "unknown words here", "bad good bad good"]
+    np.testing.assert_allclose(onnx.predict_proba(texts), clf.predict_proba(texts), atol=1e-5)
+    assert onnx.predict(texts).tolist() == list(clf.predict(texts))
 
 
 def test_an_exported_classifier_runs_without_pytorch(tmp_path):

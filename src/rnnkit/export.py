@@ -11,12 +11,14 @@ The graph is the network alone, with dynamic batch and length axes:
   the median of its networks' outputs with those levels added back;
 * a text classifier's ``ids`` ``(N, L)`` int64 token ids (0 = padding, pre or post) give
   ``logits`` ``(N, 1)`` for two classes, else ``(N, classes)``; the vocabulary is in
-  ``preprocessing.json``.
+  ``preprocessing.json``. With a bag of word pairs (``ngrams=2``) it also takes ``pairs``
+  ``(N, L - 1)`` int64, each adjacent pair's bag row from
+  :func:`rnnkit.data.text.hashed_pairs` (the hash's bitwise XOR is one operation the
+  exporter does not write; :mod:`rnnkit.onnx_text` computes them in NumPy).
 
-Every cell, stacked and bidirectional layers and every pooling export (padding is handled in
-the graph, as the layers were written to allow); an ensemble exports its median (the middle
-of a sort). Not yet: a bag of n-grams (its hash uses a bitwise XOR the exporter cannot
-write).
+Every cell, stacked and bidirectional layers, every pooling and the bag of n-grams export
+(padding is handled in the graph, as the layers were written to allow); an ensemble exports
+its median (the middle of a sort).
 After writing, the file is run by onnxruntime on sample inputs and compared with PyTorch; a
 difference over 1e-4 is an error.
 
@@ -56,10 +58,6 @@ def export_onnx(model: Any, path: str | Path) -> Path:
     model._check_fitted()
     network = model.network_
     config = network.config
-    if getattr(network, "bag", None) is not None:
-        raise RnnkitError("a classifier with a bag of n-grams (ngrams > 0) cannot be exported "
-                          "to ONNX yet: its word-pair hash uses a bitwise XOR the exporter "
-                          "does not write.")
     path = Path(path)
     if path.is_dir() or not path.suffix:
         path = path / "model.onnx"
@@ -79,6 +77,12 @@ def export_onnx(model: Any, path: str | Path) -> Path:
         sample = torch.randint(3, config.input_size, (3, 16), generator=generator)
         sample[0, :5] = 0  # padding in the traced example: the general path is the one kept
         samples, axes = {"ids": sample}, {"ids": {0: "batch", 1: "steps"}}
+        if config.ngrams >= 2:
+            from rnnkit.models.network import WithPairs
+
+            network = WithPairs(network)
+            samples["pairs"] = network.network.pair_ids(sample)
+            axes["pairs"] = {0: "batch", 1: "pairs"}
     else:
         length = max(windows) if windows else 12
         samples = {"windows": torch.randn(3, length, config.input_size, generator=generator)}
@@ -100,13 +104,15 @@ def _check_inputs(network: Any, config: Any, samples: dict[str, Any], generator:
     padding): what the written graph is checked on."""
     import torch
 
-    from rnnkit.models.network import MultiWindowEnsemble
+    from rnnkit.models.network import MultiWindowEnsemble, WithPairs
 
     if isinstance(network, MultiWindowEnsemble):
         return network.inputs(4, config.input_size, generator)
     if config.tokens:
         check = torch.randint(3, config.input_size, (4, 23), generator=generator)
         check[1, :7] = 0
+        if isinstance(network, WithPairs):
+            return {"ids": check, "pairs": network.network.pair_ids(check)}
         return {"ids": check}
     length = samples["windows"].shape[1]
     return {"windows": torch.randn(4, length, config.input_size, generator=generator)}

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from rnnkit.classification.output import probabilities
-from rnnkit.data.text import PAD_ID, Tokenizer, Vocabulary, encode_flat
+from rnnkit.data.text import PAD_ID, Tokenizer, Vocabulary, encode_flat, hashed_pairs
 from rnnkit.errors import ModelFormatError, RnnkitError
 from rnnkit.limits import MAX_JSON_BYTES, MAX_PREPROCESSING_BYTES
 from rnnkit.onnx_session import network_work, open_session
@@ -50,6 +50,17 @@ class OnnxTextClassifier:
                                    f"{exc}") from None
         self.session = open_session(model_dir, onnx_file, "OnnxTextClassifier",
                                     network_work(config, BATCH))
+        # a bag of word pairs: the graph takes each pair's bag row (hashed here, as in
+        # training), since the hash is an operation ONNX export does not write
+        self._pair_rows = None
+        if "pairs" in {i.name for i in self.session.get_inputs()}:
+            network = config.get("network")
+            try:
+                self._pair_rows = (int(network["ngram_buckets"]), int(network["input_size"]))
+            except (KeyError, TypeError, ValueError):
+                raise ModelFormatError(f"{str(model_dir)!r}: its model.onnx takes word pairs, "
+                                       "but config.json does not say how they are hashed "
+                                       "(network: ngram_buckets, input_size).") from None
         self.model_name = "ONNX text classifier"
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
@@ -67,7 +78,10 @@ class OnnxTextClassifier:
             for i, (offset, length) in enumerate(zip(offsets[rows], lengths[rows],
                                                      strict=True)):
                 ids[i, :length] = flat[offset:offset + length]
-            logits = self.session.run(None, {"ids": ids})[0].astype(np.float64)
+            feed = {"ids": ids}
+            if self._pair_rows is not None:
+                feed["pairs"] = hashed_pairs(ids[:, :-1], ids[:, 1:], *self._pair_rows)
+            logits = self.session.run(None, feed)[0].astype(np.float64)
             out.append(probabilities(logits))
         return np.vstack(out) if out else np.zeros((0, len(self.classes_)))
 

@@ -18,7 +18,8 @@ def add_parser(sub: Any) -> None:
         description="Write the network of a saved model as ONNX (dynamic batch and length "
                     "axes), check it with onnxruntime against PyTorch, and say where it is. "
                     "Its inputs are the model's own: a forecaster's transformed, scaled and "
-                    "normalised windows, a classifier's token ids; preprocessing.json beside "
+                    "normalised windows, a classifier's token ids (and, with a bag of word "
+                    "pairs, their hashed bag rows); preprocessing.json beside "
                     "it holds how to make them (rnnkit.onnx_forecast and rnnkit.onnx_text do, "
                     "without PyTorch; rnnkit serve MODEL --runtime onnx serves them). Needs "
                     "the export extra (pip install 'rnnkit[export]').")

@@ -26,12 +26,25 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["OOV_ID", "PAD_ID", "RESERVED", "START_ID", "RaggedIds", "Tokenizer", "Vocabulary",
-           "choose_maxlen", "choose_num_words", "encode_flat", "encode_padded", "encode_ragged",
-           "pad_sequences", "tokenize"]
+__all__ = ["OOV_ID", "PAD_ID", "PAIR_HASH", "RESERVED", "START_ID", "RaggedIds", "Tokenizer",
+           "Vocabulary", "choose_maxlen", "choose_num_words", "encode_flat", "encode_padded",
+           "encode_ragged", "hashed_pairs", "pad_sequences", "tokenize"]
 
 PAD_ID, START_ID, OOV_ID = 0, 1, 2
 RESERVED = 3  # the first word id
+PAIR_HASH = 1_000_003  # odd, so the low bits of `first word × it` take every value
+
+
+def hashed_pairs(first: Any, second: Any, buckets: int, offset: int) -> Any:
+    """The bag-of-n-grams row of each pair of adjacent word ids (``first``, ``second``):
+    a hash into ``buckets`` rows after the first ``offset`` (the words'). Arrays or tensors
+    alike, so that the network (PyTorch) and an exported model's preprocessing (NumPy)
+    hash the same way.
+
+    >>> hashed_pairs(np.array([3, 4]), np.array([4, 3]), buckets=8, offset=10).tolist()
+    [15, 17]
+    """
+    return ((first * PAIR_HASH) ^ second) % buckets + offset
 
 _BREAKS = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # Keras's Tokenizer filters: all ASCII punctuation except the apostrophe, which keeps "don't".

@@ -30,10 +30,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from rnnkit.data.text import hashed_pairs
 from rnnkit.models.layers import CELLS, Recurrent
 
 __all__ = ["POOLINGS", "Branch", "MedianEnsemble", "MultiWindowEnsemble", "NetworkConfig",
-           "RecurrentNetwork", "left_align", "parse_pooling"]
+           "RecurrentNetwork", "WithPairs", "left_align", "parse_pooling"]
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,6 @@ class NetworkConfig:
 
 
 POOLINGS = ("last", "max", "mean", "attention")
-_PAIR_HASH = 1_000_003  # odd, so the low bits of `first word × it` take every value
 
 
 def parse_pooling(spec: str) -> tuple[str, ...]:
@@ -321,9 +321,12 @@ class RecurrentNetwork(nn.Module):
                 parts.append((torch.softmax(score, dim=1) * h).sum(1))  # (N, C)
         return torch.cat(parts, dim=1)
 
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        """``x`` ``(N, L, F)`` floats or ``(N, L)`` token ids → ``(N, output_size)``."""
-        parts = self.branch_outputs(x, lengths)
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None,
+                pairs: torch.Tensor | None = None) -> torch.Tensor:
+        """``x`` ``(N, L, F)`` floats or ``(N, L)`` token ids → ``(N, output_size)``;
+        ``pairs``: the bag rows of the word pairs, as :meth:`pair_ids` gives them (an
+        exported graph takes them as an input)."""
+        parts = self.branch_outputs(x, lengths, pairs)
         out = parts[0] if len(parts) == 1 else torch.lerp(parts[0], parts[1], self.bag_share)
         if self.skip is not None:
             if lengths is not None:  # the last columns would then be padding, not values
@@ -332,8 +335,8 @@ class RecurrentNetwork(nn.Module):
             out = out + self.skip(x[:, -self.config.skip:, 0])
         return out
 
-    def branch_outputs(self, x: torch.Tensor,
-                       lengths: torch.Tensor | None = None) -> list[torch.Tensor]:
+    def branch_outputs(self, x: torch.Tensor, lengths: torch.Tensor | None = None,
+                       pairs: torch.Tensor | None = None) -> list[torch.Tensor]:
         """The recurrent path's output and, with a bag of n-grams, the bag's: each a complete
         prediction ``(N, output_size)``, which :meth:`forward` mixes, ``bag_share`` of the
         bag's. :class:`Branch` trains one of them alone."""
@@ -341,9 +344,15 @@ class RecurrentNetwork(nn.Module):
         out = self.head_output(z)
         if self.bag is None:
             return [out]
-        return [out, self.bag_output(x)]
+        return [out, self.bag_output(x, pairs)]
 
-    def ngram_ids(self, ids: torch.Tensor) -> torch.Tensor:
+    def pair_ids(self, ids: torch.Tensor) -> torch.Tensor:
+        """The bag row of each pair of adjacent ids ``(N, L - 1)``, pairs with padding
+        included (:meth:`ngram_ids` leaves those out)."""
+        c = self.config
+        return hashed_pairs(ids[:, :-1], ids[:, 1:], c.ngram_buckets, c.input_size)
+
+    def ngram_ids(self, ids: torch.Tensor, pairs: torch.Tensor | None = None) -> torch.Tensor:
         """Each text's distinct n-gram rows of :attr:`bag` ``(N, K)``, 0 filling the rest.
 
         Words are their ids; a pair of adjacent real words (padding, id 0, before or after the
@@ -354,17 +363,16 @@ class RecurrentNetwork(nn.Module):
         grams, real = [ids], [ids != 0]
         if c.ngrams >= 2 and ids.shape[1] > 1:
             a, b = ids[:, :-1], ids[:, 1:]
-            pair = ((a * _PAIR_HASH) ^ b) % c.ngram_buckets + c.input_size
-            grams.append(pair)
+            grams.append(self.pair_ids(ids) if pairs is None else pairs)
             real.append((a != 0) & (b != 0))
         g = torch.where(torch.cat(real, 1), torch.cat(grams, 1), 0).sort(dim=1).values
-        repeated = torch.zeros_like(g, dtype=torch.bool)
-        repeated[:, 1:] = g[:, 1:] == g[:, :-1]
+        repeated = torch.cat([torch.zeros_like(g[:, :1], dtype=torch.bool),
+                              g[:, 1:] == g[:, :-1]], dim=1)
         return g.masked_fill(repeated, 0)  # (N, K)
 
-    def bag_output(self, ids: torch.Tensor) -> torch.Tensor:
+    def bag_output(self, ids: torch.Tensor, pairs: torch.Tensor | None = None) -> torch.Tensor:
         """The bag-of-n-grams path's addition to the output ``(N, output_size)``."""
-        g = self.ngram_ids(ids)
+        g = self.ngram_ids(ids, pairs)
         p = self.config.ngram_dropout
         if self.training and p > 0:
             g = g.masked_fill(torch.rand(g.shape, device=g.device) < p, 0)
@@ -515,6 +523,19 @@ class MedianEnsemble(nn.Module):
         k = len(self.members)
         return (self.members[0].summary(timesteps, title) + f"\nEnsemble of {k} such networks "
                 f"(median of their outputs): {self.num_parameters():,} parameters in all.")
+
+
+class WithPairs(nn.Module):
+    """A classifier with a bag of word pairs whose pairs' bag rows are an input, ``pairs``
+    (:meth:`RecurrentNetwork.pair_ids`), instead of hashed inside: what ONNX export writes,
+    since the hash's bitwise XOR is an operation its exporter does not write."""
+
+    def __init__(self, network: nn.Module) -> None:
+        super().__init__()
+        self.network = network
+
+    def forward(self, ids: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
+        return self.network(ids, pairs=pairs)
 
 
 class MultiWindowEnsemble(nn.Module):
