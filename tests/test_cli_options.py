@@ -60,12 +60,13 @@ def test_options_turn_into_the_estimators_arguments():
     parser = build_parser()
     args = parser.parse_args(["forecast", "--patience", "0", "--clip-norm", "none",
                               "--no-linear-skip", "--scaler", "none", "--units", "8,4",
-                              "--lr", "0.01", "--reduce-lr", "3"])
+                              "--lr", "0.01", "--reduce-lr", "3", "--n-jobs", "-1"])
     assert given(args, forecast_command.OPTIONS) == {
         "patience": None, "clip_norm": None, "linear_skip": False, "scaler": None,
-        "units": "8,4", "learning_rate": 0.01, "reduce_lr_patience": 3}
+        "units": "8,4", "learning_rate": 0.01, "reduce_lr_patience": 3, "n_jobs": -1}
     fc = forecast_command._forecaster(args)
     assert fc.epochs == FORECASTER["epochs"].default and fc.check_params()["units"] == (8, 4)
+    assert fc.check_params()["n_jobs"] == -1
     args = parser.parse_args(["classify", "--data", "imdb", "--maxlen", "none",
                               "--preset", "imdb-lstm8", "--epochs", "2"])
     settings = classify_command._classify_settings(args)
@@ -77,6 +78,7 @@ def test_options_turn_into_the_estimators_arguments():
     (["forecast", "--epochs", "x"], "--epochs: must be an integer; got 'x'"),
     (["forecast", "--patience", "soon"], "--patience: must be an integer or none; got 'soon'"),
     (["forecast", "--scaler", "robust"], "--scaler: invalid choice: 'robust'"),
+    (["forecast", "--n-jobs", "all"], "--n-jobs: must be an integer; got 'all'"),
     (["classify", "--data", "imdb", "--maxlen", "long"],
      "--maxlen: must be an integer, auto or none; got 'long'"),
 ])

@@ -25,6 +25,7 @@ from rnnkit.validation import (
     Choice,
     Constraint,
     FractionOrCount,
+    Jobs,
     Number,
     Optional,
     OrAuto,
@@ -91,6 +92,8 @@ def _kind(constraint: Constraint) -> dict[str, Any]:
         return {"type": int_or_auto, "metavar": "N|auto" + ("|none" if _offable(inner) else "")}
     if isinstance(inner, PositiveInt):
         return {"type": _number(int, off and inner.minimum >= 1), "metavar": "N"}
+    if isinstance(inner, Jobs):
+        return {"type": _number(int, False), "metavar": "N"}
     if isinstance(inner, Number | FractionOrCount):
         return {"type": _number(float, off and isinstance(inner, Number) and inner.low_open
                                 and inner.low == 0), "metavar": "X"}
