@@ -257,7 +257,7 @@ def test_onnx_sessions_take_the_thread_policy(tmp_path, monkeypatch):
     """A small network gets one onnxruntime thread (not one per core, each spinning), and
     RNNKIT_THREADS (what each `rnnkit serve --workers` process is given) is obeyed."""
     from rnnkit.onnx_forecast import OnnxForecaster
-    from rnnkit.onnx_session import network_work
+    from rnnkit.onnx_session import saved_work
 
     fc = Forecaster(cell="lstm", units=[4], dense=(), window=6, epochs=1, verbose=False)
     fc.fit(datasets.airline()).save(tmp_path / "m")
@@ -270,6 +270,6 @@ def test_onnx_sessions_take_the_thread_policy(tmp_path, monkeypatch):
     options = OnnxForecaster(tmp_path / "m")._pipeline.ensemble.session.get_session_options()
     assert options.intra_op_num_threads == 3
     # the IMDB BiLSTM(64, 32) preset on a batch of 256 reviews: several threads' work
-    assert network_work({"network": {"cell": "lstm", "tokens": True, "embedding_dim": 64,
+    assert saved_work({"network": {"cell": "lstm", "tokens": True, "embedding_dim": 64,
                                       "units": [64, 32], "bidirectional": True}}, 256) > 2e6
-    assert network_work({"network": {"cell": "lstm"}}, 1) == 0  # a config that does not say
+    assert saved_work({"network": {"cell": "lstm"}}, 1) == 0  # a config that does not say

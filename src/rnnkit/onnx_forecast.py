@@ -31,7 +31,7 @@ from rnnkit.forecasting.pipeline import ModelSpace, normalize_windows
 from rnnkit.forecasting.recursive import Predictor
 from rnnkit.forecasting.state import SeriesState
 from rnnkit.limits import MAX_JSON_BYTES, MAX_PREPROCESSING_BYTES
-from rnnkit.onnx_session import network_work, open_session
+from rnnkit.onnx_session import open_session, saved_work
 from rnnkit.parameters import model_name
 from rnnkit.safe_json import load_json_file
 
@@ -84,7 +84,7 @@ class OnnxForecaster(SeriesMemory):
             raise ModelFormatError(f"{str(model_dir)!r} is not a forecaster's folder: "
                                    f"{exc}") from None
         session = open_session(model_dir, onnx_file, "OnnxForecaster",
-                               network_work(config, len(self.series_)))
+                               saved_work(config, len(self.series_)))
         network = _OnnxNetwork(session, self._windows, self.normalize)
         space = ModelSpace(self.feature_scaler_, tuple(self.feature_names_), self.multi_,
                            self.calendar_)

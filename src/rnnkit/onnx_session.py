@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit.errors import RnnkitError
-from rnnkit.threads import choose_threads
+from rnnkit.threads import choose_threads, network_work
 
-__all__ = ["network_work", "open_session"]
+__all__ = ["open_session", "saved_work"]
 
 
 def open_session(model_dir: str | Path, onnx_file: str | Path | None, who: str,
@@ -46,21 +46,17 @@ def open_session(model_dir: str | Path, onnx_file: str | Path | None, who: str,
                                         providers=["CPUExecutionProvider"])
 
 
-def network_work(config: dict[str, Any], batch: int) -> float:
+def saved_work(config: dict[str, Any], batch: int) -> float:
     """Multiply-adds per step of the recurrent stack a saved ``config.json`` describes, over
-    ``batch`` sequences (0 when it does not say): what :func:`open_session` sizes threads by.
+    ``batch`` sequences (:func:`rnnkit.threads.network_work`; 0 when it does not say): what
+    :func:`open_session` sizes threads by.
 
-    >>> network_work({"network": {"cell": "lstm", "input_size": 1, "units": [8],
-    ...                            "bidirectional": False}}, batch=1)
+    >>> saved_work({"network": {"cell": "lstm", "input_size": 1, "units": [8]}}, batch=1)
     288
+    >>> saved_work({"network": {"cell": "lstm"}}, batch=1)
+    0.0
     """
-    from rnnkit.threads import recurrent_work
-
-    network = config.get("network") or {}
     try:
-        first = network.get("embedding_dim") if network.get("tokens") else network.get(
-            "input_size")
-        return recurrent_work(str(network["cell"]), int(first), [int(u) for u in network[
-            "units"]], bool(network.get("bidirectional")), batch)
+        return network_work(config.get("network") or {}, batch)
     except (KeyError, TypeError, ValueError):
         return 0.0

@@ -23,7 +23,7 @@ from rnnkit.classification.output import probabilities
 from rnnkit.data.text import PAD_ID, Tokenizer, Vocabulary, encode_flat, hashed_pairs
 from rnnkit.errors import ModelFormatError, RnnkitError
 from rnnkit.limits import MAX_JSON_BYTES, MAX_PREPROCESSING_BYTES
-from rnnkit.onnx_session import network_work, open_session
+from rnnkit.onnx_session import open_session, saved_work
 from rnnkit.safe_json import load_json_file
 
 __all__ = ["OnnxTextClassifier"]
@@ -49,7 +49,7 @@ class OnnxTextClassifier:
             raise ModelFormatError(f"{str(model_dir)!r} is not a text classifier's folder: "
                                    f"{exc}") from None
         self.session = open_session(model_dir, onnx_file, "OnnxTextClassifier",
-                                    network_work(config, BATCH))
+                                    saved_work(config, BATCH))
         # a bag of word pairs: the graph takes each pair's bag row (hashed here, as in
         # training), since the hash is an operation ONNX export does not write
         self._pair_rows = None

@@ -31,12 +31,13 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 __all__ = ["WORK_PER_THREAD", "available_cores", "choose_threads", "idle_cores",
-           "limit_threads", "recurrent_work", "threads_for_work"]
+           "limit_threads", "network_work", "recurrent_work", "threads_for_work"]
 
 # Multiply-adds per time step below which a second thread does not pay: the airline LSTM(64,32)
 # (0.5 M) and the IMDB LSTM(8) (0.05 M) ran no faster with 2 threads than with 1 on an idle
@@ -59,6 +60,21 @@ def recurrent_work(cell: str, input_size: int, units: Sequence[int], bidirection
         total += _GATES[cell] * h * (size + h) * directions
         size = h * directions
     return total * batch_size
+
+
+def network_work(network: Mapping[str, Any], batch_size: int) -> int:
+    """:func:`recurrent_work` of a network's settings (a ``NetworkConfig`` as a dict, as
+    ``config.json`` saves it under ``"network"``): a token model's stack reads its
+    embeddings (or one-hot ids, without an embedding), others their input columns.
+
+    >>> network_work({"cell": "lstm", "input_size": 500, "units": [8], "tokens": True,
+    ...               "embedding_dim": 16}, 64)
+    49152
+    """
+    embedded = network.get("tokens") and network.get("embedding_dim")
+    first = network["embedding_dim"] if embedded else network["input_size"]
+    return recurrent_work(str(network["cell"]), int(first), [int(u) for u in network["units"]],
+                          bool(network.get("bidirectional")), batch_size)
 
 
 def available_cores() -> int:

@@ -85,11 +85,15 @@ class Jobs(Constraint):
     (-1, 2)
     """
 
-    description = "a positive integer, or -1 (one per core)"
+    maximum: int = 4096
+
+    @property
+    def description(self) -> str:
+        return f"a positive integer up to {self.maximum:,}, or -1 (one per core)"
 
     def check(self, name: str, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not (
-                value == -1 or 1 <= value <= 4096):
+                value == -1 or 1 <= value <= self.maximum):
             raise _fail(name, self.description, value)
         return int(value)
 

@@ -87,10 +87,9 @@ class NetworkConfig:
         >>> NetworkConfig("lstm", 500, (8,), 1, tokens=True, embedding_dim=16).work_per_step(64)
         49152
         """
-        from rnnkit.threads import recurrent_work
+        from rnnkit.threads import network_work
 
-        first = self.embedding_dim if self.tokens and self.embedding_dim else self.input_size
-        return recurrent_work(self.cell, first, self.units, self.bidirectional, batch_size)
+        return network_work(vars(self), batch_size)  # per prediction step: no copy
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> NetworkConfig:
