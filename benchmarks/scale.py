@@ -6,6 +6,8 @@ one epoch and forecasting 18 months of every series; time and peak memory for 1k
     python benchmarks/scale.py --sizes 1000 10000 100000
     python benchmarks/scale.py --sizes 1000 --ranks 2     # the fit under torchrun, 2 processes
     python benchmarks/scale.py --sizes 100000 --n-jobs 2  # series prepared in 2 processes
+    python benchmarks/scale.py --sizes 100000 --prepare --n-jobs 2 --repeats 2
+        # only the series' preparation, in this process and in n_jobs, alternating
 """
 
 from __future__ import annotations
@@ -68,6 +70,38 @@ def one_size(folder: Path, n_jobs: int | None = None) -> dict[str, float]:
             "peak_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}
 
 
+def prepare(folder: Path, n_jobs: int, repeats: int) -> list[str]:
+    """Table rows: seconds to prepare every series in ``folder`` (transforms, scalers,
+    splits) in this process and with ``n_jobs`` processes, alternating, for the scale
+    settings' transform and with seasonal smoothing added."""
+    import warnings
+
+    from rnnkit import Forecaster
+    from rnnkit.data.series import as_collection
+    from rnnkit.forecasting import fitting
+
+    warnings.simplefilter("ignore")
+    collection, several = as_collection(str(folder), None, None)
+    # every series to the other processes, so both sides are measured whatever they cost
+    fitting.PARALLEL_SERIES_SECONDS = fitting.PARALLEL_TOTAL_SECONDS = 0.0
+    rows = []
+    for transform in ("auto", "auto,es"):
+        settings = SETTINGS | {"transform": transform, "season_length": 12}
+        seconds: dict[int | None, list[float]] = {None: [], n_jobs: []}
+        for _ in range(repeats):
+            for jobs in (None, n_jobs):
+                p = Forecaster(**settings, n_jobs=jobs)._validated_params()
+                began = time.perf_counter()
+                fitting.series_states(collection, p, transform, several)
+                seconds[jobs].append(time.perf_counter() - began)
+                print(transform, jobs, round(seconds[jobs][-1], 1), flush=True)
+        each = seconds[None][0] / len(collection) * 1000
+        rows.append(f"| {transform} ({each:.2f} ms a series) | "
+                    f"{' / '.join(f'{t:.1f}' for t in seconds[None])} s | "
+                    f"{' / '.join(f'{t:.1f}' for t in seconds[n_jobs])} s |")
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -75,6 +109,9 @@ def main() -> None:
     parser.add_argument("--ranks", type=int, default=1)
     parser.add_argument("--n-jobs", type=int, help="processes preparing the series (the "
                                                     "Forecaster's n_jobs; default: none)")
+    parser.add_argument("--prepare", action="store_true",
+                        help="time only the series' preparation, alone and with --n-jobs")
+    parser.add_argument("--repeats", type=int, default=2, help="rounds of --prepare")
     parser.add_argument("--data", type=Path, default=Path("runs/scale"))
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # a child process
     args = parser.parse_args()
@@ -82,6 +119,14 @@ def main() -> None:
         found = one_size(args.one, args.n_jobs)
         if found:
             print(json.dumps(found))
+        return
+    if args.prepare:
+        print(f"| transform | this process | {args.n_jobs or 2} processes |\n|---|---:|---:|")
+        for size in args.sizes:
+            folder = args.data / f"{size}"
+            if not folder.exists():
+                write_panel(size, folder)
+            print("\n".join(prepare(folder, args.n_jobs or 2, args.repeats)))
         return
     rows = []
     for size in args.sizes:

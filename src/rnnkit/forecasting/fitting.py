@@ -27,8 +27,8 @@ from rnnkit.threads import available_cores
 
 # When preparing series in other processes pays (n_jobs). Sending a series there and its
 # state back costs about 0.07 ms (100,000 monthly series on 2 cores, benchmarks/RESULTS.md):
-# preparing them with transform="auto" (0.13 ms each) took 12.5 s here and 13.3 s in two
-# processes; with "auto,es" (2.9 ms each) 288 s here and 159 s in two.
+# preparing them with transform="auto" (0.12 ms each) took 12.0-12.5 s here and 11.2-13.7 s
+# in two processes, a toss-up; with "auto,es" (2.9 ms each) 287-297 s here, 159-167 s in two.
 PROBE_SERIES = 200
 PARALLEL_SERIES_SECONDS = 0.0005
 PARALLEL_TOTAL_SECONDS = 5.0
