@@ -86,6 +86,16 @@ def test_calendar_can_be_turned_off_or_asked_for_coarser_data(hourly, seasonal_s
         Forecaster(**SMALL | {"window": 6}, calendar=True).fit(seasonal_series.to_numpy())
 
 
+def test_own_features_are_held_beside_the_calendar_when_their_future_is_not_given(hourly):
+    X = pd.DataFrame({"temperature": np.linspace(10, 20, len(hourly))}, index=hourly.index)
+    fc = Forecaster(**SMALL).fit(hourly, X=X)
+    with pytest.warns(UserWarning, match=r"held at their last observed values "
+                                         r"\(temperature=20\)"):
+        held = fc.forecast(5)
+    given = fc.forecast(5, X_future=pd.DataFrame({"temperature": [20.0] * 5}))
+    pd.testing.assert_series_equal(held, given)
+
+
 def test_a_model_with_calendar_inputs_saves_and_forecasts_the_same(hourly, tmp_path):
     fc = Forecaster(**SMALL).fit(hourly[:-24])
     loaded = Forecaster.load(fc.save(tmp_path / "m"))

@@ -95,13 +95,14 @@ class Predictor:
 def future_features(names: list[str], steps: int, X_future: Any,
                     recent: SeriesData) -> np.ndarray:
     """The feature columns ``names`` over ``steps`` forecast steps: from ``X_future``, or
-    held at their last values in ``recent`` (with a warning)."""
+    held at their last values in ``recent`` (with a warning). ``recent`` may carry the
+    calendar's columns after the user's ``names``; those are not held."""
     if not names:
         if X_future is not None:
             raise RnnkitError("`X_future` was given, but this model has no feature columns.")
         return np.zeros((steps, 0))
     if X_future is None:
-        last = recent.features[-1]
+        last = recent.features[-1, :len(names)]
         held = ", ".join(f"{n}={v:g}" for n, v in zip(names, last, strict=True))
         warnings.warn(
             f"the future of the feature columns is unknown, so they are held at their last "
