@@ -178,6 +178,12 @@ def test_pooling_summary_rows_and_sizes():
     assert rows["Pooling (max,attention)"][2:] == ("(None, 32)", 17)  # attention: 16 + 1
     assert "SpatialDropout1D (words)" in rows
     assert net.head.in_features == 32
+    # every row's shape starts in the header's column, however long its name
+    lines = net.summary().splitlines()
+    column = lines[2].index("Output Shape")
+    body = [line for line in lines[4:] if line.startswith(("spatial", "bidirectional", "pooling"))]
+    assert len(body) == 3 and all(line[column - 2:column] == "  " and line[column] == "("
+                                  for line in body)
     with pytest.raises(ValueError, match="`pooling` must be one of last, max, mean"):
         RecurrentNetwork(NetworkConfig("lstm", 1, (2,), 1, pooling="max,max"))
 

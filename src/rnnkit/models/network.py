@@ -466,11 +466,14 @@ class RecurrentNetwork(nn.Module):
         Non-trainable params: 0
         ───────────────────────────────────────────────────────────────────────────
         """
-        width = 75
+        rows = [(f"{name} ({kind})", shape, params)
+                for name, kind, shape, params in self.layer_table(timesteps)]
+        # Keras's 42 columns for the name, wider where a name would run into its shape
+        first = max([42] + [len(label) + 2 for label, _, _ in rows])
+        width = first + 33
         lines = [f'Model: "{title}"', "─" * width,
-                 f"{'Layer (type)':<42}{'Output Shape':<20}{'Param #':>13}", "═" * width]
-        for layer_name, kind, shape, params in self.layer_table(timesteps):
-            lines.append(f"{f'{layer_name} ({kind})':<42}{shape:<20}{params:>13,}")
+                 f"{'Layer (type)':<{first}}{'Output Shape':<20}{'Param #':>13}", "═" * width]
+        lines += [f"{label:<{first}}{shape:<20}{params:>13,}" for label, shape, params in rows]
         total = self.num_parameters(trainable_only=False)
         trainable = self.num_parameters()
         lines += ["═" * width, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
