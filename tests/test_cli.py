@@ -560,3 +560,17 @@ def test_forecast_resume_continues_a_killed_run(tmp_path, sales_csv, capsys, mon
     assert not (tmp_path / "killed.state").exists()  # finished: nothing left to resume
     for name in ("weights.safetensors", "forecast.csv"):
         assert (out / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+
+
+def test_the_pretrained_preset_asks_for_its_language_model(tmp_path, capsys):
+    path = tmp_path / "texts.csv"
+    pd.DataFrame({"text": ["good", "bad"] * 10, "label": [1, 0] * 10}).to_csv(path,
+                                                                           index=False)
+    assert main(["classify", "--csv", str(path), "--preset", "imdb-pretrained", "--quiet",
+                 "--out", str(tmp_path / "c")]) == 2
+    err = capsys.readouterr().err
+    assert "rnnkit pretrain --data imdb --preset imdb-pretrained" in err
+    assert err.count("\n") == 1  # one line, no traceback
+    assert main(["compare", "--csv", str(path), "--text-column", "text", "--label-column",
+                 "label", "--preset", "imdb-pretrained", "--quiet"]) == 2
+    assert "use `rnnkit classify` for it" in capsys.readouterr().err

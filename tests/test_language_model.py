@@ -120,3 +120,24 @@ def test_a_saved_language_model_loads_summarises_and_is_not_a_predictor(tmp_path
     assert "lstm (LSTM)" in shown and f"Total params: {total:,}" in shown
     assert main(["predict", str(tmp_path / "lm"), "some text"]) == 2
     assert "is a language model" in capsys.readouterr().err
+
+
+def test_the_pretrained_preset_needs_its_language_model_and_takes_its_shape(tmp_path):
+    from rnnkit.classification.presets import PRESETS, PRETRAINING
+
+    with pytest.raises(RnnkitError, match="rnnkit pretrain --data imdb --preset "
+                                          "imdb-pretrained"):
+        TextClassifier.from_preset("imdb-pretrained")
+    lm = TextLanguageModel.from_preset("imdb-pretrained")
+    shape = {k: PRESETS["imdb-pretrained"][k] for k in ("cell", "embedding_dim", "units")}
+    assert {k: lm.get_params()[k] for k in shape} == shape  # the classifier can start from it
+    assert lm.epochs == PRETRAINING["imdb-pretrained"]["epochs"]
+    with pytest.raises(RnnkitError, match="must be one of imdb-pretrained; got 'imdb-best'"):
+        TextLanguageModel.from_preset("imdb-best")
+    small = TextLanguageModel(**LM | {"units": [128], "embedding_dim": 128}, epochs=1)
+    small.fit(_corpus()).save(tmp_path / "lm")
+    clf = TextClassifier.from_preset("imdb-pretrained", pretrained=str(tmp_path / "lm"),
+                                     epochs=1, verbose=False)
+    assert clf.ngrams == 2 and clf.refit
+    clf.fit(_corpus(), ["a", "b"] * 150)
+    assert clf.vocabulary_.words == small.vocabulary_.words

@@ -143,6 +143,21 @@ class TextLanguageModel(Estimator):
         self.verbose = verbose
         self.state_dir = state_dir
 
+    @classmethod
+    def from_preset(cls, name: str, **overrides: Any) -> TextLanguageModel:
+        """The language model a classifier preset starts from (see
+        :data:`~rnnkit.classification.presets.PRETRAINING`).
+
+        >>> TextLanguageModel.from_preset("imdb-pretrained").units
+        [128]
+        """
+        from rnnkit.classification.presets import PRETRAINING
+
+        if name not in PRETRAINING:
+            raise RnnkitError(f"`preset` must be one of {', '.join(PRETRAINING)}; got "
+                              f"{name!r}.")
+        return cls(**(PRETRAINING[name] | overrides))
+
     def _config(self, p: dict[str, Any]) -> NetworkConfig:
         return NetworkConfig(cell=p["cell"], input_size=int(p["num_words"]), units=p["units"],
                              output_size=1, tokens=True, embedding_dim=p["embedding_dim"],

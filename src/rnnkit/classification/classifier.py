@@ -40,7 +40,7 @@ from rnnkit.classification.ngrams import (
 )
 from rnnkit.classification.output import torch_probabilities
 from rnnkit.classification.parameters import CLASSIFIER
-from rnnkit.classification.presets import PRESETS
+from rnnkit.classification.presets import PRESETS, PRETRAINING, needs_pretrained
 from rnnkit.classification.pretrained import pretrained_model, take_weights
 from rnnkit.data.text import (
     RaggedIds,
@@ -189,6 +189,8 @@ class TextClassifier(ClassifierMixin, Estimator):
         """
         if name not in PRESETS:
             raise RnnkitError(f"`preset` must be one of {', '.join(PRESETS)}; got {name!r}.")
+        if name in PRETRAINING and overrides.get("pretrained") is None:
+            raise RnnkitError(needs_pretrained(name))
         return cls(**(PRESETS[name] | overrides))
 
     @property

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit.classification.parameters import CLASSIFIER
-from rnnkit.classification.presets import PRESETS
+from rnnkit.classification.presets import PRESETS, PRETRAINING, needs_pretrained
 from rnnkit.cli.common import (
     add_training_options,
     done_unless_first,
@@ -38,8 +38,12 @@ def _preset_text(settings: dict[str, Any]) -> str:
     bi = "Bi" if settings.get("bidirectional") else ""
     units = "→".join(f"{bi}{settings['cell'].upper()}({u})" for u in settings["units"])
     dense = "".join(f"→Dense({d})" for d in settings.get("dense", ()))
-    return (f"{settings['num_words']} words, {settings['maxlen']} tokens, "
-            f"Embedding({settings['embedding_dim']})→{units}{dense}")
+    bag = " + a bag of word pairs" if settings.get("ngrams") else ""
+    words = (f"{settings['num_words']} words" if "num_words" in settings
+             else "the language model's words")
+    maxlen = "whole texts" if settings.get("maxlen", 0) is None else \
+        f"{settings.get('maxlen', 'auto')} tokens"
+    return f"{words}, {maxlen}, Embedding({settings['embedding_dim']})→{units}{dense}{bag}"
 
 
 def add_parser(sub: Any) -> None:
@@ -88,7 +92,11 @@ def add_parser(sub: Any) -> None:
 def _classify_settings(args: argparse.Namespace) -> dict[str, Any]:
     """TextClassifier arguments: the preset's, then a pretrained model's shape, then the
     options given."""
+    from rnnkit.errors import RnnkitError
+
     settings = dict(PRESETS[args.preset]) if args.preset else {}
+    if args.preset in PRETRAINING and args.pretrained is None:
+        raise RnnkitError(needs_pretrained(args.preset))
     if args.pretrained is not None:
         settings |= _language_model_shape(args.pretrained)
     settings |= given(args, OPTIONS)

@@ -95,6 +95,7 @@ def _compare_texts(args: argparse.Namespace, shared: dict[str, Any],
                    common: dict[str, Any]) -> Any:
     """Every cell's runs and the baselines on texts: IMDB, or --csv split stratified."""
     from rnnkit.classification import PRESETS, stratified_split
+    from rnnkit.classification.presets import PRETRAINING
     from rnnkit.compare import compare_classifiers
     from rnnkit.data.text_datasets import TextDataset, imdb, load_texts
     from rnnkit.errors import RnnkitError
@@ -113,6 +114,10 @@ def _compare_texts(args: argparse.Namespace, shared: dict[str, Any],
     if args.preset and args.preset not in PRESETS:
         raise RnnkitError(f"--preset must be one of {', '.join(PRESETS)}; got "
                           f"{args.preset!r}.")
+    if args.preset in PRETRAINING:
+        raise RnnkitError(f"compare trains every cell from scratch; the {args.preset!r} "
+                          "preset starts from a pretrained LSTM language model, so use "
+                          "`rnnkit classify` for it.")
     given = {"num_words": args.num_words, "maxlen": args.maxlen,
              "embedding_dim": args.embedding_dim} | shared
     # flags left out must not erase the preset's values

@@ -8,6 +8,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from rnnkit.classification.presets import PRETRAINING
 from rnnkit.cli.common import (
     add_workers_option,
     done_unless_first,
@@ -27,6 +28,12 @@ OPTIONS = ["cell", "num_words", "embedding_dim", "units", "window", "dropout",
            "weight_decay", "schedule", "clip_norm", "seed", "device"]
 
 
+def _preset_text(settings: dict[str, Any]) -> str:
+    units = "→".join(f"{settings['cell'].upper()}({u})" for u in settings["units"])
+    return (f"Embedding({settings['embedding_dim']})→{units}, {settings['epochs']} epochs "
+            "(then classify --preset with the same name)")
+
+
 def add_parser(sub: Any) -> None:
     """``rnnkit pretrain``'s options."""
     r = sub.add_parser(
@@ -44,6 +51,9 @@ def add_parser(sub: Any) -> None:
     d.add_argument("--data-path", type=Path, help="where the named dataset is")
     d.add_argument("--text-column", default="text", help="text column of --csv")
     m = r.add_argument_group("network and training")
+    m.add_argument("--preset", choices=list(PRETRAINING),
+                   help="the language model a classify preset starts from: " + "; ".join(
+                       f"{k}: {_preset_text(v)}" for k, v in PRETRAINING.items()))
     add_parameters(m, LANGUAGE_MODEL, OPTIONS,
                    aliases={"learning_rate": ["--lr", "--learning-rate"]})
     m.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -61,7 +71,8 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
 
     if (status := launched(args)) is not None:
         return status
-    lm = TextLanguageModel(**given(args, OPTIONS), verbose=not args.quiet,
+    settings = dict(PRETRAINING[args.preset]) if args.preset else {}
+    lm = TextLanguageModel(**(settings | given(args, OPTIONS)), verbose=not args.quiet,
                            state_dir=state_dir(args.out))
     lm.check_params()  # argument errors before any data work
     if args.data == "imdb":
