@@ -199,6 +199,35 @@ def test_bucketed_batches_cover_every_sample_once_with_similar_lengths():
     assert max(sizes) == 64 and sizes.count(64) >= len(sizes) - 4
 
 
+def test_predicting_long_texts_keeps_each_batch_within_its_token_budget(monkeypatch):
+    """1,024 whole reviews at once once took a BiLSTM(128) past 16 GB; long texts now go in
+    smaller batches, with the same answers."""
+    import torch
+
+    import rnnkit.training as training
+    from rnnkit.models.network import RecurrentNetwork
+
+    rng = np.random.default_rng(0)
+    texts = [" ".join(rng.choice(["good", "bad", "film", "plot"], size=int(n)))
+             for n in rng.integers(1, 300, 120)]
+    labels = [int("good" in t.split()[:3]) for t in texts]
+    clf = TextClassifier(num_words=10, maxlen=None, embedding_dim=4, units=[4],
+                         bidirectional=True, pooling="max,mean", epochs=1,
+                         verbose=False).fit(texts, labels)
+    whole = clf.predict_proba(texts)
+    shapes = []
+    forward = RecurrentNetwork.forward
+    monkeypatch.setattr(RecurrentNetwork, "forward",
+                        lambda self, x, *a: shapes.append(tuple(x.shape)) or forward(self, x, *a))
+    monkeypatch.setattr(training, "PREDICT_TOKENS", 1000)
+    np.testing.assert_allclose(clf.predict_proba(texts), whole, rtol=1e-6, atol=1e-7)
+    assert len(shapes) > 1 and all(n * steps <= 1000 for n, steps in shapes)
+    assert sum(n for n, _ in shapes) == len(texts)
+    # validation during training is cut the same way
+    batches = training.length_batches(torch.full((10,), 300), 1024)
+    assert [len(b) for b in batches] == [3, 3, 3, 1]
+
+
 def test_validation_data_and_the_tfidf_baseline_in_evaluate():
     texts, labels = synthetic(200)
     dev_texts, dev_labels = synthetic(60, seed=5)

@@ -419,21 +419,23 @@ class TextClassifier(ClassifierMixin, Estimator):
         """Class probabilities ``(n_texts, n_classes)``, columns in :attr:`classes_` order."""
         import torch
 
+        from rnnkit.training import length_batches
+
         self._check_fitted()
         ids = self._ids(check_texts(texts))
         device = next(self.network_.parameters()).device
         self.network_.eval()
         outs = []
-        # texts of similar length together, so a batch is little padding; answers do not
-        # depend on the batch (the network reads each text up to its own length)
-        order = np.argsort(ids.lengths.numpy(), kind="stable")
+        # texts of similar length together, so a batch is little padding, and long ones in
+        # smaller batches; answers do not depend on the batch (the network reads each text up
+        # to its own length)
+        batches = [b.numpy() for b in length_batches(ids.lengths, 1024)]
         with torch.inference_mode(), self._threads_for(self.network_.config, min(len(ids), 1024)):
-            for start in range(0, len(ids), 1024):
-                x = ids[order[start:start + 1024]].to(device)
-                out = torch_probabilities(self.network_(x))
+            for idx in batches:
+                out = torch_probabilities(self.network_(ids[idx].to(device)))
                 outs.append(out.cpu().numpy().astype(np.float64))
         proba = np.empty((len(ids), outs[0].shape[1]))
-        proba[order] = np.concatenate(outs)
+        proba[np.concatenate(batches)] = np.concatenate(outs)
         if not np.isfinite(proba).all():
             text = int(np.flatnonzero(~np.isfinite(proba).all(axis=1))[0])
             raise RnnkitError(f"the probabilities of text {text} are not finite: the network's "
