@@ -202,9 +202,7 @@ def test_bucketed_batches_cover_every_sample_once_with_similar_lengths():
 def test_predicting_long_texts_keeps_each_batch_within_its_token_budget(monkeypatch):
     """1,024 whole reviews at once once took a BiLSTM(128) past 16 GB; long texts now go in
     smaller batches, with the same answers."""
-    import torch
-
-    import rnnkit.training as training
+    import rnnkit.data.batches as batches
     from rnnkit.models.network import RecurrentNetwork
 
     rng = np.random.default_rng(0)
@@ -219,13 +217,12 @@ def test_predicting_long_texts_keeps_each_batch_within_its_token_budget(monkeypa
     forward = RecurrentNetwork.forward
     monkeypatch.setattr(RecurrentNetwork, "forward",
                         lambda self, x, *a: shapes.append(tuple(x.shape)) or forward(self, x, *a))
-    monkeypatch.setattr(training, "PREDICT_TOKENS", 1000)
+    monkeypatch.setattr(batches, "PREDICT_TOKENS", 1000)
     np.testing.assert_allclose(clf.predict_proba(texts), whole, rtol=1e-6, atol=1e-7)
     assert len(shapes) > 1 and all(n * steps <= 1000 for n, steps in shapes)
     assert sum(n for n, _ in shapes) == len(texts)
-    # validation during training is cut the same way
-    batches = training.length_batches(torch.full((10,), 300), 1024)
-    assert [len(b) for b in batches] == [3, 3, 3, 1]
+    # validation during training and onnxruntime's predictions are cut the same way
+    assert [len(b) for b in batches.length_batches(np.full(10, 300), 1024)] == [3, 3, 3, 1]
 
 
 def test_validation_data_and_the_tfidf_baseline_in_evaluate():

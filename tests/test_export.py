@@ -90,10 +90,11 @@ def test_an_ensemble_exports_its_median(tmp_path, members):
                                atol=1e-5)
 
 
-def test_a_bag_of_word_pairs_exports_with_its_pairs_hashed_in_numpy(tmp_path):
+def test_a_bag_of_word_pairs_exports_with_its_pairs_hashed_in_numpy(tmp_path, monkeypatch):
     """The imdb-best kind of classifier (a BiLSTM mixed with a bag of words and word pairs):
     the graph takes the pairs' bag rows, which rnnkit.onnx_text hashes as training did, and
     gives TextClassifier.predict_proba's numbers, padding and one-word texts included."""
+    import rnnkit.data.batches as batches
     from rnnkit.onnx_text import OnnxTextClassifier
 
     clf = TextClassifier(units=[4], epochs=2, bidirectional=True, pooling="max,mean",
@@ -105,6 +106,9 @@ def test_a_bag_of_word_pairs_exports_with_its_pairs_hashed_in_numpy(tmp_path):
              "unknown words here", "bad good bad good"]
     np.testing.assert_allclose(onnx.predict_proba(texts), clf.predict_proba(texts), atol=1e-5)
     assert onnx.predict(texts).tolist() == list(clf.predict(texts))
+    # long texts in batches of their own come back in the texts' order
+    monkeypatch.setattr(batches, "PREDICT_TOKENS", 8)
+    np.testing.assert_allclose(onnx.predict_proba(texts), clf.predict_proba(texts), atol=1e-5)
 
 
 def test_an_exported_classifier_runs_without_pytorch(tmp_path):

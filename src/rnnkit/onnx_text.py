@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from rnnkit.classification.output import probabilities
+from rnnkit.data.batches import length_batches
 from rnnkit.data.text import PAD_ID, Tokenizer, Vocabulary, encode_flat, hashed_pairs
 from rnnkit.errors import ModelFormatError, RnnkitError
 from rnnkit.limits import MAX_JSON_BYTES, MAX_PREPROCESSING_BYTES
@@ -70,11 +71,10 @@ class OnnxTextClassifier:
         flat, lengths = encode_flat(self.tokenizer(texts), self.vocabulary_, self.maxlen_,
                                     self.truncating)
         offsets = np.cumsum(lengths) - lengths
-        out = []
-        for start in range(0, len(texts), BATCH):
-            rows = slice(start, start + BATCH)
+        proba = np.zeros((len(texts), len(self.classes_)))
+        for rows in length_batches(lengths, BATCH):  # similar lengths; long texts fewer
             width = max(int(lengths[rows].max(initial=1)), 1)
-            ids = np.full((len(lengths[rows]), width), PAD_ID, dtype=np.int64)
+            ids = np.full((len(rows), width), PAD_ID, dtype=np.int64)
             for i, (offset, length) in enumerate(zip(offsets[rows], lengths[rows],
                                                      strict=True)):
                 ids[i, :length] = flat[offset:offset + length]
@@ -82,8 +82,8 @@ class OnnxTextClassifier:
             if self._pair_rows is not None:
                 feed["pairs"] = hashed_pairs(ids[:, :-1], ids[:, 1:], *self._pair_rows)
             logits = self.session.run(None, feed)[0].astype(np.float64)
-            out.append(probabilities(logits))
-        return np.vstack(out) if out else np.zeros((0, len(self.classes_)))
+            proba[rows] = probabilities(logits)
+        return proba
 
     def predict(self, texts: list[str]) -> np.ndarray:
         """The most probable label of each text."""

@@ -30,11 +30,11 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from rnnkit import distributed
+from rnnkit.data.batches import length_batches
 from rnnkit.errors import RnnkitError
 from rnnkit.optim import Adam, ReduceOnPlateau, WarmupCosine
 
-__all__ = ["History", "TrainConfig", "bucketed_batches", "length_batches", "resolve_device",
-           "train"]
+__all__ = ["History", "TrainConfig", "bucketed_batches", "resolve_device", "train"]
 
 Batch = Sequence[torch.Tensor]
 
@@ -207,38 +207,6 @@ def bucketed_batches(lengths: torch.Tensor, batch_size: int,
     return [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
 
 
-# Padded tokens in one batch that only predicts: whole reviews by the thousand would need
-# gigabytes for the recurrent layers' input projections (1,024 texts of 2,470 words through
-# a BiLSTM(128): about 10 GB); 2**18 tokens keep that near 1 GB and short texts in batches
-# of the full size.
-PREDICT_TOKENS = 2**18
-
-
-def length_batches(lengths: torch.Tensor, batch_size: int,
-                   max_tokens: int | None = None) -> list[torch.Tensor]:
-    """Sample indices in order of length, cut into batches of at most ``batch_size`` samples
-    and ``max_tokens`` padded tokens (a longer sample goes alone): for evaluation and
-    prediction, whose answers do not depend on the batch (default budget:
-    :data:`PREDICT_TOKENS`).
-
-    >>> lengths = torch.tensor([5, 1, 4, 2, 3, 6])
-    >>> [lengths[b].tolist() for b in length_batches(lengths, 4, max_tokens=8)]
-    [[1, 2], [3, 4], [5], [6]]
-    """
-    max_tokens = PREDICT_TOKENS if max_tokens is None else max_tokens
-    order = torch.argsort(lengths, stable=True)
-    ordered = lengths[order].tolist()
-    batches, start = [], 0
-    while start < len(ordered):
-        end = start + 1
-        while (end < len(ordered) and end - start < batch_size
-               and (end + 1 - start) * ordered[end] <= max_tokens):
-            end += 1
-        batches.append(order[start:end])
-        start = end
-    return batches
-
-
 @torch.no_grad()
 def _count(data: Any) -> int:
     """Samples in ``data``: tensors (inputs..., targets), or a source of batches that cuts
@@ -268,7 +236,7 @@ def evaluate_loss(model: nn.Module, loss_fn: Callable, data: Batch, batch_size: 
     device = next(model.parameters()).device
     total, outputs = 0.0, []
     batches = (_batches(n, batch_size, None) if lengths is None
-               else length_batches(lengths, batch_size))
+               else [torch.as_tensor(b) for b in length_batches(lengths.numpy(), batch_size)])
     for idx in batches:
         batch = _take(data, idx, device)
         out = model(*batch[:-1])

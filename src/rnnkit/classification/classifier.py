@@ -419,7 +419,7 @@ class TextClassifier(ClassifierMixin, Estimator):
         """Class probabilities ``(n_texts, n_classes)``, columns in :attr:`classes_` order."""
         import torch
 
-        from rnnkit.training import length_batches
+        from rnnkit.data.batches import length_batches
 
         self._check_fitted()
         ids = self._ids(check_texts(texts))
@@ -429,7 +429,7 @@ class TextClassifier(ClassifierMixin, Estimator):
         # texts of similar length together, so a batch is little padding, and long ones in
         # smaller batches; answers do not depend on the batch (the network reads each text up
         # to its own length)
-        batches = [b.numpy() for b in length_batches(ids.lengths, 1024)]
+        batches = length_batches(ids.lengths.numpy(), 1024)
         with torch.inference_mode(), self._threads_for(self.network_.config, min(len(ids), 1024)):
             for idx in batches:
                 out = torch_probabilities(self.network_(ids[idx].to(device)))
