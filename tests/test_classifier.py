@@ -407,3 +407,27 @@ def test_the_classifier_works_in_scikit_learn_tools():
     assert np.isfinite(piped.cv_results_["mean_test_score"]).all()
     assert 0.0 <= piped.best_score_ <= 1.0
     assert isinstance(clf.fit(texts, labels).score(texts, labels), float)
+
+
+def test_the_bags_share_is_chosen_in_batches_within_the_token_budget(monkeypatch):
+    import rnnkit.data.batches as batches
+    from rnnkit.classification.ngrams import best_share
+    from rnnkit.models.network import RecurrentNetwork
+
+    rng = np.random.default_rng(1)
+    texts = [" ".join(rng.choice(["good", "bad", "film", "plot"], size=int(n)))
+             for n in rng.integers(1, 200, 80)]
+    labels = [int(t.split().count("good") > t.split().count("bad")) for t in texts]
+    clf = TextClassifier(num_words=10, maxlen=None, embedding_dim=4, units=[4], ngrams=2,
+                         ngram_buckets=64, epochs=2, verbose=False).fit(texts, labels)
+    ids = clf._ids(texts)
+    target = torch.tensor(labels, dtype=torch.float32)[:, None]
+    loss = torch.nn.functional.binary_cross_entropy_with_logits
+    whole = best_share(clf.network_, loss, ids, target)
+    widths = []
+    outputs = RecurrentNetwork.branch_outputs
+    monkeypatch.setattr(RecurrentNetwork, "branch_outputs",
+                        lambda self, x: widths.append(x.numel()) or outputs(self, x))
+    monkeypatch.setattr(batches, "PREDICT_TOKENS", 500)
+    assert best_share(clf.network_, loss, ids, target) == whole
+    assert len(widths) > 1 and max(widths) <= 500

@@ -55,15 +55,18 @@ def best_share(network: Any, loss_fn: Any, ids: RaggedIds, target: Any) -> float
     validation texts ``ids``."""
     import torch
 
+    from rnnkit.data.batches import length_batches
+
     network.eval()
     parts: list[list[Any]] = [[], []]
+    batches = length_batches(ids.lengths.numpy(), 1024)  # long texts: fewer at a time
     with torch.no_grad():
-        for start in range(0, len(ids), 1024):
-            x = ids[np.arange(start, min(start + 1024, len(ids)))]
-            for kept, out in zip(parts, network.branch_outputs(x.to(network.bag.weight.device)),
-                                 strict=True):
+        for idx in batches:
+            x = ids[idx].to(network.bag.weight.device)
+            for kept, out in zip(parts, network.branch_outputs(x), strict=True):
                 kept.append(out.cpu())
-    recurrent, bag = (torch.cat(p) for p in parts)
+    back = np.argsort(np.concatenate(batches))  # the texts' order, as `target` has them
+    recurrent, bag = (torch.cat(p)[back] for p in parts)
     shares = [i / 10 for i in range(11)]
     losses = [float(loss_fn(torch.lerp(recurrent, bag, w), target)) for w in shares]
     return shares[int(np.argmin(losses))]
