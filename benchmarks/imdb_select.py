@@ -51,17 +51,18 @@ CANDIDATES = {
                             pooling="max,mean", dense=[], dropout=0.3, embedding_dropout=0.1,
                             weight_decay=0.01, schedule="warmup-cosine", learning_rate=1e-3,
                             epochs=4, patience=None, batch_size=64, pretrained_lr_scale=0.5),
-    # lstm-pretrained mixed with imdb-best's bag of word pairs (the imdb-pretrained preset
-    # before its refit), from the 5-epoch language model of
-    # `rnnkit pretrain --data imdb --preset imdb-pretrained`
-    "lstm-pretrained-ngrams": PRESETS["imdb-pretrained"] | {"refit": False},
-    # the same with a BiLSTM(128), its forward direction from the language model (its one
-    # run was killed for memory at 16.4 GB beside another candidate: run it alone)
-    "bilstm-pretrained-ngrams": PRESETS["imdb-pretrained"] | {"refit": False,
-                                                             "bidirectional": True},
-    # the imdb-pretrained preset: lstm-pretrained-ngrams trained again on all 25,000
-    # training reviews for the epochs chosen on the validation ones
-    "lstm-pretrained-ngrams-refit": PRESETS["imdb-pretrained"],
+    # lstm-pretrained mixed with imdb-best's bag of word pairs, from the 5-epoch language
+    # model of `rnnkit pretrain --data imdb --preset imdb-pretrained`
+    "lstm-pretrained-ngrams": PRESETS["imdb-pretrained"] | {"refit": False,
+                                                           "bidirectional": False},
+    # the same with a BiLSTM(128), its forward direction from the language model (the
+    # imdb-pretrained preset before its refit)
+    "bilstm-pretrained-ngrams": PRESETS["imdb-pretrained"] | {"refit": False},
+    # lstm-pretrained-ngrams trained again on all 25,000 training reviews for the epochs
+    # chosen on the validation ones; tested while the BiLSTM had no validation score yet
+    "lstm-pretrained-ngrams-refit": PRESETS["imdb-pretrained"] | {"bidirectional": False},
+    # the imdb-pretrained preset: bilstm-pretrained-ngrams, refitted the same way
+    "bilstm-pretrained-ngrams-refit": PRESETS["imdb-pretrained"],
     # the same network from scratch: what pretraining adds
     "lstm-scratch": dict(cell="lstm", num_words="auto", maxlen=None, embedding_dim=128,
                          units=[128], pooling="max,mean", dense=[], dropout=0.3,
