@@ -192,7 +192,8 @@ def bucketed_batches(lengths: torch.Tensor, batch_size: int,
     """Batches of samples of similar ``lengths``: shuffle, sort within chunks of
     :data:`BUCKET_CHUNK` batches, cut into batches, shuffle the batches. Padding a batch to its
     longest sample then costs little, and each epoch still mixes the data. Without a
-    ``generator`` the order is by length alone (for evaluation).
+    ``generator`` (training unshuffled) the order is by length alone; batches that only
+    predict are cut by :func:`rnnkit.data.batches.length_batches` instead.
 
     >>> lengths = torch.tensor([5, 1, 4, 2, 3, 6])
     >>> [lengths[b].tolist() for b in bucketed_batches(lengths, 2, None)]

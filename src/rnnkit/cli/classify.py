@@ -41,9 +41,9 @@ def _preset_text(settings: dict[str, Any]) -> str:
     bag = " + a bag of word pairs" if settings.get("ngrams") else ""
     words = (f"{settings['num_words']} words" if "num_words" in settings
              else "the language model's words")
-    maxlen = "whole texts" if settings.get("maxlen", 0) is None else \
-        f"{settings.get('maxlen', 'auto')} tokens"
-    return f"{words}, {maxlen}, Embedding({settings['embedding_dim']})→{units}{dense}{bag}"
+    maxlen = settings.get("maxlen", "auto")
+    length = "whole texts" if maxlen is None else f"{maxlen} tokens"
+    return f"{words}, {length}, Embedding({settings['embedding_dim']})→{units}{dense}{bag}"
 
 
 def add_parser(sub: Any) -> None:
