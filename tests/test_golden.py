@@ -14,8 +14,10 @@ import numpy as np
 import pytest
 from golden import cases
 
-# far below any change of arithmetic, above the last-bit noise of a different CPU's kernels
-RTOL = 1e-9
+# The models compute in float32 (epsilon 1.2e-7). Another CPU's kernels (an AMD EPYC against
+# the machine that pinned these) moved them by up to 4.7e-8 relative; any change of arithmetic
+# moves them by far more than this
+RTOL = 1e-6
 
 
 @pytest.fixture(scope="module")
