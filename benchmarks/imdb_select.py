@@ -63,6 +63,9 @@ CANDIDATES = {
     "lstm-pretrained-ngrams-refit": PRESETS["imdb-pretrained"] | {"bidirectional": False},
     # the imdb-pretrained preset: bilstm-pretrained-ngrams, refitted the same way
     "bilstm-pretrained-ngrams-refit": PRESETS["imdb-pretrained"],
+    # bilstm-pretrained-ngrams from scratch (its own vocabulary): what pretraining adds
+    "bilstm-scratch-ngrams": PRESETS["imdb-pretrained"] | {"refit": False,
+                                                          "num_words": "auto"},
     # the same network from scratch: what pretraining adds
     "lstm-scratch": dict(cell="lstm", num_words="auto", maxlen=None, embedding_dim=128,
                          units=[128], pooling="max,mean", dense=[], dropout=0.3,
@@ -80,7 +83,9 @@ def main() -> None:
     parser.add_argument("--candidates", nargs="+", default=list(CANDIDATES),
                         choices=list(CANDIDATES))
     parser.add_argument("--test", choices=list(CANDIDATES))
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0,
+                        help="the validation split's and the network's (rows of another "
+                             "seed than 0 are named with it)")
     parser.add_argument("--pretrained", type=Path,
                         help="the language model of the *pretrained* candidates")
     args = parser.parse_args()
@@ -114,6 +119,7 @@ def main() -> None:
         shown_val = "—" if val is None else f"{val:.4f}"
         print(f"{name}: validation accuracy {shown_val}, {seconds:.0f} s", flush=True)
         shown = ", ".join(f"{k}={v}" for k, v in settings.items())
+        row_name = name if args.seed == 0 else f"{name}, seed {args.seed}"
         add_row("imdb-select", [
             "## IMDB: a supervised set-up chosen on validation reviews", "",
             f"Command: `python benchmarks/imdb_select.py --candidates ... [--test NAME]`. "
@@ -121,8 +127,8 @@ def main() -> None:
             "early-stop / compare on the other 5,000 (stratified, seed 0); the test reviews "
             "score only the chosen candidate, next to TF-IDF + logistic regression fitted on "
             "the same 20,000 reviews in the same run.", "", *HEADER],
-            name,
-            f"| {name} | {shown_val} | {test_acc} | {bag_acc} | {len(history.records)} "
+            row_name,
+            f"| {row_name} | {shown_val} | {test_acc} | {bag_acc} | {len(history.records)} "
             f"({history.best_epoch}) | {history.seconds_per_epoch:.0f} | {tokens:,.0f} | "
             f"{clf.vocabulary_.size:,} | {shown} |")
 
