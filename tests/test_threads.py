@@ -94,3 +94,37 @@ def test_cli_threads_option(monkeypatch, capsys):
     assert main(["summary", "nowhere", "--threads", "1"]) == 0
     # the estimators see it while the command runs; the calling program gets its own back
     assert seen == ["1"] and "RNNKIT_THREADS" not in os.environ
+
+
+def test_training_chooses_its_threads_again_each_epoch_unless_they_were_set(monkeypatch):
+    monkeypatch.delenv("RNNKIT_THREADS", raising=False)
+    monkeypatch.setattr("rnnkit.threads.available_cores", lambda: 2)
+    torch.set_num_threads(1)
+    texts, labels = ["good fun film", "awful boring plot"] * 8, [1, 0] * 8
+    # a BiLSTM(64) over 128-wide vectors, 64 texts a batch: work for 3 threads, as many as idle
+    big = dict(num_words=20, maxlen=4, embedding_dim=128, units=[64], bidirectional=True,
+               batch_size=64, epochs=4, patience=None, verbose=False)
+    idle = iter([1.0, 1.0, 2.0, 2.0, 0.9])  # fit's start, then each epoch's
+    monkeypatch.setattr("rnnkit.threads.idle_cores", lambda: next(idle))
+    clf = TextClassifier(**big).fit(texts, labels)
+    assert [r["threads"] for r in clf.history_.records] == [1, 2, 2, 1]
+    assert torch.get_num_threads() == 1  # the caller's count, restored
+    monkeypatch.setattr("rnnkit.threads.idle_cores", lambda: pytest.fail("measured"))
+    clf = TextClassifier(**big, threads=2).fit(texts, labels)
+    assert [r["threads"] for r in clf.history_.records] == [2, 2, 2, 2]
+
+
+def test_own_threads_do_not_count_as_busy(monkeypatch):
+    from rnnkit import threads
+
+    monkeypatch.setattr(threads, "_IDLE_CACHE", None)
+    monkeypatch.setattr(threads, "_cpu_times", iter([{0: (0, 100), 1: (0, 100)},
+                                                    {0: (0, 200), 1: (0, 200)}]).__next__)
+    spent = iter([0.0, 0.1])  # this process: one core for the whole 0.1 s sample
+    monkeypatch.setattr(threads.time, "process_time", lambda: next(spent))
+    clock = iter([5.0, 5.0, 5.1])  # the cache's stamp, then the sample's start and end
+    monkeypatch.setattr(threads.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(threads.time, "sleep", lambda s: None)
+    monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(threads, "available_cores", lambda: 2)
+    assert threads.idle_cores() == pytest.approx(1.0)  # both busy, one of them ours

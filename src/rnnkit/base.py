@@ -94,10 +94,10 @@ class Estimator(_SklearnEstimator):
     def _threads_for(self, config: Any, batch_size: int) -> Any:
         """A context that runs a network of ``config`` on ``batch_size`` sequences with the
         thread count of :mod:`rnnkit.threads` (``threads`` when set), restoring it after."""
-        from rnnkit.threads import choose_threads, limit_threads
+        from rnnkit.threads import policy_threads
 
         threads = getattr(self, "threads", None)  # per prediction step: no signature walk
-        return limit_threads(choose_threads(threads, config.work_per_step(batch_size)))
+        return policy_threads(threads, config.work_per_step(batch_size))
 
     def _train_config(self, p: dict[str, Any], description: str, state: str = "network"):
         """The :class:`~rnnkit.training.TrainConfig` for validated parameters ``p``; with a

@@ -15,8 +15,12 @@ core each step, and training runs several times slower than with one (measured i
   process may use (its CPU affinity and cgroup quota) shared among the ranks of a
   ``torchrun`` job on this node (``LOCAL_WORLD_SIZE``).
 
-The count applies while the estimator works (:func:`limit_threads`) and is restored after, so
-rnnkit leaves the process as it found it.
+The count applies while the estimator works (:func:`policy_threads`) and is restored after, so
+rnnkit leaves the process as it found it. A training run chooses again at the start of every
+epoch (:func:`refresh_threads`): a run that began beside a busy core takes the second one
+once it is free, and gives it back when another process takes it (the count the user set
+stays as set). Own threads do not count as busy: the process's CPU time in the sample is
+added back to the idle cores.
 
 >>> threads_for_work(50_000, cores=8, idle=8)
 1
@@ -33,11 +37,13 @@ import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 __all__ = ["WORK_PER_THREAD", "available_cores", "choose_threads", "idle_cores",
-           "limit_threads", "network_work", "recurrent_work", "threads_for_work"]
+           "limit_threads", "network_work", "policy_threads", "recurrent_work",
+           "refresh_threads", "threads_for_work"]
 
 # Multiply-adds per time step below which a second thread does not pay: the airline LSTM(64,32)
 # (0.5 M) and the IMDB LSTM(8) (0.05 M) ran no faster with 2 threads than with 1 on an idle
@@ -150,15 +156,18 @@ def idle_cores(sample: float = 0.05, max_age: float = 10.0) -> float:
     before = _cpu_times()
     if before is None:
         return float(cores)
+    began, own = time.monotonic(), time.process_time()
     time.sleep(sample)
     after = _cpu_times() or {}
+    # this process's own threads (spinning after an epoch, say) are not another's load
+    own_cores = (time.process_time() - own) / max(time.monotonic() - began, 1e-9)
     fractions = []
     for cpu in mine if mine is not None else sorted(before):
         if cpu in before and cpu in after:
             total = after[cpu][1] - before[cpu][1]
             if total > 0:
                 fractions.append((after[cpu][0] - before[cpu][0]) / total)
-    idle = sum(fractions) if fractions else float(cores)
+    idle = sum(fractions) + own_cores if fractions else float(cores)
     idle = min(idle, float(cores))
     _IDLE_CACHE = (now, idle)
     return idle
@@ -183,6 +192,43 @@ def choose_threads(threads: int | None, work: float) -> int:
         return int(threads)
     from_env = _positive_int(os.environ.get("RNNKIT_THREADS"))
     return from_env if from_env else threads_for_work(work)
+
+
+# the work per step of the policy_threads block now running, None when its count is fixed
+_POLICY_WORK: ContextVar[float | None] = ContextVar("rnnkit_policy_work", default=None)
+
+
+@contextmanager
+def policy_threads(threads: int | None, work: float) -> Iterator[int]:
+    """Run the block with :func:`choose_threads`'s count, restoring torch's after; inside it,
+    :func:`refresh_threads` chooses again when the count is the policy's (neither
+    ``threads`` nor ``RNNKIT_THREADS`` set it).
+
+    >>> with policy_threads(1, 50_000) as n:
+    ...     n, refresh_threads()
+    (1, 1)
+    """
+    fixed = threads is not None or _positive_int(os.environ.get("RNNKIT_THREADS"))
+    token = _POLICY_WORK.set(None if fixed else work)
+    try:
+        with limit_threads(choose_threads(threads, work)) as n:
+            yield n
+    finally:
+        _POLICY_WORK.reset(token)
+
+
+def refresh_threads() -> int:
+    """Inside a :func:`policy_threads` block whose count is the policy's, choose it again
+    from the cores idle now (:func:`threads_for_work`) and set it. Returns torch's count.
+    Called by training at the start of every epoch."""
+    import torch
+
+    work = _POLICY_WORK.get()
+    if work is not None:
+        threads = threads_for_work(work)
+        if threads != torch.get_num_threads():
+            torch.set_num_threads(threads)
+    return torch.get_num_threads()
 
 
 @contextmanager

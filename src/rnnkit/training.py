@@ -33,6 +33,7 @@ from rnnkit import distributed
 from rnnkit.data.batches import length_batches
 from rnnkit.errors import RnnkitError
 from rnnkit.optim import Adam, ReduceOnPlateau, WarmupCosine
+from rnnkit.threads import refresh_threads
 
 __all__ = ["History", "TrainConfig", "bucketed_batches", "resolve_device", "train"]
 
@@ -402,7 +403,7 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
                disable=not shown, leave=True, dynamic_ncols=True,
                initial=first - 1, total=config.epochs)
     for epoch in bar:
-        start, cpu_start = time.perf_counter(), time.process_time()
+        threads, start, cpu_start = refresh_threads(), time.perf_counter(), time.process_time()
         # Long epochs (text) get an inner bar per batch; short ones (series) would only flicker.
         order = (_batches(n, config.batch_size, generator, per_epoch) if lengths is None
                  else bucketed_batches(lengths[0], config.batch_size, generator))
@@ -418,7 +419,7 @@ def train(model: nn.Module, loss_fn: Callable, train_data: Batch, val_data: Batc
         stop = _watch(monitored, epoch, model, stopper, plateau, config)
         logs["seconds"] = time.perf_counter() - start
         logs["cpu_seconds"] = time.process_time() - cpu_start  # all threads of the process
-        history.records.append(logs)
+        history.records.append(logs | {"threads": threads})
         bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()
                          if k not in ("epoch", "seconds", "cpu_seconds")})
         history.stopped_early = stop
