@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import chain, repeat
+
 import numpy as np
 import pytest
 import torch
@@ -120,9 +122,10 @@ def test_own_threads_do_not_count_as_busy(monkeypatch):
     monkeypatch.setattr(threads, "_IDLE_CACHE", None)
     monkeypatch.setattr(threads, "_cpu_times", iter([{0: (0, 100), 1: (0, 100)},
                                                     {0: (0, 200), 1: (0, 200)}]).__next__)
-    spent = iter([0.0, 0.1])  # this process: one core for the whole 0.1 s sample
+    # the time module is patched for everyone: after the values the test needs, the last
+    spent = chain([0.0], repeat(0.1))  # this process: one core for the whole 0.1 s sample
     monkeypatch.setattr(threads.time, "process_time", lambda: next(spent))
-    clock = iter([5.0, 5.0, 5.1])  # the cache's stamp, then the sample's start and end
+    clock = chain([5.0, 5.0], repeat(5.1))  # the cache's stamp, the sample's start and end
     monkeypatch.setattr(threads.time, "monotonic", lambda: next(clock))
     monkeypatch.setattr(threads.time, "sleep", lambda s: None)
     monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: {0, 1})
