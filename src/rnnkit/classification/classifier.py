@@ -119,6 +119,12 @@ class TextClassifier(ClassifierMixin, Estimator):
             validation ones included, for that many epochs; the bag's share stays the one
             chosen on validation. ``history_`` is the first run's; ``refit_histories_`` the
             refit's.
+        pseudo_label_threshold: with unlabelled texts (``fit(..., unlabeled=texts)``),
+            self-training (:mod:`rnnkit.classification.self_training`): a classifier of these
+            settings is trained on the labelled texts first, labels each unlabelled text whose
+            most probable class reaches this probability, and the model is then trained on
+            the labelled and those texts; only labelled texts validate it.
+            ``self_training_`` says how many were labelled.
         epochs, batch_size, learning_rate, patience, reduce_lr_patience, clip_norm, seed,
             device, verbose, checkpoint, threads: training settings, as for
             :class:`~rnnkit.Forecaster`.
@@ -144,7 +150,8 @@ class TextClassifier(ClassifierMixin, Estimator):
                  schedule: str = "plateau", pretrained: str | None = None,
                  pretrained_lr_scale: float = 0.5, ngrams: int = 0,
                  ngram_buckets: int = 2**20, ngram_dropout: float = 0.0,
-                 state_dir: str | None = None, refit: bool = False):
+                 state_dir: str | None = None, refit: bool = False,
+                 pseudo_label_threshold: float = 0.8):
         self.cell = cell
         self.num_words = num_words
         self.maxlen = maxlen
@@ -179,6 +186,7 @@ class TextClassifier(ClassifierMixin, Estimator):
         self.ngram_dropout = ngram_dropout
         self.state_dir = state_dir
         self.refit = refit
+        self.pseudo_label_threshold = pseudo_label_threshold
 
     @classmethod
     def from_preset(cls, name: str, **overrides: Any) -> TextClassifier:
@@ -262,13 +270,14 @@ class TextClassifier(ClassifierMixin, Estimator):
 
     # ---------------------------------------------------------------- fitting
     def fit(self, texts: Any, labels: Any, validation_data: tuple[Any, Any] | None = None,
-            resume: bool = False) -> TextClassifier:
+            resume: bool = False, unlabeled: Any = None) -> TextClassifier:
         """Build the vocabulary on the training texts, train with early stopping; returns self.
 
         Early stopping watches ``validation_data`` ``(texts, labels)`` when given (an official
         development split, say), else a stratified ``validation`` fraction of ``texts``. With
         ``resume`` (and ``state_dir``), a run killed earlier on the same texts continues from
-        its last saved epoch.
+        its last saved epoch. ``unlabeled`` texts add self-training (see
+        ``pseudo_label_threshold``).
         """
         p = self._validated_params()
         if resume and not p["state_dir"]:
@@ -278,22 +287,13 @@ class TextClassifier(ClassifierMixin, Estimator):
         if not automatic:
             self._warn_one_hot(p)  # before any data work
         texts = check_texts(texts)
+        self.self_training_ = None
+        if unlabeled is not None:  # the pseudo-labelled texts come last in `texts`
+            texts, labels, validation_data = self._add_pseudo_labels(
+                p, texts, labels, validation_data, unlabeled)
+        pseudo = self.self_training_["pseudo_labeled"] if self.self_training_ else 0
         y = _fit_classes(self, labels, len(texts))
-        if validation_data is None:
-            train_idx, val_idx = stratified_split(y, p["validation"], p["seed"])
-            if len(val_idx) == 0:
-                raise RnnkitError(f"`validation`={p['validation']} leaves no text for "
-                                  "validation: every class needs at least two texts.")
-        else:
-            if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
-                raise RnnkitError("`validation_data` must be a pair (texts, labels); got "
-                                  f"{type(validation_data).__name__}.")
-            val_texts = check_texts(validation_data[0], "validation_data texts")
-            val_y = label_indices(self.classes_, validation_data[1], len(val_texts),
-                                        "validation_data labels")
-            train_idx = np.arange(len(texts))
-            val_idx = np.arange(len(texts), len(texts) + len(val_texts))
-            texts, y = texts + val_texts, np.concatenate([y, val_y])
+        texts, y, train_idx, val_idx = self._split(p, texts, y, validation_data)
 
         tokens = Tokenizer(self.token_pattern)(texts)  # once: for the vocabulary and the ids
         train_tokens = [tokens[i] for i in train_idx]
@@ -310,15 +310,68 @@ class TextClassifier(ClassifierMixin, Estimator):
         self.vocabulary_ = (language_model.vocabulary_ if language_model is not None
                             else Vocabulary.fit(train_tokens, p["num_words"]))
         ids = self._ids(texts, tokens)
-        counts = np.bincount(y[train_idx], minlength=len(self.classes_))
+        # the majority class and evaluate()'s TF-IDF baseline learn from labelled texts alone
+        # (references, not copies), the validation ones too after a refit
+        every = np.sort(np.concatenate([train_idx, val_idx])) if p["refit"] else train_idx
+        seen = _labelled(every, len(train_idx), pseudo)
+        counts = np.bincount(y[_labelled(train_idx, len(train_idx), pseudo)],
+                             minlength=len(self.classes_))
         self.majority_class_ = int(counts.argmax())
         self._train_network(p, ids, y, train_idx, val_idx, language_model)
-        # what evaluate() fits its TF-IDF baseline on, if asked (references, not copies): the
-        # texts the network learned from, the validation ones too after a refit
-        seen = np.sort(np.concatenate([train_idx, val_idx])) if p["refit"] else train_idx
         self._baseline_source = ([texts[i] for i in seen], y[seen])
         self._baseline = None
         return self
+
+    def _split(self, p: dict[str, Any], texts: list[str], y: np.ndarray,
+               validation_data: tuple[Any, Any] | None
+               ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+        """``(texts, y, train_idx, val_idx)``: a stratified ``validation`` fraction held out,
+        or ``validation_data``'s texts appended after the training ones."""
+        if validation_data is None:
+            train_idx, val_idx = stratified_split(y, p["validation"], p["seed"])
+            if len(val_idx) == 0:
+                raise RnnkitError(f"`validation`={p['validation']} leaves no text for "
+                                  "validation: every class needs at least two texts.")
+            return texts, y, train_idx, val_idx
+        if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
+            raise RnnkitError("`validation_data` must be a pair (texts, labels); got "
+                              f"{type(validation_data).__name__}.")
+        val_texts = check_texts(validation_data[0], "validation_data texts")
+        val_y = label_indices(self.classes_, validation_data[1], len(val_texts),
+                              "validation_data labels")
+        train_idx = np.arange(len(texts))
+        val_idx = np.arange(len(texts), len(texts) + len(val_texts))
+        return texts + val_texts, np.concatenate([y, val_y]), train_idx, val_idx
+
+    def _add_pseudo_labels(self, p: dict[str, Any], texts: list[str], labels: Any,
+                           validation_data: tuple[Any, Any] | None, unlabeled: Any
+                           ) -> tuple[list[str], list[Any], tuple[Any, Any]]:
+        """Self-training's first model, trained on the labelled ``texts``, labels the
+        ``unlabeled`` texts it is sure of; returns the labelled and those texts with their
+        labels, and the validation texts, labelled ones only (held out here when
+        ``validation_data`` is None)."""
+        from rnnkit.classification.self_training import pseudo_labels
+
+        unlabeled = check_texts(unlabeled, "unlabeled")
+        labels = list(labels)
+        if validation_data is None:  # held out now, so pseudo-labelled texts never validate
+            _, indices = learn_classes(labels, len(texts))
+            keep, held = stratified_split(indices, p["validation"], p["seed"])
+            validation_data = ([texts[i] for i in held], [labels[i] for i in held])
+            texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
+        teacher = type(self)(**self.get_params() | {"checkpoint": None})
+        if p["state_dir"]:
+            teacher.set_params(state_dir=str(Path(p["state_dir"]) / "teacher"))
+        teacher.fit(texts, labels, validation_data=validation_data, resume=p["resume"])
+        kept, kept_labels = pseudo_labels(teacher, unlabeled, p["pseudo_label_threshold"])
+        self.self_training_ = {
+            "unlabeled": len(unlabeled), "pseudo_labeled": len(kept),
+            "threshold": p["pseudo_label_threshold"],
+            "teacher_accuracy": teacher.score(*validation_data)}
+        log.info("self-training: the first model (validation accuracy %.4f) labelled %d of "
+                 "%d unlabelled texts at probability >= %g", self.self_training_[
+                     "teacher_accuracy"], len(kept), len(unlabeled), p["pseudo_label_threshold"])
+        return texts + kept, labels + kept_labels, validation_data
 
     def _train_network(self, p: dict[str, Any], ids: RaggedIds, y: np.ndarray,
                        train_idx: np.ndarray, val_idx: np.ndarray,
@@ -555,3 +608,9 @@ def _fit_classes(clf: TextClassifier, labels: Any, n: int) -> np.ndarray:
     """Learn ``clf.classes_`` from ``labels``; each label's index."""
     clf.classes_, indices = learn_classes(labels, n)
     return indices
+
+
+def _labelled(idx: np.ndarray, n_train: int, pseudo: int) -> np.ndarray:
+    """The indices of ``idx`` that are not of the ``pseudo`` pseudo-labelled texts, which come
+    last among the ``n_train`` training texts."""
+    return idx[(idx < n_train - pseudo) | (idx >= n_train)]

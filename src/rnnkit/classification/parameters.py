@@ -83,4 +83,9 @@ CLASSIFIER: dict[str, Parameter] = {
     "refit": Parameter(False, Boolean(),
                        "after early stopping, train again on all the texts (validation ones "
                        "included) for the best number of epochs"),
+    "pseudo_label_threshold": Parameter(
+        0.8, Number(0.0, 1.0, low_open=True),
+        "with unlabelled texts (fit(..., unlabeled=...), --unlabeled-data): the least "
+        "probability at which a model trained on the labelled texts labels one for a second "
+        "model to learn from"),
 }

@@ -15,6 +15,7 @@ from rnnkit.cli.common import (
     add_training_options,
     done_unless_first,
     launched,
+    load_texts_column,
     remove_state,
     say,
     state_dir,
@@ -26,7 +27,7 @@ __all__ = ["add_parser", "cmd_classify"]
 TEXT = ["num_words", "maxlen", "padding", "truncating", "embedding_dim", "units", "dense",
         "token_pattern", "validation", "pretrained", "pretrained_lr_scale", "pooling",
         "embedding_dropout", "weight_decay", "ngrams", "ngram_buckets", "ngram_dropout",
-        "schedule"]
+        "schedule", "pseudo_label_threshold"]
 TRAINING = ["cell", "bidirectional", "dropout", "epochs", "batch_size", "learning_rate",
             "patience", "reduce_lr_patience", "clip_norm", "seed", "device", "refit"]
 # verbose, state_dir and threads come from --quiet, --out and --threads; a checkpoint file
@@ -76,6 +77,10 @@ def add_parser(sub: Any) -> None:
                    help="with --csv: a file of validation texts and labels (same columns) for "
                         "early stopping, instead of a --validation fraction of the training "
                         "texts")
+    d.add_argument("--unlabeled-data", metavar="PATH|imdb",
+                   help="unlabelled texts for self-training (see --pseudo-label-threshold): "
+                        "a CSV, TSV or JSONL file with --text-column, or imdb for the "
+                        "archive's 50,000 unlabelled reviews (with --data imdb)")
     m = c.add_argument_group("text and network")
     m.add_argument("--preset", choices=list(PRESETS),
                    help="a classic tutorial set-up: " + "; ".join(
@@ -141,6 +146,21 @@ def _classify_data(args: argparse.Namespace, seed: int) -> tuple[Any, Any, Any, 
     return train, test, validation, source
 
 
+def _unlabeled_texts(args: argparse.Namespace) -> list[str] | None:
+    """The texts of ``--unlabeled-data``, or None."""
+    from rnnkit.data.text_datasets import imdb_unlabeled
+    from rnnkit.errors import RnnkitError
+
+    if args.unlabeled_data is None:
+        return None
+    if args.unlabeled_data == "imdb":
+        if args.data != "imdb":
+            raise RnnkitError("--unlabeled-data imdb goes with --data imdb (the same "
+                              "archive's unlabelled reviews); give a file of texts otherwise.")
+        return imdb_unlabeled(args.data_path)
+    return load_texts_column(Path(args.unlabeled_data), args.text_column)
+
+
 def cmd_classify(args: argparse.Namespace) -> int:
     from rnnkit.classification import TextClassifier
     from rnnkit.plots import plot_confusion, plot_history
@@ -150,6 +170,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     clf = TextClassifier(**_classify_settings(args))
     clf.check_params()  # argument errors before any data work
     train, test, validation, source = _classify_data(args, clf.seed)
+    unlabeled = _unlabeled_texts(args)
 
     say(f"Data: {source}: {len(train):,} training texts, {len(test):,} test texts")
     counts = train.class_counts()
@@ -157,19 +178,15 @@ def cmd_classify(args: argparse.Namespace) -> int:
     say(f"  classes (training): {shown}")
     if validation is not None:
         say(f"  validation: {len(validation[0]):,} texts of {args.validation_data}")
+    if unlabeled is not None:
+        say(f"  unlabelled: {len(unlabeled):,} texts of {args.unlabeled_data}, for "
+            "self-training")
     say()
-    clf.fit(train.texts, train.labels, validation_data=validation, resume=args.resume)
+    clf.fit(train.texts, train.labels, validation_data=validation, resume=args.resume,
+            unlabeled=unlabeled)
     done_unless_first()
-    say(clf.summary())
+    _report_training(clf)
     h = clf.history_
-    stop = "early stopping" if h.stopped_early else "all epochs"
-    chosen = [f"{name} {value} (auto)" for name, value, param in (
-        ("num_words", clf.num_words_, clf.num_words), ("maxlen", clf.maxlen_, clf.maxlen))
-        if param == "auto"]
-    if chosen:
-        say("Chosen from the training texts: " + ", ".join(chosen) + ".")
-    say(f"Trained {len(h.records)} epochs ({stop}; best epoch {h.best_epoch} restored), "
-        f"{h.seconds_per_epoch:.1f} s/epoch; vocabulary {clf.vocabulary_.size:,} ids.")
     evaluation = clf.evaluate(test.texts, test.labels)
     say()
     say(f"On the {len(test):,} test texts:")
@@ -199,6 +216,28 @@ def cmd_classify(args: argparse.Namespace) -> int:
     say(f"Try: rnnkit predict {out} \"A wonderful, moving film.\"; serve it over HTTP: "
         f"rnnkit serve {out}")
     return 0
+
+
+def _report_training(clf: Any) -> None:
+    """What fitting chose and did: self-training's pseudo-labels, the layers, the automatic
+    sizes, the epochs."""
+    if clf.self_training_:
+        st = clf.self_training_
+        then = ("this model learned from them too" if st["pseudo_labeled"] else
+                "so this model learned from the labelled texts alone")
+        say(f"Self-training: a first model (validation accuracy {st['teacher_accuracy']:.4f}) "
+            f"labelled {st['pseudo_labeled']:,} of the {st['unlabeled']:,} unlabelled texts "
+            f"at probability >= {st['threshold']:g}; {then}.")
+    say(clf.summary())
+    h = clf.history_
+    stop = "early stopping" if h.stopped_early else "all epochs"
+    chosen = [f"{name} {value} (auto)" for name, value, param in (
+        ("num_words", clf.num_words_, clf.num_words), ("maxlen", clf.maxlen_, clf.maxlen))
+        if param == "auto"]
+    if chosen:
+        say("Chosen from the training texts: " + ", ".join(chosen) + ".")
+    say(f"Trained {len(h.records)} epochs ({stop}; best epoch {h.best_epoch} restored), "
+        f"{h.seconds_per_epoch:.1f} s/epoch; vocabulary {clf.vocabulary_.size:,} ids.")
 
 
 def _language_model_shape(path: Path) -> dict[str, Any]:
