@@ -91,6 +91,12 @@ def test_self_training_refuses_bad_values(params, unlabeled, message):
         TextClassifier(**SMALL | params).fit(texts, labels, unlabeled=unlabeled)
 
 
+def test_self_training_needs_labelled_texts_to_validate_on():
+    with pytest.raises(RnnkitError, match=r"`validation`=0\.2 leaves no text for validation"):
+        TextClassifier(**SMALL).fit(["good film", "bad film"], ["pos", "neg"],
+                                    unlabeled=["a text"])
+
+
 def test_classify_unlabeled_data_from_a_file(tmp_path, capsys):
     texts, labels = synthetic(200)
     train, unlabeled = tmp_path / "train.csv", tmp_path / "unlabeled.csv"

@@ -328,10 +328,7 @@ class TextClassifier(ClassifierMixin, Estimator):
         """``(texts, y, train_idx, val_idx)``: a stratified ``validation`` fraction held out,
         or ``validation_data``'s texts appended after the training ones."""
         if validation_data is None:
-            train_idx, val_idx = stratified_split(y, p["validation"], p["seed"])
-            if len(val_idx) == 0:
-                raise RnnkitError(f"`validation`={p['validation']} leaves no text for "
-                                  "validation: every class needs at least two texts.")
+            train_idx, val_idx = _validation_split(y, p)
             return texts, y, train_idx, val_idx
         if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
             raise RnnkitError("`validation_data` must be a pair (texts, labels); got "
@@ -355,8 +352,7 @@ class TextClassifier(ClassifierMixin, Estimator):
         unlabeled = check_texts(unlabeled, "unlabeled")
         labels = list(labels)
         if validation_data is None:  # held out now, so pseudo-labelled texts never validate
-            _, indices = learn_classes(labels, len(texts))
-            keep, held = stratified_split(indices, p["validation"], p["seed"])
+            keep, held = _validation_split(learn_classes(labels, len(texts))[1], p)
             validation_data = ([texts[i] for i in held], [labels[i] for i in held])
             texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
         teacher = type(self)(**self.get_params() | {"checkpoint": None})
@@ -614,3 +610,12 @@ def _labelled(idx: np.ndarray, n_train: int, pseudo: int) -> np.ndarray:
     """The indices of ``idx`` that are not of the ``pseudo`` pseudo-labelled texts, which come
     last among the ``n_train`` training texts."""
     return idx[(idx < n_train - pseudo) | (idx >= n_train)]
+
+
+def _validation_split(y: np.ndarray, p: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The training and validation indices of a stratified ``validation`` fraction."""
+    train_idx, val_idx = stratified_split(y, p["validation"], p["seed"])
+    if len(val_idx) == 0:
+        raise RnnkitError(f"`validation`={p['validation']} leaves no text for validation: "
+                          "every class needs at least two texts.")
+    return train_idx, val_idx
