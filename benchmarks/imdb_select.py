@@ -98,6 +98,8 @@ def main() -> None:
     train, test = datasets.imdb(args.path, download=False)
     keep, held = stratified_split(train.labels, 0.2, args.seed)
     if args.labelled is not None:
+        if not 2 <= args.labelled < len(keep):
+            parser.error(f"--labelled must be from 2 to {len(keep) - 1:,}; got {args.labelled}")
         part, _ = stratified_split([train.labels[i] for i in keep],
                                    1 - args.labelled / len(keep), args.seed)
         keep = keep[part]
