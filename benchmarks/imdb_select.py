@@ -147,7 +147,9 @@ def main() -> None:
         add_row("imdb-select", [
             "## IMDB: a supervised set-up chosen on validation reviews", "",
             f"Command: `python benchmarks/imdb_select.py --candidates ... [--test NAME]`. "
-            f"Machine: {machine()}. Train on 20,000 of the 25,000 training reviews, "
+            f"Machine of the latest row's run: {machine()} (earlier rows: the notes below "
+            "give their dates). Train on 20,000 of the 25,000 training reviews (fewer where "
+            "a row says how many are labelled), "
             "early-stop / compare on the other 5,000 (stratified, seed 0); the test reviews "
             "score only the chosen candidate, next to TF-IDF + logistic regression fitted on "
             "the same 20,000 reviews in the same run.", "", *HEADER],

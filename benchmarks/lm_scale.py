@@ -5,11 +5,12 @@ Dai & Le (2015) pretrained for IMDB, LSTM(1024) over 512-wide vectors, measured 
 with the two sizes alternating step by step (the machine is shared; ratios hold, absolute
 times drift).
 
-The batches are real IMDB reviews cut into windows of 128 words, on the 11,871-word
-vocabulary the ``imdb-pretrained`` language model learned, so the adaptive softmax sees real
-word frequencies. From the words per second it prints the hours one pass over the 75,000
-reviews (17.3 million words, RESULTS.md) takes, and how many passes fit in issue 20's budget
-of 3 hours for pretraining and fine-tuning together.
+The batches are real IMDB reviews (every tenth training review) cut into windows of 128
+words, on a vocabulary of their 11,871 most frequent words (the size the ``imdb-pretrained``
+language model learned), so the adaptive softmax sees real word frequencies. From the
+words per second it prints the hours one pass over the 75,000 reviews (17.3 million words,
+RESULTS.md) takes, and how many passes fit in issue 20's budget of 3 hours for pretraining
+and fine-tuning together.
 
     python benchmarks/lm_scale.py --path ../shared/data/aclImdb_v1.tar.gz --steps 6
 """
