@@ -89,7 +89,8 @@ def training_parameters(epochs: int, batch_size: int, what: str, patience: int |
                                 "training improves"),
         "threads": Parameter(None, Optional(PositiveInt()),
                              "CPU threads for training and prediction (default: by the "
-                             "network's size and the idle cores)"),
+                             "network's size and the idle cores; set it for the same "
+                             "numbers from the same seed whatever the load)"),
         "state_dir": Parameter(None, Optional(PathLike()),
                                "a folder where training saves its state after every epoch, "
                                "for fit(..., resume=True)"),
