@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from rnnkit import Forecaster, TextClassifier
+from rnnkit import Forecaster, HybridForecaster, TextClassifier
 from rnnkit.errors import NotFittedError, RnnkitError
 
 sklearn_checks = pytest.importorskip("sklearn.utils.estimator_checks")
@@ -54,6 +54,12 @@ CASES = {
         lambda: (TEXTS, LABELS),
         lambda est: np.asarray(est.predict_proba(TEXTS[:6])),
         lambda est: est.evaluate(TEXTS, LABELS, baseline=False)),
+    "HybridForecaster": Case(
+        lambda: HybridForecaster(season_length=12, horizon=6, units=4, ensemble=1, epochs=2,
+                                 verbose=False),
+        lambda: (_series()[:60],),
+        lambda est: est.forecast(y=_series()[:66]).to_numpy(),
+        lambda est: est.evaluate(_series())),
 }
 
 
@@ -79,7 +85,8 @@ def test_scikit_learns_checks_that_apply(case, check):
 
 TABLES = {"Forecaster": ("rnnkit.forecasting.parameters", "FORECASTER"),
           "TextClassifier": ("rnnkit.classification.parameters", "CLASSIFIER"),
-          "TextLanguageModel": ("rnnkit.language_model_parameters", "LANGUAGE_MODEL")}
+          "TextLanguageModel": ("rnnkit.language_model_parameters", "LANGUAGE_MODEL"),
+          "HybridForecaster": ("rnnkit.forecasting.parameters", "HYBRID")}
 
 
 @pytest.mark.parametrize("name", list(TABLES))

@@ -11,18 +11,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Forecaster", "RnnkitError", "TextClassifier", "TextLanguageModel", "__version__",
-           "datasets", "load"]
+__all__ = ["Forecaster", "HybridForecaster", "RnnkitError", "TextClassifier",
+           "TextLanguageModel", "__version__", "datasets", "load"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from rnnkit import datasets
     from rnnkit.classification import TextClassifier
     from rnnkit.errors import RnnkitError
-    from rnnkit.forecasting import Forecaster
+    from rnnkit.forecasting import Forecaster, HybridForecaster
     from rnnkit.language_model import TextLanguageModel
 
 # Heavy modules (torch, pandas) load on first use, so `rnnkit --help` stays instant.
-_LAZY = {"Forecaster": "rnnkit.forecasting.forecaster", "TextClassifier": "rnnkit.classification",
+_LAZY = {"Forecaster": "rnnkit.forecasting.forecaster",
+         "HybridForecaster": "rnnkit.forecasting.hybrid", "TextClassifier": "rnnkit.classification",
          "TextLanguageModel": "rnnkit.language_model",
          "RnnkitError": "rnnkit.errors", "datasets": "rnnkit.datasets"}
 
@@ -37,8 +38,8 @@ def __getattr__(name: str) -> Any:
 
 
 def load(path: str) -> Any:
-    """Load any saved rnnkit model directory (a ``Forecaster``, ``TextClassifier`` or
-    ``TextLanguageModel``)."""
+    """Load any saved rnnkit model directory (a ``Forecaster``, ``HybridForecaster``,
+    ``TextClassifier`` or ``TextLanguageModel``)."""
     from rnnkit.errors import ModelFormatError
     from rnnkit.io import read_model_dir
 
@@ -47,6 +48,10 @@ def load(path: str) -> Any:
         from rnnkit.forecasting import Forecaster
 
         return Forecaster.load(path)
+    if estimator == "HybridForecaster":
+        from rnnkit.forecasting import HybridForecaster
+
+        return HybridForecaster.load(path)
     if estimator == "TextClassifier":
         from rnnkit.classification import TextClassifier
 

@@ -21,7 +21,7 @@ from rnnkit.validation import (
     TransformSpec,
 )
 
-__all__ = ["FORECASTER"]
+__all__ = ["FORECASTER", "HYBRID"]
 
 FORECASTER: dict[str, Parameter] = {
     "cell": Parameter("lstm", Choice(CELL_NAMES),
@@ -96,4 +96,41 @@ FORECASTER: dict[str, Parameter] = {
                                    "at most this many training windows per epoch, drawn at "
                                    "random anew each epoch (long histories, many series; "
                                    "default: all)"),
+}
+
+
+def _hybrid_training() -> dict[str, Parameter]:
+    table = training_parameters(epochs=300, batch_size=32, what="origins", patience=30,
+                                reduce_lr_patience=None)
+    table["learning_rate"] = Parameter(2e-3, Number(0.0, low_open=True), "Adam learning rate")
+    for name in ("checkpoint", "state_dir"):  # a few seconds per network: nothing to resume
+        del table[name]
+    return table
+
+
+# HybridForecaster's parameters (rnnkit.forecasting.hybrid)
+HYBRID: dict[str, Parameter] = {
+    "base": Parameter("mstl-ets", Choice(("mstl-ets",)),
+                      "the statistical model corrected: MSTL with an AutoETS trend"),
+    "cell": Parameter("gru", Choice(CELL_NAMES), "recurrent cell: rnn, lstm or gru"),
+    "units": Parameter(32, PositiveInt(maximum=MAX_UNITS), "units of the recurrent layer"),
+    "horizon": Parameter(None, Optional(PositiveInt(maximum=MAX_WINDOW)),
+                         "steps forecast from each origin (default: the shortest season)"),
+    "window": Parameter(None, Optional(PositiveInt(maximum=MAX_WINDOW)),
+                        "past steps read at each origin (default: the horizon)"),
+    "origin_step": Parameter(None, Optional(PositiveInt(maximum=MAX_WINDOW)),
+                             "steps between training origins; divides the horizon (default: "
+                             "a quarter of it)"),
+    "season_length": FORECASTER["season_length"],
+    "validation": Parameter(0.2, FractionOrCount(),
+                            "the last origins held out for early stopping: a fraction or a "
+                            "count"),
+    "ensemble": Parameter(5, PositiveInt(maximum=MAX_ENSEMBLE),
+                          "networks trained (seeds seed, seed+1, ...); the median corrects"),
+    "refit": Parameter(True, Boolean(), "after early stopping, train again on every origin "
+                       "for the best number of epochs"),
+    "loss": Parameter("mae", Choice(("mse", "huber", "mae")), "training loss"),
+    **_hybrid_training(),
+    "n_jobs": Parameter(None, Optional(Jobs()),
+                        "processes refitting the base model side by side; -1: one per core"),
 }

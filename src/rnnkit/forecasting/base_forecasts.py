@@ -1,0 +1,93 @@
+"""A statistical model's forecasts from many origins of one series, each from the values
+before it only: what :class:`~rnnkit.forecasting.hybrid.HybridForecaster`'s network learns to
+correct. The model is refitted at every origin (as statsforecast's cross-validation refits it),
+so no forecast has seen a value at or after its own origin.
+
+``"mstl-ets"`` is statsforecast's MSTL, one seasonal component per period, with an AutoETS
+trend (no seasonality): the model of choice for data with several seasons (a day and a week).
+
+>>> y = 100 + 10 * np.sin(np.arange(400) * 2 * np.pi / 24)
+>>> paths = base_forecasts(y, [200, 212], horizon=6, seasons=(24,))
+>>> paths.shape, bool(np.abs(paths - y[[range(200, 206), range(212, 218)]]).max() < 1)
+((2, 6), True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+
+from rnnkit.errors import RnnkitError
+
+__all__ = ["BASE_MODELS", "base_forecasts", "min_history"]
+
+BASE_MODELS = ("mstl-ets",)
+
+
+def min_history(seasons: Sequence[int]) -> int:
+    """Values a base forecast needs before its origin: two cycles of the longest season
+    (MSTL's least), and at least 10."""
+    return max(10, 2 * max(int(s) for s in seasons))
+
+
+def _one(values: np.ndarray, horizon: int, seasons: tuple[int, ...], model: str) -> np.ndarray:
+    from statsforecast.models import MSTL, AutoETS
+
+    if model != "mstl-ets":  # BASE_MODELS is checked by the caller; a bug otherwise
+        raise ValueError(model)
+    periods = [s for s in seasons if s > 1]
+    if periods:
+        fitted = MSTL(season_length=periods, trend_forecaster=AutoETS(model="ZZN"))
+    else:  # no season: MSTL needs one, and the ETS trend alone is the same model
+        fitted = AutoETS(model="ZZN")
+    return np.asarray(fitted.forecast(y=values, h=horizon)["mean"], dtype=np.float64)
+
+
+def _chunk(values: np.ndarray, origins: list[int], horizon: int, seasons: tuple[int, ...],
+           model: str) -> np.ndarray:
+    return np.array([_one(values[:o], horizon, seasons, model) for o in origins]).reshape(
+        len(origins), horizon)
+
+
+def base_forecasts(values: np.ndarray, origins: Sequence[int], horizon: int,
+                   seasons: Sequence[int], model: str = "mstl-ets",
+                   n_jobs: int | None = None) -> np.ndarray:
+    """``(len(origins), horizon)`` forecasts of ``values``, row ``i`` from the values before
+    ``origins[i]`` only. ``n_jobs`` processes share the origins (-1: one per core); each
+    refit of MSTL + ETS takes about 2 s on 4,000 half-hours.
+    """
+    try:
+        import statsforecast  # noqa: F401
+    except ImportError:
+        raise RnnkitError(f"the base model {model!r} needs statsforecast: pip install "
+                          "'rnnkit[baselines]'.") from None
+    if model not in BASE_MODELS:
+        raise RnnkitError(f"`base` must be one of {list(BASE_MODELS)}; got {model!r}.")
+    values = np.asarray(values, dtype=np.float64)
+    origins = [int(o) for o in origins]
+    seasons = tuple(int(s) for s in seasons)
+    if not origins:
+        return np.zeros((0, horizon))
+    workers = _workers(n_jobs, len(origins))
+    if workers == 1:
+        return _chunk(values, origins, horizon, seasons, model)
+    parts = [origins[k::workers] for k in range(workers)]  # each worker gets early and late
+    with ProcessPoolExecutor(workers) as pool:
+        done = list(pool.map(_chunk, [values] * workers, parts, [horizon] * workers,
+                             [seasons] * workers, [model] * workers))
+    out = np.zeros((len(origins), horizon))
+    for k, rows in enumerate(done):
+        out[k::workers] = rows
+    return out
+
+
+def _workers(n_jobs: int | None, tasks: int) -> int:
+    import os
+
+    if n_jobs is None or tasks < 4:
+        return 1
+    cores = os.cpu_count() or 1
+    wanted = cores if n_jobs == -1 else int(n_jobs)
+    return max(1, min(wanted, cores, tasks))

@@ -1,0 +1,487 @@
+"""``HybridForecaster``: a statistical forecast corrected by a recurrent network.
+
+On data with several seasons (half-hourly electricity demand: a day and a week) a seasonal
+decomposition with an exponential-smoothing level (MSTL + ETS) is hard to beat a day ahead:
+it averages each half-hour's profile over many weeks, where a network reading the last days
+carries their shape forward. The best published hybrids keep the statistical model and let a
+network learn what it misses: Taylor (2003) fits an AR model to double-seasonal Holt-Winters'
+errors; Smyl (2020) feeds exponential smoothing's levels and seasons to dilated LSTMs.
+
+Here the base model (``base``) is refitted at every ``origin_step``-th value of the training
+series, each time from the values before that origin only, and forecasts ``horizon`` steps.
+At each origin a small network (:class:`~rnnkit.models.corrector.Corrector`) reads the last
+``window`` values and the base model's errors on them (each value against the latest base
+forecast made before it), the base forecast itself and the origin's place in the day and the
+week, and is trained to emit the base forecast's error: on logs for a positive series, so the
+correction is a ratio. Its outputs start at zero, so an untrained hybrid is its base model,
+and early stopping on the last origins keeps any correction that does not pay off there
+small.
+
+>>> t = np.arange(24 * 21)
+>>> y = pd.Series(100 + 10 * np.sin(2 * np.pi * t / 24) + np.random.default_rng(0).normal(
+...     0, 1, len(t)), index=pd.date_range("2024-01-01", periods=len(t), freq="h"))
+>>> hf = HybridForecaster(season_length=24, units=4, ensemble=1, epochs=3, verbose=False)
+>>> hf.fit(y[:-48]).forecast().index[0]
+Timestamp('2024-01-20 00:00:00')
+>>> hf.evaluate(y).index.tolist()
+['hybrid', 'base (mstl-ets)', 'seasonal naive 24']
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from rnnkit.base import Estimator
+from rnnkit.data.series import SeriesData, as_series, infer_frequency, seasons_for
+from rnnkit.errors import ModelFormatError, RnnkitError
+from rnnkit.forecasting.base_forecasts import base_forecasts, min_history
+from rnnkit.forecasting.calendar import KINDS, calendar_columns, calendar_kinds
+from rnnkit.forecasting.parameters import HYBRID
+from rnnkit.forecasting.recursive import future_index
+from rnnkit.limits import MAX_WINDOW
+from rnnkit.parameters import constraints
+from rnnkit.validation import Constraint, IntList, PositiveInt
+
+__all__ = ["HybridForecaster"]
+
+
+class HybridForecaster(Estimator):
+    """Forecast one series with a statistical model (MSTL + ETS) whose errors a recurrent
+    network learns to correct.
+
+    Args:
+        base: the statistical model, ``"mstl-ets"`` (statsforecast's MSTL, one component per
+            seasonal period, with an AutoETS trend); needs ``rnnkit[baselines]``.
+        cell: ``"rnn"``, ``"lstm"`` or ``"gru"``: the recurrent layer reading the past.
+        units: its units.
+        horizon: steps forecast from each origin (and at most what :meth:`forecast` gives);
+            None: the shortest seasonal period (a day of hourly or half-hourly data).
+        window: past steps read at each origin; None: ``horizon``.
+        origin_step: steps between training origins, and between the base forecasts whose
+            errors the network reads; it must divide ``horizon``. None: ``horizon // 4``.
+            Each origin refits the base model (about 2 s for MSTL + ETS on 4,000 values).
+        season_length: the seasonal periods, e.g. ``[48, 336]``; None infers them from the
+            dates (hourly 24 and 168, half-hourly 48 and 336, daily 7 and 365).
+        validation: the last origins held out for early stopping: a fraction, or a count.
+        ensemble: networks trained (seeds ``seed``, ``seed + 1``, …); their median corrects.
+        refit: after early stopping has found each network's best epoch, train it again
+            from the same seed on every origin for that many epochs.
+        loss: ``"mae"`` (what MASE scores), ``"mse"`` (what RMSE scores) or ``"huber"``.
+        n_jobs: processes that refit the base model side by side (-1: one per core).
+        epochs, batch_size, learning_rate, patience, reduce_lr_patience, clip_norm, seed,
+        device, verbose, threads: as :class:`~rnnkit.Forecaster`'s.
+
+    After ``fit``: ``network_`` (the networks), ``history_`` (training records of the first
+    network), ``base_scores_`` (the base model's and the hybrid's mean absolute error on the
+    early-stopping origins, in the data's units). :meth:`forecast` refits the base model on the
+    history it forecasts from (the training series, or ``y``).
+    """
+
+    _parameter_constraints: ClassVar[dict[str, Constraint]] = constraints(HYBRID)
+
+    def __init__(self, base: str = "mstl-ets", cell: str = "gru", units: int = 32,
+                 horizon: int | None = None, window: int | None = None,
+                 origin_step: int | None = None, season_length: Any = None,
+                 validation: float = 0.2, ensemble: int = 5, refit: bool = True,
+                 loss: str = "mae", epochs: int = 300, batch_size: int = 32,
+                 learning_rate: float = 2e-3, patience: int | None = 30,
+                 reduce_lr_patience: int | None = None, clip_norm: float | None = 1.0,
+                 seed: int = 0, device: str = "auto", verbose: bool = True,
+                 threads: int | None = None, n_jobs: int | None = None):
+        self.base = base
+        self.cell = cell
+        self.units = units
+        self.horizon = horizon
+        self.window = window
+        self.origin_step = origin_step
+        self.season_length = season_length
+        self.validation = validation
+        self.ensemble = ensemble
+        self.refit = refit
+        self.loss = loss
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.patience = patience
+        self.reduce_lr_patience = reduce_lr_patience
+        self.clip_norm = clip_norm
+        self.seed = seed
+        self.device = device
+        self.verbose = verbose
+        self.threads = threads
+        self.n_jobs = n_jobs
+
+    # ------------------------------------------------------------------ shape
+    def _shape(self, p: dict[str, Any], data: SeriesData) -> dict[str, Any]:
+        """Seasons, horizon, window, origin step and calendar cycles for ``data``."""
+        freq = infer_frequency(data.index)
+        seasons = tuple(p["season_length"] or seasons_for(freq))
+        periods = tuple(s for s in seasons if s > 1)
+        horizon = p["horizon"] or (min(periods) if periods else None)
+        if horizon is None:
+            raise RnnkitError("`horizon` is needed: the series has no seasonal period to take "
+                              "it from (give season_length, or dated data).")
+        step = p["origin_step"] or max(1, horizon // 4)
+        if horizon % step:
+            raise RnnkitError(f"`origin_step` must divide the horizon ({horizon}); got {step}.")
+        return {"seasons": list(periods or (1,)), "horizon": int(horizon),
+                "window": int(p["window"] or horizon), "origin_step": int(step),
+                "freq": freq, "calendar": list(calendar_kinds(freq, data.index, None))}
+
+    # ------------------------------------------------------------------ features
+    def _log(self, values: np.ndarray) -> np.ndarray:
+        return np.log(values) if self.log_ else values
+
+    def _samples(self, level: np.ndarray, origins: np.ndarray, base: dict[int, np.ndarray],
+                 index: pd.Index, first_future: pd.Index | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Inputs at each origin: ``past`` ``(N, window, 2)`` (values and base errors, both
+        relative to the last value), ``base`` ``(N, horizon)`` and calendar ``(N, 2k)``."""
+        s = self.shape_
+        w, h, step = s["window"], s["horizon"], s["origin_step"]
+        past = np.zeros((len(origins), w, 2))
+        paths = np.zeros((len(origins), h))
+        for i, o in enumerate(origins):
+            anchor = level[o - 1]
+            past[i, :, 0] = level[o - w:o] - anchor
+            for j, t in enumerate(range(o - w, o)):
+                made = o - step * -(-(o - t) // step)  # the latest base origin <= t
+                if made in base:
+                    past[i, j, 1] = level[t] - base[made][t - made]
+            paths[i] = base[int(o)] - anchor
+        if s["calendar"]:
+            stamps = (index[origins] if first_future is None else first_future)
+            extra = calendar_columns(pd.DatetimeIndex(stamps), tuple(s["calendar"]))[1]
+        else:
+            extra = np.zeros((len(origins), 0))
+        return past, paths, extra
+
+    def _base_levels(self, values: np.ndarray, origins: list[int]) -> dict[int, np.ndarray]:
+        s = self.shape_
+        paths = base_forecasts(values, origins, s["horizon"], s["seasons"], self.base,
+                               self.n_jobs)
+        if not np.isfinite(paths).all() or (self.log_ and (paths <= 0).any()):
+            bad = origins[int(np.flatnonzero(~np.isfinite(paths).all(1)
+                                             | (paths <= 0).any(1) * self.log_)[0])]
+            raise RnnkitError(f"the base model {self.base!r} gave a forecast that is not "
+                              f"finite{' and positive' * self.log_} from position {bad}; this "
+                              "series does not suit it.")
+        return {o: self._log(p) for o, p in zip(origins, paths, strict=True)}
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, y: Any, X: Any = None) -> HybridForecaster:
+        """Fit on one series ``y`` (a Series, ideally with a DatetimeIndex, or an array).
+
+        ``X`` is not read (scikit-learn's signature); the base model refits and the calendar
+        inputs come from the dates."""
+        import torch
+
+        from rnnkit.models.corrector import Correctors
+        from rnnkit.training import resolve_device
+
+        p = self._validated_params()
+        data = as_series(y)
+        values = data.target
+        self.shape_ = s = self._shape(p, data)
+        self.log_ = bool((values > 0).all())
+        w, h, step = s["window"], s["horizon"], s["origin_step"]
+        first = min_history(s["seasons"]) + w  # room for the base's history and a window
+        last = len(values) - h
+        if last < first + 4 * step:
+            raise RnnkitError(f"the series has {len(values)} values; a hybrid with horizon "
+                              f"{h}, window {w} and seasons {s['seasons']} needs at least "
+                              f"{first + 4 * step + h} (two cycles of the longest season, a "
+                              "window and five origins).")
+        origins = np.arange(last, first - 1, -step)[::-1]  # the grid ends at the last origin
+        made = sorted(set(origins.tolist()) | set(
+            range(int(origins[0]) - step * -(-w // step), int(origins[0]), step)))
+        made = [o for o in made if o >= min_history(s["seasons"])]
+        level = self._log(values)
+        base = self._base_levels(values, made)
+        past, paths, extra = self._samples(level, origins, base, data.index)
+        target = np.array([level[o:o + h] - base[int(o)] for o in origins])
+        self.scales_ = {"value": _std(past[..., 0]), "error": _std(past[..., 1]),
+                        "base": _std(paths), "target": _std(target)}
+        tensors = [*self._tensors(past, paths, extra),
+                   torch.tensor(target / self.scales_["target"], dtype=torch.float32)]
+        n_val = _held_out(p["validation"], len(origins))
+        device = resolve_device(p["device"])
+        members, self.history_ = [], None
+        for k in range(p["ensemble"]):
+            net, history = self._train_member(p, tensors, n_val, p["seed"] + k, extra.shape[1],
+                                              device)
+            members.append(net)
+            self.history_ = self.history_ or history
+        self.network_ = members[0] if len(members) == 1 else Correctors(members)
+        self.network_.eval()
+        self.n_extra_ = int(extra.shape[1])
+        self.history_values_ = values.copy()
+        self.history_index_ = data.index
+        self.base_scores_ = self._held_out_scores(values, origins[len(origins) - n_val:], base,
+                                                  tensors, n_val) if n_val else {}
+        return self
+
+    def _tensors(self, past: np.ndarray, paths: np.ndarray, extra: np.ndarray) -> list[Any]:
+        import torch
+
+        sc = self.scales_
+        scaled = past / np.array([sc["value"], sc["error"]])
+        return [torch.tensor(scaled, dtype=torch.float32),
+                torch.tensor(paths / sc["base"], dtype=torch.float32),
+                torch.tensor(extra, dtype=torch.float32)]
+
+    def _train_member(self, p: dict[str, Any], tensors: list[Any], n_val: int, seed: int,
+                      n_extra: int, device: Any) -> tuple[Any, Any]:
+        import torch
+
+        from rnnkit.models.corrector import Corrector
+        from rnnkit.threads import policy_threads
+        from rnnkit.training import TrainConfig, train
+
+        s = self.shape_
+        loss_fn = {"mae": torch.nn.L1Loss(), "mse": torch.nn.MSELoss(),
+                   "huber": torch.nn.HuberLoss()}[p["loss"]]
+
+        def build() -> Corrector:
+            torch.manual_seed(seed)
+            return Corrector(p["cell"], p["units"], s["window"], s["horizon"], n_extra).to(device)
+
+        def config(epochs: int, patience: int | None) -> TrainConfig:
+            return TrainConfig(epochs=epochs, batch_size=p["batch_size"],
+                               learning_rate=p["learning_rate"], patience=patience,
+                               reduce_lr_patience=p["reduce_lr_patience"],
+                               clip_norm=p["clip_norm"], seed=seed, verbose=p["verbose"],
+                               description=f"hybrid network {seed - p['seed'] + 1}")
+
+        n = len(tensors[-1])
+        fit_part = [t[:n - n_val] for t in tensors]
+        held = [t[n - n_val:] for t in tensors] if n_val else None
+        work = float(p["units"] * (p["units"] + 2) * s["window"] * p["batch_size"])
+        with policy_threads(p["threads"], work):
+            net = build()
+            history = train(net, loss_fn, fit_part, held, config(p["epochs"], p["patience"]))
+            if p["refit"] and n_val and history.best_epoch:
+                net = build()
+                train(net, loss_fn, tensors, None, config(history.best_epoch, None))
+        return net, history
+
+    def _held_out_scores(self, values: np.ndarray, origins: np.ndarray,
+                         base: dict[int, np.ndarray], tensors: list[Any], n_val: int
+                         ) -> dict[str, float]:
+        """Mean absolute errors, in the data's units, of the base model and of the hybrid on
+        the early-stopping origins (with ``refit``, the networks have trained on them)."""
+        h = self.shape_["horizon"]
+        corrections = self._corrections([t[len(t) - n_val:] for t in tensors[:3]])
+        actual = np.array([values[o:o + h] for o in origins])
+        base_paths = np.array([base[int(o)] for o in origins])
+        return {"base MAE": float(np.mean(np.abs(actual - self._unlog(base_paths)))),
+                "hybrid MAE": float(np.mean(np.abs(
+                    actual - self._unlog(base_paths + corrections))))}
+
+    def _unlog(self, level: np.ndarray) -> np.ndarray:
+        return np.exp(level) if self.log_ else level
+
+    def _corrections(self, inputs: list[Any]) -> np.ndarray:
+        import torch
+
+        from rnnkit.threads import policy_threads
+
+        with torch.no_grad(), policy_threads(self.threads, 1.0):
+            device = next(self.network_.parameters()).device
+            out = self.network_(*[t.to(device) for t in inputs])
+        return out.cpu().numpy().astype(np.float64) * self.scales_["target"]
+
+    # ------------------------------------------------------------------ forecast
+    def forecast(self, steps: int | None = None, y: Any = None) -> pd.Series:
+        """The next ``steps`` values (at most, and by default, ``horizon``) after the training
+        series, or after ``y`` (a longer stretch of the same series, e.g. with the values
+        observed since ``fit``): the base model is refitted on that history, then corrected.
+
+        >>> hf.forecast(48, y=history)  # doctest: +SKIP
+        """
+        self._check_fitted()
+        h = self.shape_["horizon"]
+        steps = h if steps is None else steps
+        if not isinstance(steps, int | np.integer) or not 1 <= steps <= h:
+            raise RnnkitError(f"`steps` must be an integer from 1 to the horizon ({h}); got "
+                              f"{steps!r}. Fit with a longer `horizon` for more.")
+        values, index = self._history(y)
+        _, forecast = self._paths(values, index)
+        return pd.Series(forecast[:steps], index=future_index(self.shape_["freq"], index,
+                                                              steps), name="forecast")
+
+    def evaluate(self, y: Any, test: int | None = None) -> pd.DataFrame:
+        """Scores on the last ``test`` values of ``y`` (by default those after the training
+        series), forecast ``horizon`` at a time from every ``horizon``-th of them, each origin
+        seeing only the values before it: RMSE, MAE and MASE (scale: the seasonal naive's
+        in-sample error over the shortest season, before the first origin) of the hybrid, of
+        its base model alone and of the seasonal naive on the longest season, on the same
+        points.
+
+        >>> hf.evaluate(y).loc["hybrid", "RMSE"]  # doctest: +SKIP
+        """
+        self._check_fitted()
+        values, index = self._history(y)
+        h, seasons = self.shape_["horizon"], self.shape_["seasons"]
+        if test is None:
+            test = len(values) - len(getattr(self, "history_values_", values))
+        least = min_history(seasons) + self.shape_["window"]  # the first origin's history
+        if not isinstance(test, int | np.integer) or not h <= test <= len(values) - least:
+            raise RnnkitError(f"`test` must be an integer from the horizon ({h}) to "
+                              f"{len(values) - least} (the values of `y` after the "
+                              f"{least} the first forecast needs); got {test!r}. Pass `y` "
+                              "longer than the training series, or `test`.")
+        first = len(values) - int(test)
+        origins = range(first, len(values) - h + 1, h)
+        rows: dict[str, list[np.ndarray]] = {"hybrid": [], f"base ({self.base})": [],
+                                             f"seasonal naive {max(seasons)}": []}
+        for o in origins:
+            base, hybrid = self._paths(values[:o], index[:o])
+            naive = values[o - max(seasons):o][np.arange(h) % max(seasons)]
+            for name, path in zip(rows, (hybrid, base, naive), strict=True):
+                rows[name].append(values[o:o + h] - path)
+        m = min(seasons)
+        scale = float(np.mean(np.abs(values[m:first] - values[:first - m])))
+        return pd.DataFrame({name: {"RMSE": float(np.sqrt(np.mean(np.square(e)))),
+                                    "MAE": float(np.mean(np.abs(e))),
+                                    "MASE": float(np.mean(np.abs(e)) / scale)}
+                             for name, e in rows.items()}).T.rename_axis("model")
+
+    def _history(self, y: Any) -> tuple[np.ndarray, pd.Index]:
+        """The values and index a forecast starts after: ``y``, or the training series."""
+        if y is None:
+            if not hasattr(self, "history_values_"):
+                raise RnnkitError("a loaded hybrid forecasts from a history: pass `y` (the "
+                                  "series up to the forecast origin).")
+            return self.history_values_, self.history_index_
+        data = as_series(y)
+        needed = min_history(self.shape_["seasons"]) + self.shape_["window"]
+        if len(data) < needed:
+            raise RnnkitError(f"`y` has {len(data)} values; forecasting needs at least "
+                              f"{needed} (two cycles of the longest season and a window).")
+        if self.log_ and not (data.target > 0).all():
+            raise RnnkitError("this hybrid was fitted on a positive series (it corrects "
+                              "logs); `y` has values <= 0.")
+        return data.target, data.index
+
+    def _paths(self, values: np.ndarray, index: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+        """The base model's ``horizon`` forecasts after ``values``, and the hybrid's."""
+        s = self.shape_
+        origin, w, step = len(values), s["window"], s["origin_step"]
+        made = [origin - step * k for k in range(-(-w // step), -1, -1)]
+        made = [o for o in made if o >= min_history(s["seasons"])]
+        level = self._log(values)
+        base = self._base_levels(values, made)
+        stamps = (future_index(s["freq"], index, 1) if s["calendar"] else None)
+        past, paths, extra = self._samples(level, np.array([origin]), base, index, stamps)
+        correction = self._corrections(self._tensors(past, paths, extra))[0]
+        forecast = self._unlog(base[origin] + correction)
+        if not np.isfinite(forecast).all():
+            raise RnnkitError("the hybrid's forecast is not finite (the network's correction "
+                              "overflowed); refit with another seed or a smaller learning "
+                              "rate.")
+        return self._unlog(base[origin]), forecast
+
+    # ------------------------------------------------------------------ save / load
+    def save(self, path: str | Path) -> Path:
+        """Write the model to a directory (JSON config, safetensors weights, JSON
+        preprocessing); :meth:`load` reads it back. The training series is not saved, so a
+        loaded hybrid forecasts from the ``y`` it is given."""
+        from rnnkit.io import write_model_dir
+
+        self._check_fitted()
+        params = {k: list(v) if isinstance(v, tuple) else v
+                  for k, v in self._validated_params().items()}
+        params["threads"] = None  # the cores of the machine that trained it
+        network = {"kind": "corrector", "cell": params["cell"], "units": params["units"],
+                   "window": self.shape_["window"], "horizon": self.shape_["horizon"],
+                   "extra": self.n_extra_, "members": params["ensemble"]}
+        return write_model_dir(path, estimator=type(self).__name__, params=params,
+                               network=network, state_dict=self.network_.state_dict(),
+                               preprocessing={"shape": self.shape_, "log": self.log_,
+                                              "scales": self.scales_},
+                               extra={"training": self.history_.to_dict(timings=False)})
+
+    @classmethod
+    def load(cls, path: str | Path, device: str = "auto") -> HybridForecaster:
+        """Read a directory written by :meth:`save`; it is untrusted: parameters and shapes
+        are checked before any tensor is read."""
+        import torch
+
+        from rnnkit.io import read_model_dir
+        from rnnkit.models.corrector import Corrector, Correctors
+        from rnnkit.training import History, resolve_device
+
+        saved = read_model_dir(path, estimator=cls.__name__)
+        try:
+            est = cls(**saved.config["params"])
+            p = est._validated_params()
+            net, prep = saved.config["network"], saved.preprocessing
+            shape, scales = prep["shape"], prep["scales"]
+            if net != {"kind": "corrector", "cell": p["cell"], "units": p["units"],
+                       "window": shape["window"], "horizon": shape["horizon"],
+                       "extra": net.get("extra"), "members": p["ensemble"]}:
+                raise ValueError("the network does not match the parameters")
+            shape = _checked_shape(shape)
+            extra = int(net["extra"])
+            if extra != 2 * len(shape["calendar"]):
+                raise ValueError(f"{extra} calendar inputs for {shape['calendar']}")
+            if set(scales) != {"value", "error", "base", "target"} or not all(
+                    isinstance(v, float) and np.isfinite(v) and v > 0 for v in scales.values()):
+                raise ValueError("bad scales")
+            est.shape_ = shape
+            est.log_, est.scales_, est.n_extra_ = bool(prep["log"]), scales, extra
+
+            def build() -> torch.nn.Module:
+                members = [Corrector(p["cell"], p["units"], shape["window"], shape["horizon"],
+                                     extra) for _ in range(p["ensemble"])]
+                return members[0] if len(members) == 1 else Correctors(members)
+
+            with torch.device("meta"):
+                expected = {k: list(v.shape) for k, v in build().state_dict().items()}
+            if expected != saved.shapes:
+                raise ValueError("the weights do not match the network")
+            est.network_ = build()
+            est.network_.load_state_dict(saved.tensors())
+            est.network_.to(resolve_device(device)).eval()
+            est.history_ = History.from_dict(saved.config.get("training", {}))
+        except (KeyError, TypeError, ValueError, RnnkitError) as exc:
+            raise ModelFormatError(f"{path}: not a valid HybridForecaster model: {exc}") from None
+        return est
+
+
+def _checked_shape(shape: Any) -> dict[str, Any]:
+    """A saved model's ``shape_``, each entry's type and range checked (untrusted)."""
+    if not isinstance(shape, dict) or set(shape) != {"seasons", "horizon", "window",
+                                                      "origin_step", "freq", "calendar"}:
+        raise ValueError("`shape` must hold seasons, horizon, window, origin_step, freq, "
+                         "calendar")
+    size = PositiveInt(maximum=MAX_WINDOW)
+    out = {k: size.check(k, shape[k]) for k in ("horizon", "window", "origin_step")}
+    if not isinstance(shape["seasons"], list):
+        raise ValueError("`seasons` must be a list")
+    out["seasons"] = list(IntList(maximum=MAX_WINDOW, max_items=4).check(
+        "seasons", shape["seasons"]))
+    if out["horizon"] % out["origin_step"]:
+        raise ValueError("origin_step does not divide horizon")
+    if not (shape["freq"] is None or (isinstance(shape["freq"], str) and len(shape["freq"]) < 20)):
+        raise ValueError("`freq` must be a short string or null")
+    if not isinstance(shape["calendar"], list) or not set(shape["calendar"]) <= set(KINDS):
+        raise ValueError(f"`calendar` must list some of {list(KINDS)}")
+    return out | {"freq": shape["freq"], "calendar": list(shape["calendar"])}
+
+
+def _std(x: np.ndarray) -> float:
+    """A scale for inputs ``x``: their standard deviation, 1 where they do not vary."""
+    value = float(np.std(x))
+    return value if np.isfinite(value) and value > 1e-12 else 1.0
+
+
+def _held_out(validation: float | int, n: int) -> int:
+    """Origins kept for early stopping: a fraction of ``n`` or a count, leaving 4 to train."""
+    count = round(validation * n) if isinstance(validation, float) else int(validation)
+    return max(0, min(count, n - 4))

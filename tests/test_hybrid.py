@@ -1,0 +1,131 @@
+"""HybridForecaster: a statistical forecast (MSTL + ETS) corrected by a recurrent network.
+Its base forecasts must never see their own future, its network must start as "no
+correction", learn a correction the base model cannot make, and survive a save and load."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("statsforecast")
+
+from rnnkit import HybridForecaster, load
+from rnnkit.errors import ModelFormatError, RnnkitError
+from rnnkit.forecasting.base_forecasts import base_forecasts
+from rnnkit.models.corrector import Corrector
+
+SMALL = dict(season_length=24, units=8, ensemble=1, epochs=100, patience=10, verbose=False)
+
+
+def _alternating(days: int = 24) -> pd.Series:
+    """Hours with a daily cycle whose level flips every day: a two-day cycle that MSTL with a
+    daily season and an ETS level cannot follow, and that yesterday's errors reveal."""
+    t = np.arange(24 * days)
+    rng = np.random.default_rng(0)
+    values = (100 + 10 * np.sin(2 * np.pi * t / 24) + 8 * (-1) ** (t // 24)
+              + rng.normal(0, 1, len(t)))
+    return pd.Series(values, index=pd.date_range("2024-01-01", periods=len(t), freq="h"))
+
+
+@pytest.fixture(scope="module")
+def fitted() -> HybridForecaster:
+    return HybridForecaster(**SMALL).fit(_alternating()[:-72])
+
+
+def test_a_base_forecast_reads_only_the_values_before_its_origin():
+    y = _alternating(10).to_numpy()
+    origins = [120, 132, 144, 156]
+    paths = base_forecasts(y, origins, horizon=12, seasons=(24,))
+    changed = y.copy()
+    changed[150:] *= 3  # after the first three origins: their forecasts must not move
+    again = base_forecasts(changed, origins, horizon=12, seasons=(24,), n_jobs=2)
+    np.testing.assert_array_equal(again[:3], paths[:3])
+    assert not np.allclose(again[3], paths[3])
+
+
+def test_the_network_starts_as_no_correction_and_is_counted_as_keras_counts():
+    import torch
+
+    net = Corrector("lstm", units=5, window=6, horizon=3, extra=4)
+    out = net(torch.randn(2, 6, 2), torch.randn(2, 3), torch.randn(2, 4))
+    assert torch.equal(out, torch.zeros(2, 3))
+    lstm = 4 * (5 * 2 + 5 * 5 + 5)  # Keras: one bias per gate block
+    assert sum(p.numel() for p in net.parameters()) == lstm + 3 * (5 + 3 + 4) + 3 + 3 * 15 + 3
+
+
+def test_without_a_correction_the_hybrid_is_its_base_model(fitted):
+    import copy
+
+    import torch
+
+    silent = copy.deepcopy(fitted)
+    with torch.no_grad():
+        for p in silent.network_.parameters():
+            p.zero_()
+    y = _alternating()[:-48]
+    expected = base_forecasts(y.to_numpy(), [len(y)], horizon=24, seasons=(24,))[0]
+    np.testing.assert_allclose(silent.forecast(y=y).to_numpy(), expected, rtol=1e-12)
+
+
+def test_it_learns_what_the_base_model_misses(fitted):
+    scores = fitted.evaluate(_alternating())
+    assert scores.index.tolist() == ["hybrid", "base (mstl-ets)", "seasonal naive 24"]
+    assert scores.loc["hybrid", "MAE"] < 0.3 * scores.loc["base (mstl-ets)", "MAE"]
+    assert fitted.base_scores_["hybrid MAE"] < 0.3 * fitted.base_scores_["base MAE"]
+
+
+def test_the_forecast_follows_the_dates_and_the_horizon_bounds_it(fitted):
+    y = _alternating()
+    forecast = fitted.forecast(5, y=y)
+    assert forecast.index[0] == y.index[-1] + pd.Timedelta(hours=1) and len(forecast) == 5
+    assert fitted.shape_["calendar"] == ["hour", "weekday"] and fitted.n_extra_ == 4
+    with pytest.raises(RnnkitError, match=r"`steps` must be an integer from 1 to the horizon "
+                                          r"\(24\); got 25"):
+        fitted.forecast(25)
+    with pytest.raises(RnnkitError, match="forecasting needs at least 72"):
+        fitted.forecast(y=y[:50])
+    with pytest.raises(RnnkitError, match="values <= 0"):
+        fitted.forecast(y=y - 200)
+    with pytest.raises(RnnkitError, match="`test` must be an integer from the horizon"):
+        fitted.evaluate(y, test=3)
+
+
+def test_settings_that_cannot_work_are_refused_before_any_fit():
+    y = _alternating()
+    with pytest.raises(RnnkitError, match="`origin_step` must divide the horizon"):
+        HybridForecaster(season_length=24, origin_step=5, verbose=False).fit(y)
+    with pytest.raises(RnnkitError, match="needs at least"):
+        HybridForecaster(season_length=24, verbose=False).fit(y[:100])
+    with pytest.raises(RnnkitError, match="`base` must be one of"):
+        HybridForecaster(base="prophet").fit(y)
+
+
+def test_a_saved_hybrid_forecasts_the_same_and_a_tampered_one_is_refused(fitted, tmp_path):
+    y = _alternating()
+    path = fitted.save(tmp_path / "hybrid")
+    loaded = load(str(path))
+    assert isinstance(loaded, HybridForecaster)
+    pd.testing.assert_series_equal(loaded.forecast(y=y), fitted.forecast(y=y))
+    with pytest.raises(RnnkitError, match="pass `y`"):
+        loaded.forecast()
+    config = json.loads((path / "config.json").read_text())
+    config["network"]["units"] = 4096
+    (path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelFormatError):
+        HybridForecaster.load(path)
+
+
+def test_a_loaded_shape_is_checked(fitted):
+    from rnnkit.forecasting.hybrid import _checked_shape
+
+    shape = dict(fitted.shape_)
+    assert _checked_shape(shape) == shape
+    for bad in ({"horizon": 10**9}, {"origin_step": 7}, {"calendar": ["moon"]},
+                {"seasons": "24"}, {"freq": 3}):
+        with pytest.raises((ValueError, RnnkitError)):
+            _checked_shape(shape | bad)
+    with pytest.raises(ValueError, match="must hold"):
+        _checked_shape({k: v for k, v in shape.items() if k != "freq"})
