@@ -14,6 +14,7 @@ pytest.importorskip("statsforecast")
 
 from rnnkit import HybridForecaster, load
 from rnnkit.errors import ModelFormatError, RnnkitError
+from rnnkit.forecasting.base_forecasts import _MADE as remembered
 from rnnkit.forecasting.base_forecasts import base_forecasts
 from rnnkit.models.corrector import Corrector
 
@@ -41,9 +42,24 @@ def test_a_base_forecast_reads_only_the_values_before_its_origin():
     paths = base_forecasts(y, origins, horizon=12, seasons=(24,))
     changed = y.copy()
     changed[150:] *= 3  # after the first three origins: their forecasts must not move
+    remembered.clear()  # refit them all
     again = base_forecasts(changed, origins, horizon=12, seasons=(24,), n_jobs=2)
     np.testing.assert_array_equal(again[:3], paths[:3])
     assert not np.allclose(again[3], paths[3])
+
+
+def test_a_forecast_made_before_is_remembered_not_refitted(monkeypatch):
+    from rnnkit.forecasting import base_forecasts as module
+
+    y = _alternating(10).to_numpy()
+    first = base_forecasts(y, [120, 144], horizon=6, seasons=(24,))
+    monkeypatch.setattr(module, "_fit_all", lambda *a: pytest.fail("refitted"))
+    np.testing.assert_array_equal(base_forecasts(y, [144, 120], horizon=6, seasons=(24,)),
+                                  first[::-1])
+    other = y.copy()
+    other[100] += 1  # another history before both origins: another forecast
+    with pytest.raises(pytest.fail.Exception, match="refitted"):
+        base_forecasts(other, [120], horizon=6, seasons=(24,))
 
 
 def test_the_network_starts_as_no_correction_and_is_counted_as_keras_counts():
@@ -129,3 +145,27 @@ def test_a_loaded_shape_is_checked(fitted):
             _checked_shape(shape | bad)
     with pytest.raises(ValueError, match="must hold"):
         _checked_shape({k: v for k, v in shape.items() if k != "freq"})
+
+
+def test_the_command_fits_scores_forecasts_and_saves(tmp_path, capsys):
+    from rnnkit.cli import main
+
+    y = _alternating(16)
+    csv = tmp_path / "load.csv"
+    y.rename("load").rename_axis("time").to_csv(csv)
+    out = tmp_path / "run"
+    argv = ["hybrid", "--csv", str(csv), "--target", "load", "--time", "time", "--test", "48",
+            "--season", "24", "--units", "4", "--ensemble", "1", "--epochs", "3", "--quiet",
+            "--out", str(out)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "2 forecasts of 24 steps over the test part" in printed
+    assert "seasonal naive 24" in printed
+    assert "hybrid beats the best baseline" in printed or "hybrid LOSES to" in printed
+    assert {p.name for p in out.iterdir()} >= {"config.json", "forecast.csv", "forecast.png",
+                                               "metrics.csv"}
+    forecast = pd.read_csv(out / "forecast.csv", index_col=0, parse_dates=True)
+    assert len(forecast) == 24 and forecast.index[0] == y.index[-1] + pd.Timedelta(hours=1)
+    assert isinstance(load(str(out)), HybridForecaster)
+    assert main([*argv[:-2], "--origin-step", "5", "--out", str(tmp_path / "bad")]) == 2
+    assert "rnnkit: error: `origin_step` must divide the horizon" in capsys.readouterr().err

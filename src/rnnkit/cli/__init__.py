@@ -23,6 +23,7 @@ from rnnkit.cli import (
     explain,
     export,
     forecast,
+    hybrid,
     predict,
     pretrain,
     serve,
@@ -34,7 +35,7 @@ from rnnkit.cli.options import positive_int
 __all__ = ["EXIT_USAGE", "build_parser", "main"]
 
 EXIT_USAGE = 2
-COMMANDS = (forecast, classify, predict, compare, explain, serve, export, pretrain, summary)
+COMMANDS = (forecast, hybrid, classify, predict, compare, explain, serve, export, pretrain, summary)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["HelpFormatter", "add_resume_option", "remove_state", "say", "span", "state_dir",
-           "write_output"]
+__all__ = ["HelpFormatter", "add_resume_option", "load_series", "remove_state", "say", "span",
+           "state_dir", "write_output"]
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -137,3 +137,27 @@ def load_texts_column(path: Path, column: str) -> list[str]:
     from rnnkit.data.text_datasets import load_texts
 
     return load_texts(path, column, column).texts
+
+
+def load_series(args: argparse.Namespace) -> tuple[Any, Any, str]:
+    """``(series, future feature rows or None, where it came from)`` of a command's --data,
+    or --csv with --target, --time, --features and --fill: by default the bundled airline
+    data."""
+    from rnnkit.data.series import as_series, load_csv
+    from rnnkit.errors import RnnkitError
+
+    if args.csv is None:
+        if args.target or args.time or args.features:
+            raise RnnkitError("--target, --time and --features need --csv.")
+        from rnnkit import datasets
+
+        if args.data == "taylor":
+            return (as_series(datasets.taylor()), None,
+                    "England and Wales electricity demand, half-hourly (Taylor 2003)")
+        return as_series(datasets.airline()), None, "airline passengers, bundled"
+    if args.data is not None:
+        raise RnnkitError("--data and --csv name two sources; give one.")
+    if not args.target:
+        raise RnnkitError("--target is required with --csv: name the column to forecast.")
+    data, future_x = load_csv(args.csv, args.target, args.time, args.features, args.fill)
+    return data, future_x, str(args.csv)

@@ -12,6 +12,7 @@ from rnnkit.cli.common import (
     add_training_options,
     done_unless_first,
     launched,
+    load_series,
     remove_state,
     say,
     span,
@@ -180,29 +181,6 @@ def _check_options(args: argparse.Namespace) -> None:
     check_level(args.level, "--level")
 
 
-def _load_series(args: argparse.Namespace) -> tuple[Any, Any, str]:
-    """``(series, future feature rows or None, where it came from)``: --csv or the bundled
-    airline data."""
-    from rnnkit.data.series import as_series, load_csv
-    from rnnkit.errors import RnnkitError
-
-    if args.csv is None:
-        if args.target or args.time or args.features:
-            raise RnnkitError("--target, --time and --features need --csv.")
-        from rnnkit import datasets
-
-        if args.data == "taylor":
-            return (as_series(datasets.taylor()), None,
-                    "England and Wales electricity demand, half-hourly (Taylor 2003)")
-        return as_series(datasets.airline()), None, "airline passengers, bundled"
-    if args.data is not None:
-        raise RnnkitError("--data and --csv name two sources; give one.")
-    if not args.target:
-        raise RnnkitError("--target is required with --csv: name the column to forecast.")
-    data, future_x = load_csv(args.csv, args.target, args.time, args.features, args.fill)
-    return data, future_x, str(args.csv)
-
-
 def cmd_forecast(args: argparse.Namespace) -> int:
 
     from rnnkit.plots import plot_forecast, plot_test
@@ -212,7 +190,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         return status
     if args.id:
         return _forecast_many(args)
-    data, future_x, source = _load_series(args)
+    data, future_x, source = load_series(args)
     y, X = data.to_pandas()
     fc = _forecaster(args)
     plan = fc.split_plan(y, X, test=args.test)

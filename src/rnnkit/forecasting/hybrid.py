@@ -79,6 +79,9 @@ class HybridForecaster(Estimator):
     network), ``base_scores_`` (the base model's and the hybrid's mean absolute error on the
     early-stopping origins, in the data's units). :meth:`forecast` refits the base model on the
     history it forecasts from (the training series, or ``y``).
+
+    >>> HybridForecaster(horizon=48, ensemble=3)
+    HybridForecaster(horizon=48, ensemble=3)
     """
 
     _parameter_constraints: ClassVar[dict[str, Constraint]] = constraints(HYBRID)
@@ -300,8 +303,7 @@ class HybridForecaster(Estimator):
         """The next ``steps`` values (at most, and by default, ``horizon``) after the training
         series, or after ``y`` (a longer stretch of the same series, e.g. with the values
         observed since ``fit``): the base model is refitted on that history, then corrected.
-
-        >>> hf.forecast(48, y=history)  # doctest: +SKIP
+        See the module's example.
         """
         self._check_fitted()
         h = self.shape_["horizon"]
@@ -320,9 +322,7 @@ class HybridForecaster(Estimator):
         seeing only the values before it: RMSE, MAE and MASE (scale: the seasonal naive's
         in-sample error over the shortest season, before the first origin) of the hybrid, of
         its base model alone and of the seasonal naive on the longest season, on the same
-        points.
-
-        >>> hf.evaluate(y).loc["hybrid", "RMSE"]  # doctest: +SKIP
+        points. See the module's example.
         """
         self._check_fitted()
         values, index = self._history(y)
@@ -339,8 +339,10 @@ class HybridForecaster(Estimator):
         origins = range(first, len(values) - h + 1, h)
         rows: dict[str, list[np.ndarray]] = {"hybrid": [], f"base ({self.base})": [],
                                              f"seasonal naive {max(seasons)}": []}
+        made = sorted({m for o in origins for m in self._made(o)})  # one pool for them all
+        levels = self._base_levels(values, made)
         for o in origins:
-            base, hybrid = self._paths(values[:o], index[:o])
+            base, hybrid = self._paths(values[:o], index[:o], levels)
             naive = values[o - max(seasons):o][np.arange(h) % max(seasons)]
             for name, path in zip(rows, (hybrid, base, naive), strict=True):
                 rows[name].append(values[o:o + h] - path)
@@ -368,14 +370,23 @@ class HybridForecaster(Estimator):
                               "logs); `y` has values <= 0.")
         return data.target, data.index
 
-    def _paths(self, values: np.ndarray, index: pd.Index) -> tuple[np.ndarray, np.ndarray]:
-        """The base model's ``horizon`` forecasts after ``values``, and the hybrid's."""
+    def _made(self, origin: int) -> list[int]:
+        """The base forecasts a forecast from ``origin`` reads: its own, and those before it
+        (every ``origin_step``) whose errors fall in its window."""
         s = self.shape_
-        origin, w, step = len(values), s["window"], s["origin_step"]
-        made = [origin - step * k for k in range(-(-w // step), -1, -1)]
-        made = [o for o in made if o >= min_history(s["seasons"])]
+        step = s["origin_step"]
+        made = [origin - step * k for k in range(-(-s["window"] // step), -1, -1)]
+        return [o for o in made if o >= min_history(s["seasons"])]
+
+    def _paths(self, values: np.ndarray, index: pd.Index,
+               base: dict[int, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The base model's ``horizon`` forecasts after ``values``, and the hybrid's (``base``:
+        base forecasts already made, by origin, in the network's units)."""
+        s = self.shape_
+        origin = len(values)
         level = self._log(values)
-        base = self._base_levels(values, made)
+        if base is None:
+            base = self._base_levels(values, self._made(origin))
         stamps = (future_index(s["freq"], index, 1) if s["calendar"] else None)
         past, paths, extra = self._samples(level, np.array([origin]), base, index, stamps)
         correction = self._corrections(self._tensors(past, paths, extra))[0]

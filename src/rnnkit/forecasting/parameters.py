@@ -121,7 +121,12 @@ HYBRID: dict[str, Parameter] = {
     "origin_step": Parameter(None, Optional(PositiveInt(maximum=MAX_WINDOW)),
                              "steps between training origins; divides the horizon (default: "
                              "a quarter of it)"),
-    "season_length": FORECASTER["season_length"],
+    "season_length": Parameter(None, Optional(IntList(example="24 or [24, 168]",
+                                                      maximum=MAX_WINDOW, max_items=4)),
+                               "seasonal period(s), e.g. 24,168: the base model's seasons, "
+                               "MASE's (the shortest) and the seasonal naive's (the longest) "
+                               "(default: from the dates: hourly 24,168; half-hourly 48,336; "
+                               "daily 7,365; monthly 12)"),
     "validation": Parameter(0.2, FractionOrCount(),
                             "the last origins held out for early stopping: a fraction or a "
                             "count"),

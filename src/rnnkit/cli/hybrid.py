@@ -1,0 +1,94 @@
+"""``rnnkit hybrid``: fit a :class:`~rnnkit.HybridForecaster` (MSTL + ETS corrected by a
+recurrent network) on a series, score it from rolling origins over the held-out end next to
+its base model and the seasonal naive, forecast beyond the data, and save the model, a figure
+and tables. The estimator's options come from :data:`rnnkit.forecasting.parameters.HYBRID`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from rnnkit.cli.common import TRAINING_ALIASES, load_series, say, span
+from rnnkit.cli.options import add_parameters, given
+from rnnkit.forecasting.parameters import HYBRID
+
+__all__ = ["add_parser", "cmd_hybrid"]
+
+DATA = ["season_length", "validation", "n_jobs"]
+MODEL = ["base", "horizon", "window", "origin_step", "cell", "units", "ensemble", "refit", "loss"]
+TRAINING = ["epochs", "batch_size", "learning_rate", "patience", "reduce_lr_patience",
+            "clip_norm", "seed", "device"]
+# verbose and threads come from the command's own --quiet and --threads
+OPTIONS = DATA + MODEL + TRAINING
+
+
+def add_parser(sub: Any) -> None:
+    """``rnnkit hybrid``'s options."""
+    f = sub.add_parser(
+        "hybrid", help="a statistical forecast (MSTL + ETS) corrected by a recurrent network",
+        description="Fit MSTL + ETS at rolling origins of a series and a recurrent network "
+                    "that corrects its next --horizon steps; score both, and the seasonal "
+                    "naive on the longest season, from every --horizon-th point of the last "
+                    "--test part (each origin sees only the values before it); forecast the "
+                    "next --horizon steps; save the model, a figure and tables to --out. "
+                    "For data with several seasons (hourly, half-hourly). Needs "
+                    "rnnkit[baselines] (statsforecast).")
+    d = f.add_argument_group("data")
+    d.add_argument("--data", choices=["airline", "taylor"],
+                   help="a named series: taylor (half-hourly electricity demand, 12 weeks; "
+                        "needs pmdarima) or airline (monthly, bundled; the default)")
+    d.add_argument("--csv", type=Path, help="CSV file with a target column (and dates)")
+    d.add_argument("--target", help="column to forecast (required with --csv)")
+    d.add_argument("--time", help="column of dates/times (gives the seasons and calendar)")
+    d.add_argument("--test", type=float, default=0.2,
+                   help="held-out test part at the end: a fraction (<1) or a count of points")
+    add_parameters(d, HYBRID, DATA, aliases={"season_length": ["--season", "--season-length"]})
+    add_parameters(f.add_argument_group("model"), HYBRID, MODEL)
+    t = f.add_argument_group("training")
+    add_parameters(t, HYBRID, TRAINING, aliases=TRAINING_ALIASES)
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    f.add_argument("--out", type=Path, default=Path("runs/hybrid"),
+                   help="output directory: the saved model, a figure and CSV tables")
+    f.set_defaults(handler=cmd_hybrid, features=[], fill=None)
+
+
+def cmd_hybrid(args: argparse.Namespace) -> int:
+    """Fit, score next to the base model and the seasonal naive, forecast, save."""
+    from rnnkit.evaluation import verdict
+    from rnnkit.forecasting import HybridForecaster, holdout_size
+    from rnnkit.plots import plot_forecast
+
+    hf = HybridForecaster(**given(args, OPTIONS), verbose=not args.quiet)
+    hf.check_params()
+    data, _, source = load_series(args)
+    y, _ = data.to_pandas()
+    n_test = holdout_size(len(y), args.test)
+    say(f"Data: {source}: {len(y)} values, {span(y.index)}")
+    say(f"  fit on {len(y) - n_test} ({span(y.index[:-n_test])}), test {n_test} "
+        f"({span(y.index[-n_test:])})")
+    hf.fit(y.iloc[:-n_test])
+    s = hf.shape_
+    say(f"  base {hf.base} refitted every {s['origin_step']} steps (seasons "
+        f"{', '.join(map(str, s['seasons']))}); {hf.ensemble} {hf.cell.upper()}({hf.units}) "
+        f"network(s) read the last {s['window']} values and correct its next {s['horizon']}")
+    say()
+    scores = hf.evaluate(y, test=n_test)
+    origins = (n_test - s["horizon"]) // s["horizon"] + 1
+    say(f"{origins} forecasts of {s['horizon']} steps over the test part, in the data's units "
+        f"(MASE: seasonal period {min(s['seasons'])}):")
+    say(scores.to_string(float_format=lambda v: f"{v:,.3f}"))
+    say()
+    say(verdict(scores, "RMSE"))
+    forecast = hf.forecast(y=y)
+    out = args.out
+    hf.save(out)
+    scores.to_csv(out / "metrics.csv")
+    forecast.to_csv(out / "forecast.csv", index_label=y.index.name or "step")
+    plot_forecast(y, forecast, out / "forecast.png",
+                  title=f"Hybrid ({hf.base} + {hf.cell.upper()}): {s['horizon']}-step forecast")
+    say()
+    say(f"Saved model: {out}/ (config.json, weights.safetensors, preprocessing.json)")
+    say(f"Forecast of the next {s['horizon']} steps: {out / 'forecast.csv'}; figure: "
+        f"{out / 'forecast.png'}; scores: {out / 'metrics.csv'}")
+    return 0
