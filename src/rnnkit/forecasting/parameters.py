@@ -121,8 +121,7 @@ HYBRID: dict[str, Parameter] = {
     "origin_step": Parameter(None, Optional(PositiveInt(maximum=MAX_WINDOW)),
                              "steps between training origins; divides the horizon (default: "
                              "a quarter of it)"),
-    "season_length": Parameter(None, Optional(IntList(example="24 or [24, 168]",
-                                                      maximum=MAX_WINDOW, max_items=4)),
+    "season_length": Parameter(None, FORECASTER["season_length"].constraint,
                                "seasonal period(s), e.g. 24,168: the base model's seasons, "
                                "MASE's (the shortest) and the seasonal naive's (the longest) "
                                "(default: from the dates: hourly 24,168; half-hourly 48,336; "
