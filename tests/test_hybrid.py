@@ -117,6 +117,8 @@ def test_settings_that_cannot_work_are_refused_before_any_fit():
         HybridForecaster(season_length=24, verbose=False).fit(y[:100])
     with pytest.raises(RnnkitError, match="`base` must be one of"):
         HybridForecaster(base="prophet").fit(y)
+    with pytest.raises(RnnkitError, match="reads no feature columns: `X` must be None"):
+        HybridForecaster(season_length=24, verbose=False).fit(y, X=y)
 
 
 def test_a_saved_hybrid_forecasts_the_same_and_a_tampered_one_is_refused(fitted, tmp_path):

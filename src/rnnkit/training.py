@@ -35,7 +35,8 @@ from rnnkit.errors import RnnkitError
 from rnnkit.optim import Adam, ReduceOnPlateau, WarmupCosine
 from rnnkit.threads import refresh_threads
 
-__all__ = ["History", "TrainConfig", "bucketed_batches", "resolve_device", "train"]
+__all__ = ["History", "TrainConfig", "bucketed_batches", "loss_function", "resolve_device",
+           "train"]
 
 Batch = Sequence[torch.Tensor]
 
@@ -113,6 +114,18 @@ class History:
         """Median seconds per epoch (robust to a slow first epoch or a busy machine)."""
         seconds = [r["seconds"] for r in self.records if "seconds" in r]
         return statistics.median(seconds) if seconds else 0.0
+
+
+def loss_function(name: str) -> Callable:
+    """The regression loss the estimators' ``loss`` parameter names: ``"mse"``, ``"mae"``
+    (the median) or ``"huber"``.
+
+    >>> float(loss_function("mae")(torch.tensor([1.0, 3.0]), torch.tensor([0.0, 0.0])))
+    2.0
+    """
+    functional = torch.nn.functional
+    return {"mse": functional.mse_loss, "mae": functional.l1_loss,
+            "huber": functional.huber_loss}[name]
 
 
 def resolve_device(device: str = "auto") -> torch.device:

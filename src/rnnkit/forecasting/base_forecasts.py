@@ -85,11 +85,12 @@ def base_forecasts(values: np.ndarray, origins: Sequence[int], horizon: int,
     origins = [int(o) for o in origins]
     seasons = tuple(int(s) for s in seasons)
     keys = [_key(values, o, horizon, seasons, model) for o in origins]
-    missing = sorted({o for o, k in zip(origins, keys, strict=True) if k not in _MADE})
+    missing = dict(sorted((o, k) for o, k in zip(origins, keys, strict=True)
+                          if k not in _MADE))
     if missing:
-        fresh = _fit_all(values, missing, horizon, seasons, model, n_jobs)
-        for o, row in zip(missing, fresh, strict=True):
-            _MADE[_key(values, o, horizon, seasons, model)] = row
+        fresh = _fit_all(values, list(missing), horizon, seasons, model, n_jobs)
+        for key, row in zip(missing.values(), fresh, strict=True):
+            _MADE[key] = row
     out = np.array([_MADE[k] for k in keys]).reshape(len(origins), horizon)
     for k in keys:
         _MADE.move_to_end(k)

@@ -203,11 +203,10 @@ def train_networks(estimator: Any, p: dict[str, Any], data: WindowSampler,
     import torch
 
     from rnnkit.models.network import RecurrentNetwork
-    from rnnkit.training import resolve_device, train
+    from rnnkit.training import loss_function, resolve_device, train
 
     device = resolve_device(p["device"])
-    loss_fn = {"mse": torch.nn.functional.mse_loss, "mae": torch.nn.functional.l1_loss,
-               "huber": torch.nn.functional.huber_loss}[p["loss"]]
+    loss_fn = loss_function(p["loss"])
     members, histories = [], []
     windows = member_windows(p["window"], p["ensemble"])
     for k, member_window in enumerate(windows):

@@ -38,10 +38,12 @@ import pandas as pd
 from rnnkit.base import Estimator
 from rnnkit.data.series import SeriesData, as_series, infer_frequency, seasons_for
 from rnnkit.errors import ModelFormatError, RnnkitError
+from rnnkit.evaluation import mase_scale, metrics_table, naive_paths
 from rnnkit.forecasting.base_forecasts import base_forecasts, min_history
 from rnnkit.forecasting.calendar import KINDS, calendar_columns, calendar_kinds
 from rnnkit.forecasting.parameters import HYBRID
 from rnnkit.forecasting.recursive import future_index
+from rnnkit.forecasting.split import validation_size
 from rnnkit.limits import MAX_WINDOW
 from rnnkit.parameters import constraints
 from rnnkit.validation import Constraint, IntList, PositiveInt
@@ -179,14 +181,17 @@ class HybridForecaster(Estimator):
     def fit(self, y: Any, X: Any = None) -> HybridForecaster:
         """Fit on one series ``y`` (a Series, ideally with a DatetimeIndex, or an array).
 
-        ``X`` is not read (scikit-learn's signature); the base model refits and the calendar
-        inputs come from the dates."""
+        ``X`` is only scikit-learn's signature and must be None: the calendar inputs come from
+        the dates."""
         import torch
 
         from rnnkit.models.corrector import Correctors
         from rnnkit.training import resolve_device
 
         p = self._validated_params()
+        if X is not None:
+            raise RnnkitError("HybridForecaster reads no feature columns: `X` must be None "
+                              "(the calendar inputs come from the dates of `y`).")
         data = as_series(y)
         values = data.target
         self.shape_ = s = self._shape(p, data)
@@ -200,11 +205,8 @@ class HybridForecaster(Estimator):
                               f"{first + 4 * step + h} (two cycles of the longest season, a "
                               "window and five origins).")
         origins = np.arange(last, first - 1, -step)[::-1]  # the grid ends at the last origin
-        made = sorted(set(origins.tolist()) | set(
-            range(int(origins[0]) - step * -(-w // step), int(origins[0]), step)))
-        made = [o for o in made if o >= min_history(s["seasons"])]
         level = self._log(values)
-        base = self._base_levels(values, made)
+        base = self._base_levels(values, sorted({m for o in origins for m in self._made(o)}))
         past, paths, extra = self._samples(level, origins, base, data.index)
         target = np.array([level[o:o + h] - base[int(o)] for o in origins])
         self.scales_ = {"value": _std(past[..., 0]), "error": _std(past[..., 1]),
@@ -243,11 +245,10 @@ class HybridForecaster(Estimator):
 
         from rnnkit.models.corrector import Corrector
         from rnnkit.threads import policy_threads
-        from rnnkit.training import TrainConfig, train
+        from rnnkit.training import TrainConfig, loss_function, train
 
         s = self.shape_
-        loss_fn = {"mae": torch.nn.L1Loss(), "mse": torch.nn.MSELoss(),
-                   "huber": torch.nn.HuberLoss()}[p["loss"]]
+        loss_fn = loss_function(p["loss"])
 
         def build() -> Corrector:
             torch.manual_seed(seed)
@@ -319,10 +320,10 @@ class HybridForecaster(Estimator):
     def evaluate(self, y: Any, test: int | None = None) -> pd.DataFrame:
         """Scores on the last ``test`` values of ``y`` (by default those after the training
         series), forecast ``horizon`` at a time from every ``horizon``-th of them, each origin
-        seeing only the values before it: RMSE, MAE and MASE (scale: the seasonal naive's
-        in-sample error over the shortest season, before the first origin) of the hybrid, of
-        its base model alone and of the seasonal naive on the longest season, on the same
-        points. See the module's example.
+        seeing only the values before it: RMSE, MAE, MAPE, sMAPE and MASE (scale: the
+        seasonal naive's in-sample error over the shortest season, before the first origin)
+        of the hybrid, of its base model alone and of the seasonal naive on the longest
+        season, on the same points. See the module's example.
         """
         self._check_fitted()
         values, index = self._history(y)
@@ -337,21 +338,21 @@ class HybridForecaster(Estimator):
                               "longer than the training series, or `test`.")
         first = len(values) - int(test)
         origins = range(first, len(values) - h + 1, h)
-        rows: dict[str, list[np.ndarray]] = {"hybrid": [], f"base ({self.base})": [],
-                                             f"seasonal naive {max(seasons)}": []}
         made = sorted({m for o in origins for m in self._made(o)})  # one pool for them all
         levels = self._base_levels(values, made)
+        longest = max(seasons)
+        naive = "seasonal naive" if longest > 1 else "naive"  # no season: the last value held
+        label = f"seasonal naive {longest}" if longest > 1 else "naive"
+        paths: dict[str, list[np.ndarray]] = {"hybrid": [], f"base ({self.base})": [],
+                                              label: []}
         for o in origins:
             base, hybrid = self._paths(values[:o], index[:o], levels)
-            naive = values[o - max(seasons):o][np.arange(h) % max(seasons)]
-            for name, path in zip(rows, (hybrid, base, naive), strict=True):
-                rows[name].append(values[o:o + h] - path)
-        m = min(seasons)
-        scale = float(np.mean(np.abs(values[m:first] - values[:first - m])))
-        return pd.DataFrame({name: {"RMSE": float(np.sqrt(np.mean(np.square(e)))),
-                                    "MAE": float(np.mean(np.abs(e))),
-                                    "MASE": float(np.mean(np.abs(e)) / scale)}
-                             for name, e in rows.items()}).T.rename_axis("model")
+            baseline = naive_paths(values[:o], h, longest)[naive]
+            for name, path in zip(paths, (hybrid, base, baseline), strict=True):
+                paths[name].append(path)
+        actual = values[first:first + len(origins) * h]
+        return metrics_table(actual, {k: np.concatenate(v) for k, v in paths.items()},
+                             mase_scale(values[:first], min(seasons)))
 
     def _history(self, y: Any) -> tuple[np.ndarray, pd.Index]:
         """The values and index a forecast starts after: ``y``, or the training series."""
@@ -494,5 +495,4 @@ def _std(x: np.ndarray) -> float:
 
 def _held_out(validation: float | int, n: int) -> int:
     """Origins kept for early stopping: a fraction of ``n`` or a count, leaving 4 to train."""
-    count = round(validation * n) if isinstance(validation, float) else int(validation)
-    return max(0, min(count, n - 4))
+    return max(0, min(validation_size(n, validation), n - 4))
