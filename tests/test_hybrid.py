@@ -86,6 +86,21 @@ def test_without_a_correction_the_hybrid_is_its_base_model(fitted):
     np.testing.assert_allclose(silent.forecast(y=y).to_numpy(), expected, rtol=1e-12)
 
 
+def test_the_correction_weight_scales_the_correction_on_logs(fitted):
+    import copy
+
+    y = _alternating()[:-48]
+    base = base_forecasts(y.to_numpy(), [len(y)], horizon=24, seasons=(24,))[0]
+    full = fitted.forecast(y=y).to_numpy()
+    shrunk = copy.deepcopy(fitted).set_params(correction_weight=0.25).forecast(y=y).to_numpy()
+    assert np.abs(np.log(full / base)).max() > 0.01  # there is a correction to shrink
+    np.testing.assert_allclose(np.log(shrunk / base), 0.25 * np.log(full / base), atol=1e-9)
+    none = copy.deepcopy(fitted).set_params(correction_weight=0.0).forecast(y=y).to_numpy()
+    np.testing.assert_allclose(none, base, rtol=1e-12)
+    with pytest.raises(RnnkitError, match="correction_weight"):
+        copy.deepcopy(fitted).set_params(correction_weight=1.5).forecast(y=y)
+
+
 def test_it_learns_what_the_base_model_misses(fitted):
     scores = fitted.evaluate(_alternating())
     assert scores.index.tolist() == ["hybrid", "base (mstl-ets)", "seasonal naive 24"]

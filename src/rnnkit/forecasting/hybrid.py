@@ -73,6 +73,10 @@ class HybridForecaster(Estimator):
         refit: after early stopping has found each network's best epoch, train it again
             from the same seed on every origin for that many epochs.
         loss: ``"mae"`` (what MASE scores), ``"mse"`` (what RMSE scores) or ``"huber"``.
+        correction_weight: the share of the network's correction that is applied (on logs
+            for a positive series). Below 1 it shrinks a correction learned from a few weeks
+            toward the base model, trading a little bias for less variance, as boosting's
+            learning rate does; 0 gives the base model alone.
         n_jobs: processes that refit the base model side by side (-1: one per core).
         epochs, batch_size, learning_rate, patience, reduce_lr_patience, clip_norm, seed,
         device, verbose, threads: as :class:`~rnnkit.Forecaster`'s.
@@ -92,8 +96,8 @@ class HybridForecaster(Estimator):
                  horizon: int | None = None, window: int | None = None,
                  origin_step: int | None = None, season_length: Any = None,
                  validation: float = 0.2, ensemble: int = 5, refit: bool = True,
-                 loss: str = "mae", epochs: int = 300, batch_size: int = 32,
-                 learning_rate: float = 2e-3, patience: int | None = 30,
+                 loss: str = "mae", correction_weight: float = 1.0, epochs: int = 300,
+                 batch_size: int = 32, learning_rate: float = 2e-3, patience: int | None = 30,
                  reduce_lr_patience: int | None = None, clip_norm: float | None = 1.0,
                  seed: int = 0, device: str = "auto", verbose: bool = True,
                  threads: int | None = None, n_jobs: int | None = None):
@@ -108,6 +112,7 @@ class HybridForecaster(Estimator):
         self.ensemble = ensemble
         self.refit = refit
         self.loss = loss
+        self.correction_weight = correction_weight
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -297,7 +302,8 @@ class HybridForecaster(Estimator):
         with torch.no_grad(), policy_threads(self.threads, 1.0):
             device = next(self.network_.parameters()).device
             out = self.network_(*[t.to(device) for t in inputs])
-        return out.cpu().numpy().astype(np.float64) * self.scales_["target"]
+        weight = self.scales_["target"] * self._validated_params()["correction_weight"]
+        return out.cpu().numpy().astype(np.float64) * weight
 
     # ------------------------------------------------------------------ forecast
     def forecast(self, steps: int | None = None, y: Any = None) -> pd.Series:

@@ -134,6 +134,10 @@ HYBRID: dict[str, Parameter] = {
     "refit": Parameter(True, Boolean(), "after early stopping, train again on every origin "
                        "for the best number of epochs"),
     "loss": Parameter("mae", Choice(("mse", "huber", "mae")), "training loss"),
+    "correction_weight": Parameter(1.0, Number(0.0, 1.0),
+                                   "share of the network's correction applied (on logs for "
+                                   "a positive series): 1 all of it, less leans on the base "
+                                   "model, 0 is the base model alone"),
     **_hybrid_training(),
     "n_jobs": Parameter(None, Optional(Jobs()),
                         "processes refitting the base model side by side; -1: one per core"),
