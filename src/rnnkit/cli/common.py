@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["HelpFormatter", "add_resume_option", "load_series", "remove_state", "say", "span",
+__all__ = ["HelpFormatter", "add_resume_option", "add_series_options", "add_test_option",
+           "load_series", "remove_state", "say", "span",
            "state_dir", "write_output"]
 
 
@@ -137,6 +138,25 @@ def load_texts_column(path: Path, column: str) -> list[str]:
     from rnnkit.data.text_datasets import load_texts
 
     return load_texts(path, column, column).texts
+
+
+def add_series_options(group: Any, csv_help: str, time_help: str) -> None:
+    """--data, --csv, --target and --time: the series a forecasting command reads (see
+    :func:`load_series`); ``group`` is an argument group of its parser."""
+    group.add_argument("--data", choices=["airline", "taylor"],
+                       help="a named series: airline (monthly passengers, bundled; the "
+                            "default) or taylor (half-hourly electricity demand, 12 weeks; "
+                            "needs pmdarima)")
+    group.add_argument("--csv", type=Path, help=csv_help)
+    group.add_argument("--target", help="column to forecast (required with --csv)")
+    group.add_argument("--time", help=time_help)
+
+
+def add_test_option(group: Any) -> None:
+    """--test: the held-out end a forecasting command scores."""
+    group.add_argument("--test", type=float, default=0.2,
+                       help="held-out test part at the end: a fraction (<1) or a count of "
+                            "points")
 
 
 def load_series(args: argparse.Namespace) -> tuple[Any, Any, str]:

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit.cli.common import (
+    add_series_options,
+    add_test_option,
     add_training_options,
     done_unless_first,
     launched,
@@ -45,14 +47,10 @@ def add_parser(sub: Any) -> None:
                     "forecasts, forecast `--horizon` steps beyond the data, and save the model, "
                     "plots and tables to `--out`.")
     d = f.add_argument_group("data")
-    d.add_argument("--data", choices=["airline", "taylor"],
-                   help="a named series: airline (monthly passengers, bundled; the default) or "
-                        "taylor (half-hourly electricity demand, 12 weeks; needs pmdarima)")
-    d.add_argument("--csv", type=Path,
-                   help="CSV file (default: the bundled airline data); with --id also Parquet "
-                        "files, a folder of CSV/Parquet files or a glob such as 'data/*.parquet'")
-    d.add_argument("--target", help="column to forecast (required with --csv)")
-    d.add_argument("--time", help="column of dates/times (optional; gives dated forecasts)")
+    add_series_options(d, csv_help="CSV file (default: the bundled airline data); with --id also "
+                                "Parquet files, a folder of CSV/Parquet files or a glob such as "
+                                "'data/*.parquet'",
+                       time_help="column of dates/times (optional; gives dated forecasts)")
     d.add_argument("--id", help="column naming the series of a long CSV (one row per series and "
                                 "time step): train one global network across all of them, "
                                 "score and forecast each. Rows are put in --time order; "
@@ -61,8 +59,7 @@ def add_parser(sub: Any) -> None:
                    help="extra input columns, comma-separated (inputs only; the target stays "
                         "univariate). Trailing rows with features but an empty target are used "
                         "as the features' known future")
-    d.add_argument("--test", type=float, default=0.2,
-                   help="held-out test part at the end: a fraction (<1) or a count of points")
+    add_test_option(d)
     add_parameters(d, FORECASTER, DATA, aliases=ALIASES)
     d.add_argument("--backtest", type=int, default=0, metavar="N",
                    help="first refit at N rolling origins before the test part and score "

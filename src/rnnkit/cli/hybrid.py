@@ -9,7 +9,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from rnnkit.cli.common import TRAINING_ALIASES, load_series, say, span
+from rnnkit.cli.common import (
+    TRAINING_ALIASES,
+    add_series_options,
+    add_test_option,
+    load_series,
+    say,
+    span,
+)
 from rnnkit.cli.options import add_parameters, given
 from rnnkit.forecasting.parameters import HYBRID
 
@@ -36,14 +43,9 @@ def add_parser(sub: Any) -> None:
                     "For data with several seasons (hourly, half-hourly). Needs "
                     "rnnkit[baselines] (statsforecast).")
     d = f.add_argument_group("data")
-    d.add_argument("--data", choices=["airline", "taylor"],
-                   help="a named series: taylor (half-hourly electricity demand, 12 weeks; "
-                        "needs pmdarima) or airline (monthly, bundled; the default)")
-    d.add_argument("--csv", type=Path, help="CSV file with a target column (and dates)")
-    d.add_argument("--target", help="column to forecast (required with --csv)")
-    d.add_argument("--time", help="column of dates/times (gives the seasons and calendar)")
-    d.add_argument("--test", type=float, default=0.2,
-                   help="held-out test part at the end: a fraction (<1) or a count of points")
+    add_series_options(d, csv_help="CSV file with a target column (and dates)",
+                       time_help="column of dates/times (gives the seasons and calendar)")
+    add_test_option(d)
     add_parameters(d, HYBRID, DATA, aliases={"season_length": ["--season", "--season-length"]})
     add_parameters(f.add_argument_group("model"), HYBRID, MODEL)
     t = f.add_argument_group("training")
