@@ -48,6 +48,18 @@ def test_a_base_forecast_reads_only_the_values_before_its_origin():
     assert not np.allclose(again[3], paths[3])
 
 
+def test_refits_shared_by_processes_land_in_their_rows_with_a_progress_bar(capsys):
+    y = _alternating(10).to_numpy()
+    origins = list(range(96, 96 + 12 * 20, 12))  # 20 origins: 16 parts, some of two
+    remembered.clear()
+    alone = base_forecasts(y, origins, horizon=6, seasons=(24,))
+    assert capsys.readouterr().err == ""
+    remembered.clear()
+    shared = base_forecasts(y, origins, horizon=6, seasons=(24,), n_jobs=2, progress=True)
+    np.testing.assert_array_equal(shared, alone)
+    assert "base model (mstl-ets) refits" in capsys.readouterr().err
+
+
 def test_a_forecast_made_before_is_remembered_not_refitted(monkeypatch):
     from rnnkit.forecasting import base_forecasts as module
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import numpy as np
 
@@ -67,12 +67,12 @@ def _key(values: np.ndarray, origin: int, horizon: int, seasons: tuple[int, ...]
 
 def base_forecasts(values: np.ndarray, origins: Sequence[int], horizon: int,
                    seasons: Sequence[int], model: str = "mstl-ets",
-                   n_jobs: int | None = None) -> np.ndarray:
+                   n_jobs: int | None = None, progress: bool = False) -> np.ndarray:
     """``(len(origins), horizon)`` forecasts of ``values``, row ``i`` from the values before
     ``origins[i]`` only. ``n_jobs`` processes share the origins (-1: one per core); each
     refit of MSTL + ETS takes about 2 s on 4,000 half-hours, so the last
     :data:`MAX_REMEMBERED` forecasts are remembered (by a digest of the history they came
-    from) and not refitted.
+    from) and not refitted; ``progress`` shows a bar of the refits on stderr.
     """
     try:
         import statsforecast  # noqa: F401
@@ -88,7 +88,7 @@ def base_forecasts(values: np.ndarray, origins: Sequence[int], horizon: int,
     missing = dict(sorted((o, k) for o, k in zip(origins, keys, strict=True)
                           if k not in _MADE))
     if missing:
-        fresh = _fit_all(values, list(missing), horizon, seasons, model, n_jobs)
+        fresh = _fit_all(values, list(missing), horizon, seasons, model, n_jobs, progress)
         for key, row in zip(missing.values(), fresh, strict=True):
             _MADE[key] = row
     out = np.array([_MADE[k] for k in keys]).reshape(len(origins), horizon)
@@ -100,17 +100,28 @@ def base_forecasts(values: np.ndarray, origins: Sequence[int], horizon: int,
 
 
 def _fit_all(values: np.ndarray, origins: list[int], horizon: int, seasons: tuple[int, ...],
-             model: str, n_jobs: int | None) -> np.ndarray:
+             model: str, n_jobs: int | None, progress: bool) -> np.ndarray:
+    from tqdm.auto import tqdm
+
     workers = _workers(n_jobs, len(origins))
-    if workers == 1:
-        return _chunk(values, origins, horizon, seasons, model)
-    parts = [origins[k::workers] for k in range(workers)]  # each worker gets early and late
-    with ProcessPoolExecutor(workers) as pool:
-        done = list(pool.map(_chunk, [values] * workers, parts, [horizon] * workers,
-                             [seasons] * workers, [model] * workers))
+    # Several small parts per worker keep the bar moving and the workers evenly loaded (a
+    # later origin's longer history takes longer); each part strides over all the origins.
+    n_parts = 1 if workers == 1 else min(len(origins), 8 * workers)
+    parts = [list(range(k, len(origins), n_parts)) for k in range(n_parts)]
     out = np.zeros((len(origins), horizon))
-    for k, rows in enumerate(done):
-        out[k::workers] = rows
+    with tqdm(total=len(origins), desc=f"base model ({model}) refits", unit="fit",
+              disable=not progress, leave=False, dynamic_ncols=True) as bar:
+        if workers == 1:
+            for i, origin in enumerate(origins):
+                out[i] = _one(values[:origin], horizon, seasons, model)
+                bar.update()
+            return out
+        with ProcessPoolExecutor(workers) as pool:
+            pending = {pool.submit(_chunk, values, [origins[i] for i in part], horizon,
+                                   seasons, model): part for part in parts}
+            for done in as_completed(pending):
+                out[pending[done]] = done.result()
+                bar.update(len(pending[done]))
     return out
 
 

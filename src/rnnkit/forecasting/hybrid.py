@@ -173,7 +173,7 @@ class HybridForecaster(Estimator):
     def _base_levels(self, values: np.ndarray, origins: list[int]) -> dict[int, np.ndarray]:
         s = self.shape_
         paths = base_forecasts(values, origins, s["horizon"], s["seasons"], self.base,
-                               self.n_jobs)
+                               self.n_jobs, progress=bool(self.verbose) and len(origins) > 1)
         if not np.isfinite(paths).all() or (self.log_ and (paths <= 0).any()):
             bad = origins[int(np.flatnonzero(~np.isfinite(paths).all(1)
                                              | (paths <= 0).any(1) * self.log_)[0])]
