@@ -136,6 +136,21 @@ def test_the_forecast_follows_the_dates_and_the_horizon_bounds_it(fitted):
         fitted.evaluate(y, test=3)
 
 
+def test_a_long_series_trains_on_its_most_recent_origins_only(monkeypatch):
+    seen = []
+    original = HybridForecaster._samples
+
+    def spy(self, level, origins, *args, **kwargs):
+        seen.append(list(origins))
+        return original(self, level, origins, *args, **kwargs)
+
+    monkeypatch.setattr(HybridForecaster, "_samples", spy)
+    y = _alternating()
+    HybridForecaster(**SMALL | {"epochs": 2, "max_origins": 8}).fit(y)
+    step = 24 // 4
+    assert seen[0] == list(range(len(y) - 24 - 7 * step, len(y) - 24 + 1, step))
+
+
 def test_settings_that_cannot_work_are_refused_before_any_fit():
     y = _alternating()
     with pytest.raises(RnnkitError, match="`origin_step` must divide the horizon"):

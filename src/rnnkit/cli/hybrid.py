@@ -23,8 +23,8 @@ from rnnkit.forecasting.parameters import HYBRID
 __all__ = ["add_parser", "cmd_hybrid"]
 
 DATA = ["season_length", "validation", "n_jobs"]
-MODEL = ["base", "horizon", "window", "origin_step", "cell", "units", "ensemble", "refit", "loss",
-         "correction_weight"]
+MODEL = ["base", "horizon", "window", "origin_step", "max_origins", "cell", "units", "ensemble",
+         "refit", "loss", "correction_weight"]
 TRAINING = ["epochs", "batch_size", "learning_rate", "patience", "reduce_lr_patience",
             "clip_norm", "seed", "device"]
 # verbose and threads come from the command's own --quiet and --threads

@@ -66,6 +66,9 @@ class HybridForecaster(Estimator):
         origin_step: steps between training origins, and between the base forecasts whose
             errors the network reads; it must divide ``horizon``. None: ``horizon // 4``.
             Each origin refits the base model (about 2 s for MSTL + ETS on 4,000 values).
+        max_origins: the most recent training origins used, so that a fit's refits stay
+            bounded on a long series (1,000 by default: 1,000 refits, about 30 minutes of one
+            core for 4,000 half-hours; ten weeks of half-hours give 217).
         season_length: the seasonal periods, e.g. ``[48, 336]``; None infers them from the
             dates (hourly 24 and 168, half-hourly 48 and 336, daily 7 and 365).
         validation: the last origins held out for early stopping: a fraction, or a count.
@@ -94,7 +97,8 @@ class HybridForecaster(Estimator):
 
     def __init__(self, base: str = "mstl-ets", cell: str = "gru", units: int = 32,
                  horizon: int | None = None, window: int | None = None,
-                 origin_step: int | None = None, season_length: Any = None,
+                 origin_step: int | None = None, max_origins: int = 1000,
+                 season_length: Any = None,
                  validation: float = 0.2, ensemble: int = 5, refit: bool = True,
                  loss: str = "mae", correction_weight: float = 1.0, epochs: int = 300,
                  batch_size: int = 32, learning_rate: float = 2e-3, patience: int | None = 30,
@@ -107,6 +111,7 @@ class HybridForecaster(Estimator):
         self.horizon = horizon
         self.window = window
         self.origin_step = origin_step
+        self.max_origins = max_origins
         self.season_length = season_length
         self.validation = validation
         self.ensemble = ensemble
@@ -209,7 +214,8 @@ class HybridForecaster(Estimator):
                               f"{h}, window {w} and seasons {s['seasons']} needs at least "
                               f"{first + 4 * step + h} (two cycles of the longest season, a "
                               "window and five origins).")
-        origins = np.arange(last, first - 1, -step)[::-1]  # the grid ends at the last origin
+        # the grid ends at the last origin; the most recent are kept
+        origins = np.arange(last, first - 1, -step)[:p["max_origins"]][::-1]
         level = self._log(values)
         base = self._base_levels(values, sorted({m for o in origins for m in self._made(o)}))
         past, paths, extra = self._samples(level, origins, base, data.index)

@@ -121,6 +121,9 @@ HYBRID: dict[str, Parameter] = {
     "origin_step": Parameter(None, Optional(PositiveInt(maximum=MAX_WINDOW)),
                              "steps between training origins; divides the horizon (default: "
                              "a quarter of it)"),
+    "max_origins": Parameter(1000, PositiveInt(maximum=1_000_000),
+                             "the most recent training origins used (each refits the base "
+                             "model): bounds a fit's work on a long series"),
     "season_length": Parameter(None, FORECASTER["season_length"].constraint,
                                "seasonal period(s), e.g. 24,168: the base model's seasons, "
                                "MASE's (the shortest) and the seasonal naive's (the longest) "
