@@ -4,6 +4,7 @@ correction", learn a correction the base model cannot make, and survive a save a
 
 from __future__ import annotations
 
+import copy
 import json
 
 import numpy as np
@@ -13,7 +14,7 @@ import pytest
 pytest.importorskip("statsforecast")
 
 from rnnkit import HybridForecaster, load
-from rnnkit.errors import ModelFormatError, RnnkitError
+from rnnkit.errors import LimitError, ModelFormatError, RnnkitError
 from rnnkit.forecasting.base_forecasts import _MADE as remembered
 from rnnkit.forecasting.base_forecasts import base_forecasts
 from rnnkit.models.corrector import Corrector
@@ -85,7 +86,6 @@ def test_the_network_starts_as_no_correction_and_is_counted_as_keras_counts():
 
 
 def test_without_a_correction_the_hybrid_is_its_base_model(fitted):
-    import copy
 
     import torch
 
@@ -99,7 +99,6 @@ def test_without_a_correction_the_hybrid_is_its_base_model(fitted):
 
 
 def test_the_correction_weight_scales_the_correction_on_logs(fitted):
-    import copy
 
     y = _alternating()[:-48]
     base = base_forecasts(y.to_numpy(), [len(y)], horizon=24, seasons=(24,))[0]
@@ -134,6 +133,9 @@ def test_the_forecast_follows_the_dates_and_the_horizon_bounds_it(fitted):
         fitted.forecast(y=y - 200)
     with pytest.raises(RnnkitError, match="`test` must be an integer from the horizon"):
         fitted.evaluate(y, test=3)
+    with pytest.raises(LimitError, match=r"`test` asks for 3 forecasts of 24 steps; at most "
+                                         r"max_origins \(2\)"):
+        copy.deepcopy(fitted).set_params(max_origins=2).evaluate(y, test=72)
 
 
 def test_a_long_series_trains_on_its_most_recent_origins_only(monkeypatch):

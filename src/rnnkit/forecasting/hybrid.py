@@ -37,7 +37,7 @@ import pandas as pd
 
 from rnnkit.base import Estimator
 from rnnkit.data.series import SeriesData, as_series, infer_frequency, seasons_for
-from rnnkit.errors import ModelFormatError, RnnkitError
+from rnnkit.errors import LimitError, ModelFormatError, RnnkitError
 from rnnkit.evaluation import mase_scale, metrics_table, naive_paths
 from rnnkit.forecasting.base_forecasts import base_forecasts, min_history
 from rnnkit.forecasting.calendar import KINDS, calendar_columns, calendar_kinds
@@ -335,7 +335,8 @@ class HybridForecaster(Estimator):
         seeing only the values before it: RMSE, MAE, MAPE, sMAPE and MASE (scale: the
         seasonal naive's in-sample error over the shortest season, before the first origin)
         of the hybrid, of its base model alone and of the seasonal naive on the longest
-        season, on the same points. See the module's example.
+        season, on the same points. At most ``max_origins`` forecasts (each refits the base
+        model). See the module's example.
         """
         self._check_fitted()
         values, index = self._history(y)
@@ -350,6 +351,11 @@ class HybridForecaster(Estimator):
                               "longer than the training series, or `test`.")
         first = len(values) - int(test)
         origins = range(first, len(values) - h + 1, h)
+        limit = self._validated_params()["max_origins"]
+        if len(origins) > limit:  # each refits the base model a few times: bounded work
+            raise LimitError(f"`test` asks for {len(origins):,} forecasts of {h} steps; at "
+                             f"most max_origins ({limit:,}). Score a shorter end of `y`, or "
+                             "raise max_origins.")
         made = sorted({m for o in origins for m in self._made(o)})  # one pool for them all
         levels = self._base_levels(values, made)
         longest = max(seasons)
