@@ -36,3 +36,9 @@ def test_naive_baselines_use_only_the_past():
 def test_verdict_says_when_the_model_wins():
     table = pd.DataFrame({"RMSE": [10.0, 20.0, 40.0]}, index=["GRU", "naive", "seasonal naive"])
     assert verdict(table).startswith("GRU beats the best baseline (naive)")
+
+
+def test_verdict_against_an_exact_baseline_gives_no_infinite_percentage():
+    table = pd.DataFrame({"RMSE": [0.03, 0.0]}, index=["GRU", "naive"])
+    assert verdict(table) == ("GRU LOSES to naive on RMSE: 0.03000 vs 0.000 (the baseline is "
+                              "exact on these points).")

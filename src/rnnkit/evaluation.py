@@ -117,9 +117,10 @@ def verdict(table: pd.DataFrame, metric: str = "RMSE", higher_is_better: bool = 
         gain = abs(best - score) / abs(best) * 100 if best else 0.0
         return (f"{model} beats the best baseline ({best_name}) on {metric}: "
                 f"{score:#.4g} vs {best:#.4g} ({gain:.1f}% better).")
-    loss = abs(score - best) / abs(best) * 100 if best else float("inf")
-    return (f"{model} LOSES to {best_name} on {metric}: {score:#.4g} vs {best:#.4g} "
-            f"({loss:.1f}% worse).")
+    # a baseline with no error (a constant series' naive) leaves no ratio to report
+    how = (f"{abs(score - best) / abs(best) * 100:.1f}% worse" if best
+           else "the baseline is exact on these points")
+    return f"{model} LOSES to {best_name} on {metric}: {score:#.4g} vs {best:#.4g} ({how})."
 
 
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "F1", "ROC AUC")
