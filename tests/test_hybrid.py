@@ -153,6 +153,16 @@ def test_a_long_series_trains_on_its_most_recent_origins_only(monkeypatch):
     assert seen[0] == list(range(len(y) - 24 - 7 * step, len(y) - 24 + 1, step))
 
 
+def test_missing_values_are_refused_by_row_or_filled_as_asked(fitted):
+    y = _alternating()[:-48]
+    gappy = y.copy()
+    gappy.iloc[500] = np.nan
+    with pytest.raises(RnnkitError, match=r"missing values.*fill='ffill'"):
+        fitted.forecast(y=gappy)
+    filled = copy.deepcopy(fitted).set_params(fill="interpolate").forecast(y=gappy)
+    np.testing.assert_allclose(filled, fitted.forecast(y=gappy.interpolate()), rtol=1e-12)
+
+
 def test_settings_that_cannot_work_are_refused_before_any_fit():
     y = _alternating()
     with pytest.raises(RnnkitError, match="`origin_step` must divide the horizon"):

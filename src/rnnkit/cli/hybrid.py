@@ -22,7 +22,7 @@ from rnnkit.forecasting.parameters import HYBRID
 
 __all__ = ["add_parser", "cmd_hybrid"]
 
-DATA = ["season_length", "validation", "n_jobs"]
+DATA = ["season_length", "fill", "validation", "n_jobs"]
 MODEL = ["base", "horizon", "window", "origin_step", "max_origins", "cell", "units", "ensemble",
          "refit", "loss", "correction_weight"]
 TRAINING = ["epochs", "batch_size", "learning_rate", "patience", "reduce_lr_patience",
@@ -53,7 +53,7 @@ def add_parser(sub: Any) -> None:
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     f.add_argument("--out", type=Path, default=Path("runs/hybrid"),
                    help="output directory: the saved model, a figure and CSV tables")
-    f.set_defaults(handler=cmd_hybrid, features=[], fill=None)
+    f.set_defaults(handler=cmd_hybrid, features=[])
 
 
 def cmd_hybrid(args: argparse.Namespace) -> int:

@@ -71,6 +71,8 @@ class HybridForecaster(Estimator):
             core for 4,000 half-hours; ten weeks of half-hours give 217).
         season_length: the seasonal periods, e.g. ``[48, 336]``; None infers them from the
             dates (hourly 24 and 168, half-hourly 48 and 336, daily 7 and 365).
+        fill: ``"ffill"`` or ``"interpolate"`` fills missing values (in ``fit`` and in the
+            ``y`` given to :meth:`forecast` and :meth:`evaluate`); None refuses them by row.
         validation: the last origins held out for early stopping: a fraction, or a count.
         ensemble: networks trained (seeds ``seed``, ``seed + 1``, …); their median corrects.
         refit: after early stopping has found each network's best epoch, train it again
@@ -98,7 +100,7 @@ class HybridForecaster(Estimator):
     def __init__(self, base: str = "mstl-ets", cell: str = "gru", units: int = 32,
                  horizon: int | None = None, window: int | None = None,
                  origin_step: int | None = None, max_origins: int = 1000,
-                 season_length: Any = None,
+                 season_length: Any = None, fill: str | None = None,
                  validation: float = 0.2, ensemble: int = 5, refit: bool = True,
                  loss: str = "mae", correction_weight: float = 1.0, epochs: int = 300,
                  batch_size: int = 32, learning_rate: float = 2e-3, patience: int | None = 30,
@@ -113,6 +115,7 @@ class HybridForecaster(Estimator):
         self.origin_step = origin_step
         self.max_origins = max_origins
         self.season_length = season_length
+        self.fill = fill
         self.validation = validation
         self.ensemble = ensemble
         self.refit = refit
@@ -379,7 +382,7 @@ class HybridForecaster(Estimator):
                 raise RnnkitError("a loaded hybrid forecasts from a history: pass `y` (the "
                                   "series up to the forecast origin).")
             return self.history_values_, self.history_index_
-        data = as_series(y)
+        data = as_series(y, fill=self._validated_params()["fill"])
         needed = min_history(self.shape_["seasons"]) + self.shape_["window"]
         if len(data) < needed:
             raise RnnkitError(f"`y` has {len(data)} values; forecasting needs at least "

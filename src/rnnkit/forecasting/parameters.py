@@ -129,6 +129,7 @@ HYBRID: dict[str, Parameter] = {
                                "MASE's (the shortest) and the seasonal naive's (the longest) "
                                "(default: from the dates: hourly 24,168; half-hourly 48,336; "
                                "daily 7,365; monthly 12)"),
+    "fill": FORECASTER["fill"],
     "validation": Parameter(0.2, FractionOrCount(),
                             "the last origins held out for early stopping: a fraction or a "
                             "count"),
