@@ -169,6 +169,10 @@ def test_settings_that_cannot_work_are_refused_before_any_fit():
         HybridForecaster(season_length=24, origin_step=5, verbose=False).fit(y)
     with pytest.raises(RnnkitError, match="needs at least"):
         HybridForecaster(season_length=24, verbose=False).fit(y[:100])
+    with pytest.raises(LimitError, match=r"needs 250 refits of the base model .* at most 5 × "
+                                         r"max_origins = 50\. Raise origin_step"):
+        HybridForecaster(season_length=24, window=240, origin_step=1, max_origins=10,
+                         verbose=False).fit(y)
     with pytest.raises(RnnkitError, match="`base` must be one of"):
         HybridForecaster(base="prophet").fit(y)
     with pytest.raises(RnnkitError, match="reads no feature columns: `X` must be None"):

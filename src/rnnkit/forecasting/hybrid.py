@@ -50,6 +50,10 @@ from rnnkit.validation import Constraint, IntList, PositiveInt
 
 __all__ = ["HybridForecaster"]
 
+# Base-model refits one call may ask for, per origin of max_origins: a fit or evaluation at the
+# default origin_step (a quarter of the horizon) needs at most 4 per origin and a window's worth
+REFITS_PER_ORIGIN = 5
+
 
 class HybridForecaster(Estimator):
     """Forecast one series with a statistical model (MSTL + ETS) whose errors a recurrent
@@ -180,6 +184,13 @@ class HybridForecaster(Estimator):
 
     def _base_levels(self, values: np.ndarray, origins: list[int]) -> dict[int, np.ndarray]:
         s = self.shape_
+        limit = REFITS_PER_ORIGIN * self._validated_params()["max_origins"]
+        if len(origins) > limit:  # a window read at a fine origin_step multiplies the refits
+            raise LimitError(f"this call needs {len(origins):,} refits of the base model (one "
+                             f"every origin_step = {s['origin_step']} over the window of "
+                             f"{s['window']} and the origins); at most {REFITS_PER_ORIGIN} × "
+                             f"max_origins = {limit:,}. Raise origin_step, shorten the window "
+                             "or the test end, or raise max_origins.")
         paths = base_forecasts(values, origins, s["horizon"], s["seasons"], self.base,
                                self.n_jobs, progress=bool(self.verbose) and len(origins) > 1)
         if not np.isfinite(paths).all() or (self.log_ and (paths <= 0).any()):
