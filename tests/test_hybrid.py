@@ -5,7 +5,9 @@ correction", learn a correction the base model cannot make, and survive a save a
 from __future__ import annotations
 
 import copy
+import io
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -131,6 +133,11 @@ def test_the_forecast_follows_the_dates_and_the_horizon_bounds_it(fitted):
         fitted.forecast(y=y[:50])
     with pytest.raises(RnnkitError, match="values <= 0"):
         fitted.forecast(y=y - 200)
+    with pytest.raises(RnnkitError, match=r"reads the calendar \(hour, weekday\): `y` needs "
+                                          "its dates"):
+        fitted.forecast(y=y.reset_index(drop=True))
+    with pytest.raises(RnnkitError, match="fitted on data every h; `y` is every 2h"):
+        fitted.forecast(y=y[::2])
     with pytest.raises(RnnkitError, match="`test` must be an integer from the horizon"):
         fitted.evaluate(y, test=3)
     with pytest.raises(LimitError, match=r"`test` asks for 3 forecasts of 24 steps; at most "
@@ -229,3 +236,36 @@ def test_the_command_fits_scores_forecasts_and_saves(tmp_path, capsys):
     assert isinstance(load(str(out)), HybridForecaster)
     assert main([*argv[:-2], "--origin-step", "5", "--out", str(tmp_path / "bad")]) == 2
     assert "rnnkit: error: `origin_step` must divide the horizon" in capsys.readouterr().err
+
+
+def test_a_saved_hybrid_through_every_front_end(fitted, tmp_path, capsys):
+    """predict forecasts from the series given; summary shows the corrector; export, explain
+    and serve refuse it by name instead of a traceback."""
+    from rnnkit.cli import main
+    from rnnkit.serve import load_model
+
+    fitted.save(tmp_path / "model")
+    y = _alternating()[:-48]
+    csv = tmp_path / "recent.csv"
+    y.rename("load").rename_axis("time").to_csv(csv)
+    model, recent = str(tmp_path / "model"), ["--csv", str(csv), "--target", "load"]
+    assert main(["predict", model, *recent, "--time", "time", "--horizon", "5"]) == 0
+    printed = pd.read_csv(io.StringIO(capsys.readouterr().out), parse_dates=["time"])
+    assert printed.columns.tolist() == ["time", "forecast"]
+    np.testing.assert_allclose(printed["forecast"], fitted.forecast(5, y=y), rtol=1e-9)
+    assert printed["time"].iloc[0] == y.index[-1] + pd.Timedelta(hours=1)
+    for argv, message in [
+            (["predict", model], "is a hybrid: it forecasts from the series up to"),
+            (["predict", model, *recent, "--level", "0.9"], "no prediction intervals"),
+            (["predict", model, *recent, "--horizon", "25"],
+             r"from 1 to the hybrid's horizon \(24\)"),
+            (["export", model], "cannot be exported to ONNX"),
+            (["explain", model], "explain reads the gates of a Forecaster")]:
+        assert main(argv) == 2, argv
+        assert re.search(message, capsys.readouterr().err), argv
+    assert main(["summary", model]) == 0
+    summary = capsys.readouterr().out
+    assert "refitted every 6 steps, corrected by:" in summary
+    assert f"Total params: {sum(p.numel() for p in fitted.network_.parameters()):,}" in summary
+    with pytest.raises(RnnkitError, match="rnnkit serve does not answer with yet"):
+        load_model(model)

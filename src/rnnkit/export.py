@@ -49,6 +49,12 @@ def export_onnx(model: Any, path: str | Path) -> Path:
     it with onnxruntime; returns the file."""
     import torch
 
+    from rnnkit.forecasting import HybridForecaster
+
+    if isinstance(model, HybridForecaster):
+        raise RnnkitError("a HybridForecaster cannot be exported to ONNX: every forecast "
+                          "refits its statistical base model (statsforecast), which ONNX does "
+                          "not hold. Forecast with it through rnnkit predict or the Python API.")
     try:
         import onnx  # noqa: F401 - torch's exporter needs it
         import onnxruntime  # noqa: F401 - the check after writing runs it

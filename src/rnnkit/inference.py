@@ -14,6 +14,7 @@ numbers in the same columns.
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,6 +73,11 @@ def forecast(model: Any, recent: SeriesData | list[tuple[Any, SeriesData]] | Non
     every request from the data it was saved with. ``horizon`` may be at most ``max_horizon``
     (default :data:`rnnkit.limits.MAX_HORIZON`), checked before anything else.
     """
+    # not imported here: the ONNX server answers without PyTorch, which the hybrid's module
+    # pulls in; a model can only be a hybrid once that module is loaded
+    hybrid = sys.modules.get("rnnkit.forecasting.hybrid")
+    if hybrid is not None and isinstance(model, hybrid.HybridForecaster):
+        return _forecast_hybrid(model, recent, future_x, horizon, level, time)
     horizon = check_horizon(DEFAULT_HORIZON if horizon is None and future_x is None else
                             len(future_x) if horizon is None else horizon, max_horizon, "horizon")
     if level is not None:
@@ -104,6 +110,29 @@ def _forecast_one(model: Any, recent: Any, future_x: pd.DataFrame | None, horizo
     frame = result if level is not None else result.to_frame("forecast")
     frame.index.name = model.schema_.time_column or "step"
     return Forecasts(frame.reset_index(), {"target": model.schema_.target})
+
+
+def _forecast_hybrid(model: Any, recent: Any, future_x: pd.DataFrame | None,
+                     horizon: int | None, level: float | None, time: str | None) -> Forecasts:
+    """A hybrid's forecast (at most its horizon, by default all of it) after ``recent``, or
+    after its training series; it has no intervals and reads no feature columns."""
+    if level is not None:
+        raise RnnkitError("a hybrid model gives no prediction intervals: leave out level "
+                          "(--level).")
+    if isinstance(recent, list) or future_x is not None:
+        raise RnnkitError("a hybrid model forecasts one series from its values alone: give "
+                          "its recent values, without feature columns.")
+    if recent is not None and not isinstance(recent, SeriesData):  # a bug, not a user's
+        raise TypeError(recent)
+    most = model.shape_["horizon"]
+    if horizon is not None and not (isinstance(horizon, int) and 1 <= horizon <= most):
+        raise RnnkitError(f"`horizon` (--horizon) must be an integer from 1 to the hybrid's "
+                          f"horizon ({most}); got {horizon!r}.")
+    y = None if recent is None else recent.to_pandas()[0]
+    result = model.forecast(horizon, y=y).to_frame("forecast")
+    result.index.name = time or ("time" if isinstance(result.index, pd.DatetimeIndex)
+                                 else "step")
+    return Forecasts(result.reset_index(), {"model": "hybrid", "base": model.base})
 
 
 def _forecast_many(model: Any, recent: Any, horizon: int, level: float | None,

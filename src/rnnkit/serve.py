@@ -264,6 +264,8 @@ def load_model(model_dir: str | Path, runtime: str = "torch") -> Any:
             from rnnkit.onnx_forecast import OnnxForecaster
 
             return OnnxForecaster(model_dir)
+        if estimator == "HybridForecaster":
+            raise _no_hybrid(model_dir)
         if estimator != "TextClassifier":
             raise RnnkitError(f"--runtime onnx serves forecasters and text classifiers; "
                               f"{str(model_dir)!r} holds a {estimator} (serve it with "
@@ -274,8 +276,18 @@ def load_model(model_dir: str | Path, runtime: str = "torch") -> Any:
     if runtime != "torch":
         raise RnnkitError(f"`runtime` must be one of {', '.join(RUNTIMES)}; got {runtime!r}.")
     import rnnkit
+    from rnnkit.forecasting import HybridForecaster
 
-    return rnnkit.load(str(model_dir))
+    model = rnnkit.load(str(model_dir))
+    if isinstance(model, HybridForecaster):
+        raise _no_hybrid(model_dir)
+    return model
+
+
+def _no_hybrid(model_dir: str | Path) -> RnnkitError:
+    return RnnkitError(f"{str(model_dir)!r} holds a HybridForecaster, which rnnkit serve does "
+                       "not answer with yet (each request would refit its statistical model); "
+                       "use rnnkit predict MODEL --csv ... or the Python API.")
 
 
 def make_server(model_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,

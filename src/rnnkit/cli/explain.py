@@ -54,7 +54,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         return _gradient_flow(args)
     if args.model is None:
         raise RnnkitError("explain needs a model directory (or --gradient-flow).")
-    model = rnnkit.load(str(args.model))
+    model = _explainable(rnnkit.load(str(args.model)), args.model)
     out = args.out or args.model / "explain"
     from rnnkit.explain import explain_series, explain_text
 
@@ -126,7 +126,7 @@ def _gradient_flow(args: argparse.Namespace) -> int:
     torch.manual_seed(args.seed)
     networks = {}
     if args.model is not None:
-        model = rnnkit.load(str(args.model))
+        model = _explainable(rnnkit.load(str(args.model)), args.model)
         base = model.network_.config
         # an ensemble's networks each have their own gradients (a median has none to speak of)
         members = list(getattr(model.network_, "members", [model.network_]))
@@ -157,3 +157,15 @@ def _gradient_flow(args: argparse.Namespace) -> int:
             f"{far[name]:.3g} {steps - 1} steps back (ratio {far[name] / near[name]:.2g})")
     say(f"Figure: {png}\nTable: {out / 'gradient_flow.csv'}")
     return 0
+
+
+def _explainable(model: Any, path: Path) -> Any:
+    """``model``, unless it is a kind explain does not read (a hybrid's corrector)."""
+    from rnnkit.errors import RnnkitError
+    from rnnkit.forecasting import HybridForecaster
+
+    if isinstance(model, HybridForecaster):
+        raise RnnkitError(f"{str(path)!r} holds a HybridForecaster; explain reads the gates of "
+                          "a Forecaster or a TextClassifier, not yet a hybrid's corrector "
+                          "(rnnkit summary shows its layers).")
+    return model

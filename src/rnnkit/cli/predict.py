@@ -81,8 +81,6 @@ def _predict_texts(model: Any, args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     import rnnkit
     from rnnkit.classification import TextClassifier
-    from rnnkit.data.files import load_long
-    from rnnkit.data.series import load_csv
     from rnnkit.errors import RnnkitError
     from rnnkit.forecasting.intervals import check_level
     from rnnkit.inference import forecast
@@ -99,6 +97,39 @@ def cmd_predict(args: argparse.Namespace) -> int:
                           f"{args.model}).")
     if args.texts:
         raise RnnkitError(f"{str(args.model)!r} is a forecaster; it takes --csv, not texts.")
+    recent, future_x = _recent(model, args)
+    result = forecast(model, recent, future_x, args.horizon, args.level, args.id, args.time,
+                      max_horizon=PositiveInt().check("--max-horizon", args.max_horizon))
+    for message in result.warnings:
+        print(f"warning: {message}", file=sys.stderr)
+    if args.format == "json":
+        from rnnkit.inference import to_records
+
+        text = json.dumps(result.about | {"forecasts": to_records(result.frame)}, indent=2) + "\n"
+    else:
+        text = result.frame.to_csv(index=False)
+    write_output(text, args.output, f"{len(result.frame)} forecasts")
+    return 0
+
+
+def _recent(model: Any, args: argparse.Namespace) -> tuple[Any, Any]:
+    """The series of --csv a forecaster forecasts from, and its future feature rows."""
+    from rnnkit.data.files import load_long
+    from rnnkit.data.series import load_csv
+    from rnnkit.errors import RnnkitError
+    from rnnkit.forecasting import HybridForecaster
+
+    if isinstance(model, HybridForecaster):
+        if args.id:
+            raise RnnkitError(f"--id is for models of several series; {str(args.model)!r} "
+                              "holds one.")
+        if args.csv is None:
+            raise RnnkitError(f"{str(args.model)!r} is a hybrid: it forecasts from the series "
+                              "up to the forecast origin; give it with --csv, --target (and "
+                              "--time for dates).")
+        if not args.target:
+            raise RnnkitError("--target is required with --csv: name the column to forecast.")
+        return load_csv(args.csv, args.target, args.time, [], args.fill)[0], None
     if args.id and not model.schema_.several:
         raise RnnkitError(f"--id is for models of several series; {str(args.model)!r} holds one.")
     recent = future_x = None
@@ -115,15 +146,4 @@ def cmd_predict(args: argparse.Namespace) -> int:
         recent, future_x = load_csv(args.csv, args.target or model.schema_.target,
                                     args.time or model.schema_.time_column,
                                     list(model.schema_.features), args.fill)
-    result = forecast(model, recent, future_x, args.horizon, args.level, args.id, args.time,
-                      max_horizon=PositiveInt().check("--max-horizon", args.max_horizon))
-    for message in result.warnings:
-        print(f"warning: {message}", file=sys.stderr)
-    if args.format == "json":
-        from rnnkit.inference import to_records
-
-        text = json.dumps(result.about | {"forecasts": to_records(result.frame)}, indent=2) + "\n"
-    else:
-        text = result.frame.to_csv(index=False)
-    write_output(text, args.output, f"{len(result.frame)} forecasts")
-    return 0
+    return recent, future_x

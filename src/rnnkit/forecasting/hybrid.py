@@ -25,6 +25,8 @@ small.
 Timestamp('2024-01-20 00:00:00')
 >>> hf.evaluate(y).index.tolist()
 ['hybrid', 'base (mstl-ets)', 'seasonal naive 24']
+>>> print(hf.summary().splitlines()[0])
+MSTL + ETS (statsforecast, seasons 24) refitted every 6 steps, corrected by:
 """
 
 from __future__ import annotations
@@ -401,6 +403,14 @@ class HybridForecaster(Estimator):
         if self.log_ and not (data.target > 0).all():
             raise RnnkitError("this hybrid was fitted on a positive series (it corrects "
                               "logs); `y` has values <= 0.")
+        s = self.shape_
+        if s["calendar"] and not isinstance(data.index, pd.DatetimeIndex):
+            raise RnnkitError(f"this hybrid reads the calendar ({', '.join(s['calendar'])}): "
+                              "`y` needs its dates (a DatetimeIndex; --time on the command "
+                              "line).")
+        if s["calendar"] and (freq := infer_frequency(data.index)) != s["freq"]:
+            raise RnnkitError(f"this hybrid was fitted on data every {s['freq']}; `y` is "
+                              f"every {freq}.")
         return data.target, data.index
 
     def _made(self, origin: int) -> list[int]:
@@ -429,6 +439,16 @@ class HybridForecaster(Estimator):
                               "overflowed); refit with another seed or a smaller learning "
                               "rate.")
         return self._unlog(base[origin]), forecast
+
+    def summary(self) -> str:
+        """The fitted network's layers and parameter counts (Keras's), after a line naming
+        the base model it corrects. See the module's example."""
+        self._check_fitted()
+        s = self.shape_
+        seasons = ", ".join(map(str, s["seasons"]))
+        return (f"MSTL + ETS (statsforecast, seasons {seasons}) refitted every "
+                f"{s['origin_step']} steps, corrected by:\n"
+                + self.network_.summary(title="hybrid corrector"))
 
     # ------------------------------------------------------------------ save / load
     def save(self, path: str | Path) -> Path:

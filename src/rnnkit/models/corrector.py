@@ -22,8 +22,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from rnnkit.models.layers import Recurrent
-from rnnkit.models.network import combine_members
+from rnnkit.models.layers import CELLS, Recurrent
+from rnnkit.models.network import combine_members, summary_table
 
 __all__ = ["CHANNELS", "Corrector", "Correctors"]
 
@@ -36,6 +36,7 @@ class Corrector(nn.Module):
 
     def __init__(self, cell: str, units: int, window: int, horizon: int, extra: int = 0):
         super().__init__()
+        self.cell, self.window, self.extra = cell, window, extra
         self.recurrent = Recurrent(cell, input_size=CHANNELS, hidden_size=units)
         self.head = nn.Linear(units + horizon + extra, horizon)
         self.linear = nn.Linear(window * CHANNELS + horizon, horizon)
@@ -48,6 +49,27 @@ class Corrector(nn.Module):
         _, last = self.recurrent(past)
         return (self.head(torch.cat([last, base, extra], dim=1))
                 + self.linear(torch.cat([past.flatten(1), base], dim=1)))
+
+    def summary(self, title: str = "corrector") -> str:
+        """Keras-like rows: the recurrent layer, the head on its last state, the base forecast
+        and the calendar, and the linear map of every input beside them.
+
+        >>> print(Corrector("gru", 8, 12, 4, 2).summary().splitlines()[-2])
+        Non-trainable params: 0
+        """
+        def count(module: nn.Module) -> int:
+            return sum(p.numel() for p in module.parameters())
+
+        units, horizon = self.recurrent.hidden_size, self.head.out_features
+        keras = CELLS[self.cell].lower().replace("simplernn", "simple_rnn")
+        rows = [(keras, f"{CELLS[self.cell]}, reads ({self.window}, {CHANNELS})",
+                 f"(None, {units})", count(self.recurrent)),
+                ("head", f"Dense, reads state + base {horizon} + calendar {self.extra}",
+                 f"(None, {horizon})", count(self.head)),
+                ("linear", f"Dense, reads all {self.window * CHANNELS + horizon} inputs",
+                 f"(None, {horizon})", count(self.linear))]
+        total = count(self)
+        return summary_table(rows, title, total, total)
 
 
 class Correctors(nn.Module):
@@ -66,3 +88,9 @@ class Correctors(nn.Module):
     def forward(self, past: torch.Tensor, base: torch.Tensor, extra: torch.Tensor
                 ) -> torch.Tensor:
         return combine_members(torch.stack([m(past, base, extra) for m in self.members]))
+
+    def summary(self, title: str = "corrector") -> str:
+        """The first member's summary and the ensemble's total."""
+        total = sum(p.numel() for p in self.parameters())
+        return (self.members[0].summary(title) + f"\nEnsemble of {len(self.members)} such "
+                f"networks (median of their outputs): {total:,} parameters in all.")

@@ -34,7 +34,7 @@ from rnnkit.data.text import hashed_pairs
 from rnnkit.models.layers import CELLS, Recurrent
 
 __all__ = ["POOLINGS", "Branch", "MedianEnsemble", "MultiWindowEnsemble", "NetworkConfig",
-           "RecurrentNetwork", "WithPairs", "left_align", "parse_pooling"]
+           "RecurrentNetwork", "WithPairs", "left_align", "parse_pooling", "summary_table"]
 
 
 @dataclass(frozen=True)
@@ -466,19 +466,8 @@ class RecurrentNetwork(nn.Module):
         Non-trainable params: 0
         ───────────────────────────────────────────────────────────────────────────
         """
-        rows = [(f"{name} ({kind})", shape, params)
-                for name, kind, shape, params in self.layer_table(timesteps)]
-        # Keras's 42 columns for the name, wider where a name would run into its shape
-        first = max([42] + [len(label) + 2 for label, _, _ in rows])
-        width = first + 33
-        lines = [f'Model: "{title}"', "─" * width,
-                 f"{'Layer (type)':<{first}}{'Output Shape':<20}{'Param #':>13}", "═" * width]
-        lines += [f"{label:<{first}}{shape:<20}{params:>13,}" for label, shape, params in rows]
-        total = self.num_parameters(trainable_only=False)
-        trainable = self.num_parameters()
-        lines += ["═" * width, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
-                  f"Non-trainable params: {total - trainable:,}", "─" * width]
-        return "\n".join(lines)
+        return summary_table(self.layer_table(timesteps), title,
+                             self.num_parameters(trainable_only=False), self.num_parameters())
 
 
 def combine_members(outputs: Any) -> Any:
@@ -618,3 +607,22 @@ class Branch(nn.Module):
             return self.network.bag_output(x)
         _, z = self.network.features(x, lengths)
         return self.network.head_output(z)
+
+
+def summary_table(rows: list[tuple[str, str, str, int]], title: str, total: int,
+                  trainable: int) -> str:
+    """Keras's ``summary()`` text for layer ``rows`` ``(name, type, output shape, params)``.
+
+    >>> print(summary_table([("dense", "Dense", "(None, 1)", 9)], "m", 9, 9).splitlines()[4])
+    dense (Dense)                             (None, 1)                       9
+    """
+    labelled = [(f"{name} ({kind})", shape, params) for name, kind, shape, params in rows]
+    # Keras's 42 columns for the name, wider where a name would run into its shape
+    first = max([42] + [len(label) + 2 for label, _, _ in labelled])
+    width = first + 33
+    lines = [f'Model: "{title}"', "─" * width,
+             f"{'Layer (type)':<{first}}{'Output Shape':<20}{'Param #':>13}", "═" * width]
+    lines += [f"{label:<{first}}{shape:<20}{params:>13,}" for label, shape, params in labelled]
+    lines += ["═" * width, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
+              f"Non-trainable params: {total - trainable:,}", "─" * width]
+    return "\n".join(lines)
