@@ -229,6 +229,7 @@ def test_the_command_fits_scores_forecasts_and_saves(tmp_path, capsys):
     assert "2 forecasts of 24 steps over the test part" in printed
     assert "seasonal naive 24" in printed
     assert "hybrid beats the best baseline" in printed or "hybrid LOSES to" in printed
+    assert (f"rnnkit predict {out} --csv {csv} --target load --time time") in printed
     assert {p.name for p in out.iterdir()} >= {"config.json", "forecast.csv", "forecast.png",
                                                "metrics.csv"}
     forecast = pd.read_csv(out / "forecast.csv", index_col=0, parse_dates=True)

@@ -94,4 +94,7 @@ def cmd_hybrid(args: argparse.Namespace) -> int:
     say(f"Saved model: {out}/ (config.json, weights.safetensors, preprocessing.json)")
     say(f"Forecast of the next {s['horizon']} steps: {out / 'forecast.csv'}; figure: "
         f"{out / 'forecast.png'}; scores: {out / 'metrics.csv'}")
+    series = (f"--csv {args.csv} --target {args.target}" + (f" --time {args.time}" * bool(
+        args.time)) if args.csv else "--csv FILE --target COLUMN --time COLUMN")
+    say(f"Forecast again later, from the series up to then: rnnkit predict {out} {series}")
     return 0
