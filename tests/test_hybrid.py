@@ -119,6 +119,7 @@ def test_it_learns_what_the_base_model_misses(fitted):
     assert scores.index.tolist() == ["hybrid", "base (mstl-ets)", "seasonal naive 24"]
     assert scores.loc["hybrid", "MAE"] < 0.3 * scores.loc["base (mstl-ets)", "MAE"]
     assert fitted.base_scores_["hybrid MAE"] < 0.3 * fitted.base_scores_["base MAE"]
+    assert fitted.score(_alternating()) == -scores.loc["hybrid", "MASE"] < 0
 
 
 def test_the_forecast_follows_the_dates_and_the_horizon_bounds_it(fitted):

@@ -388,6 +388,15 @@ class HybridForecaster(Estimator):
         return metrics_table(actual, {k: np.concatenate(v) for k, v in paths.items()},
                              mase_scale(values[:first], min(seasons)))
 
+    def score(self, y: Any, X: Any = None) -> float:
+        """Minus the hybrid's MASE on the points of ``y`` after the training series (see
+        :meth:`evaluate`): one number where higher is better, as scikit-learn's model
+        selection maximises, and as :meth:`rnnkit.Forecaster.score` gives. ``X`` must be
+        None."""
+        if X is not None:
+            raise RnnkitError("HybridForecaster reads no feature columns: `X` must be None.")
+        return -float(self.evaluate(y).loc["hybrid", "MASE"])
+
     def _history(self, y: Any) -> tuple[np.ndarray, pd.Index]:
         """The values and index a forecast starts after: ``y``, or the training series."""
         if y is None:
