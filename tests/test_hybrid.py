@@ -203,7 +203,7 @@ def test_a_saved_hybrid_forecasts_the_same_and_a_tampered_one_is_refused(fitted,
 
 
 def test_a_loaded_shape_is_checked(fitted):
-    from rnnkit.forecasting.hybrid import _checked_shape
+    from rnnkit.forecasting.hybrid_files import _checked_shape
 
     shape = dict(fitted.shape_)
     assert _checked_shape(shape) == shape

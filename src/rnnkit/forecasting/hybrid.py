@@ -39,16 +39,15 @@ import pandas as pd
 
 from rnnkit.base import Estimator
 from rnnkit.data.series import SeriesData, as_series, infer_frequency, seasons_for
-from rnnkit.errors import LimitError, ModelFormatError, RnnkitError
+from rnnkit.errors import LimitError, RnnkitError
 from rnnkit.evaluation import mase_scale, metrics_table, naive_paths
 from rnnkit.forecasting.base_forecasts import base_forecasts, min_history
-from rnnkit.forecasting.calendar import KINDS, calendar_columns, calendar_kinds
+from rnnkit.forecasting.calendar import calendar_columns, calendar_kinds
 from rnnkit.forecasting.parameters import HYBRID
 from rnnkit.forecasting.recursive import future_index
 from rnnkit.forecasting.split import validation_size
-from rnnkit.limits import MAX_WINDOW
 from rnnkit.parameters import constraints
-from rnnkit.validation import Constraint, IntList, PositiveInt
+from rnnkit.validation import Constraint
 
 __all__ = ["HybridForecaster"]
 
@@ -464,88 +463,18 @@ class HybridForecaster(Estimator):
         """Write the model to a directory (JSON config, safetensors weights, JSON
         preprocessing); :meth:`load` reads it back. The training series is not saved, so a
         loaded hybrid forecasts from the ``y`` it is given."""
-        from rnnkit.io import write_model_dir
+        from rnnkit.forecasting.hybrid_files import write_hybrid
 
         self._check_fitted()
-        params = {k: list(v) if isinstance(v, tuple) else v
-                  for k, v in self._validated_params().items()}
-        params["threads"] = None  # the cores of the machine that trained it
-        network = {"kind": "corrector", "cell": params["cell"], "units": params["units"],
-                   "window": self.shape_["window"], "horizon": self.shape_["horizon"],
-                   "extra": self.n_extra_, "members": params["ensemble"]}
-        return write_model_dir(path, estimator=type(self).__name__, params=params,
-                               network=network, state_dict=self.network_.state_dict(),
-                               preprocessing={"shape": self.shape_, "log": self.log_,
-                                              "scales": self.scales_},
-                               extra={"training": self.history_.to_dict(timings=False)})
+        return write_hybrid(self, path)
 
     @classmethod
     def load(cls, path: str | Path, device: str = "auto") -> HybridForecaster:
         """Read a directory written by :meth:`save`; it is untrusted: parameters and shapes
         are checked before any tensor is read."""
-        import torch
+        from rnnkit.forecasting.hybrid_files import read_hybrid
 
-        from rnnkit.io import read_model_dir
-        from rnnkit.models.corrector import Corrector, Correctors
-        from rnnkit.training import History, resolve_device
-
-        saved = read_model_dir(path, estimator=cls.__name__)
-        try:
-            est = cls(**saved.config["params"])
-            p = est._validated_params()
-            net, prep = saved.config["network"], saved.preprocessing
-            shape, scales = prep["shape"], prep["scales"]
-            if net != {"kind": "corrector", "cell": p["cell"], "units": p["units"],
-                       "window": shape["window"], "horizon": shape["horizon"],
-                       "extra": net.get("extra"), "members": p["ensemble"]}:
-                raise ValueError("the network does not match the parameters")
-            shape = _checked_shape(shape)
-            extra = int(net["extra"])
-            if extra != 2 * len(shape["calendar"]):
-                raise ValueError(f"{extra} calendar inputs for {shape['calendar']}")
-            if set(scales) != {"value", "error", "base", "target"} or not all(
-                    isinstance(v, float) and np.isfinite(v) and v > 0 for v in scales.values()):
-                raise ValueError("bad scales")
-            est.shape_ = shape
-            est.log_, est.scales_, est.n_extra_ = bool(prep["log"]), scales, extra
-
-            def build() -> torch.nn.Module:
-                members = [Corrector(p["cell"], p["units"], shape["window"], shape["horizon"],
-                                     extra) for _ in range(p["ensemble"])]
-                return members[0] if len(members) == 1 else Correctors(members)
-
-            with torch.device("meta"):
-                expected = {k: list(v.shape) for k, v in build().state_dict().items()}
-            if expected != saved.shapes:
-                raise ValueError("the weights do not match the network")
-            est.network_ = build()
-            est.network_.load_state_dict(saved.tensors())
-            est.network_.to(resolve_device(device)).eval()
-            est.history_ = History.from_dict(saved.config.get("training", {}))
-        except (KeyError, TypeError, ValueError, RnnkitError) as exc:
-            raise ModelFormatError(f"{path}: not a valid HybridForecaster model: {exc}") from None
-        return est
-
-
-def _checked_shape(shape: Any) -> dict[str, Any]:
-    """A saved model's ``shape_``, each entry's type and range checked (untrusted)."""
-    if not isinstance(shape, dict) or set(shape) != {"seasons", "horizon", "window",
-                                                      "origin_step", "freq", "calendar"}:
-        raise ValueError("`shape` must hold seasons, horizon, window, origin_step, freq, "
-                         "calendar")
-    size = PositiveInt(maximum=MAX_WINDOW)
-    out = {k: size.check(k, shape[k]) for k in ("horizon", "window", "origin_step")}
-    if not isinstance(shape["seasons"], list):
-        raise ValueError("`seasons` must be a list")
-    out["seasons"] = list(IntList(maximum=MAX_WINDOW, max_items=4).check(
-        "seasons", shape["seasons"]))
-    if out["horizon"] % out["origin_step"]:
-        raise ValueError("origin_step does not divide horizon")
-    if not (shape["freq"] is None or (isinstance(shape["freq"], str) and len(shape["freq"]) < 20)):
-        raise ValueError("`freq` must be a short string or null")
-    if not isinstance(shape["calendar"], list) or not set(shape["calendar"]) <= set(KINDS):
-        raise ValueError(f"`calendar` must list some of {list(KINDS)}")
-    return out | {"freq": shape["freq"], "calendar": list(shape["calendar"])}
+        return read_hybrid(cls, path, device)
 
 
 def _std(x: np.ndarray) -> float:
