@@ -12,6 +12,7 @@ from typing import Any
 from rnnkit.classification.parameters import CLASSIFIER
 from rnnkit.classification.presets import PRESETS, PRETRAINING, needs_pretrained
 from rnnkit.cli.common import (
+    add_text_source,
     add_training_options,
     done_unless_first,
     launched,
@@ -58,14 +59,9 @@ def add_parser(sub: Any) -> None:
                     "model, curves and confusion matrix to --out. Unset options come from "
                     "--preset, else from the defaults shown.")
     d = c.add_argument_group("data")
-    source = d.add_mutually_exclusive_group(required=True)
-    source.add_argument("--data", choices=["imdb"], help="a named dataset (official train/test)")
-    source.add_argument("--csv", type=Path, help="a CSV, TSV or JSONL file of texts and labels")
+    source = add_text_source(d, data_help="a named dataset (official train/test)",
+                             csv_help="a CSV, TSV or JSONL file of texts and labels")
     source.add_argument("--folder", type=Path, help="a folder with one sub-folder per class")
-    d.add_argument("--data-path", type=Path,
-                   help="where the named dataset is (default: $RNNKIT_IMDB or the user cache; "
-                        "downloaded when absent)")
-    d.add_argument("--text-column", default="text", help="text column of --csv (default: text)")
     d.add_argument("--label-column", default="label",
                    help="label column of --csv (default: label)")
     d.add_argument("--test", type=float, default=0.2,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["HelpFormatter", "add_resume_option", "add_series_options", "add_test_option",
+           "add_text_source",
            "load_series", "remove_state", "say", "span",
            "state_dir", "write_output"]
 
@@ -138,6 +139,20 @@ def load_texts_column(path: Path, column: str) -> list[str]:
     from rnnkit.data.text_datasets import load_texts
 
     return load_texts(path, column, column).texts
+
+
+def add_text_source(group: Any, data_help: str, csv_help: str) -> Any:
+    """--data imdb or --csv (one of them required), --data-path and --text-column: the texts a
+    text command reads; returns the required one-of group, for a command's other sources."""
+    source = group.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", choices=["imdb"], help=data_help)
+    source.add_argument("--csv", type=Path, help=csv_help)
+    group.add_argument("--data-path", type=Path,
+                       help="where the named dataset is (default: $RNNKIT_IMDB or the user "
+                            "cache; downloaded when absent)")
+    group.add_argument("--text-column", default="text",
+                       help="text column of --csv (default: text)")
+    return source
 
 
 def add_series_options(group: Any, csv_help: str, time_help: str) -> None:

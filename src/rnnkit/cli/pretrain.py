@@ -10,6 +10,7 @@ from typing import Any
 
 from rnnkit.classification.presets import PRETRAINING
 from rnnkit.cli.common import (
+    add_text_source,
     add_workers_option,
     done_unless_first,
     launched,
@@ -45,11 +46,8 @@ def add_parser(sub: Any) -> None:
                     "epoch (--resume continues a killed one) and the model to --out, for "
                     "'rnnkit classify --pretrained OUT'.")
     d = r.add_argument_group("data")
-    source = d.add_mutually_exclusive_group(required=True)
-    source.add_argument("--data", choices=["imdb"], help="a named dataset")
-    source.add_argument("--csv", type=Path, help="a CSV, TSV or JSONL file of texts")
-    d.add_argument("--data-path", type=Path, help="where the named dataset is")
-    d.add_argument("--text-column", default="text", help="text column of --csv")
+    add_text_source(d, data_help="a named dataset (IMDB: its unlabelled and training reviews)",
+                    csv_help="a CSV, TSV or JSONL file of texts")
     m = r.add_argument_group("network and training")
     m.add_argument("--preset", choices=list(PRETRAINING),
                    help="the language model a classify preset starts from: " + "; ".join(
