@@ -169,6 +169,10 @@ def test_missing_values_are_refused_by_row_or_filled_as_asked(fitted):
         fitted.forecast(y=gappy)
     filled = copy.deepcopy(fitted).set_params(fill="interpolate").forecast(y=gappy)
     np.testing.assert_allclose(filled, fitted.forecast(y=gappy.interpolate()), rtol=1e-12)
+    with pytest.raises(RnnkitError, match="missing values"):
+        HybridForecaster(**SMALL | {"epochs": 1}).fit(gappy)
+    trained = HybridForecaster(**SMALL | {"epochs": 1, "fill": "ffill"}).fit(gappy)
+    np.testing.assert_array_equal(trained.history_values_, gappy.ffill().to_numpy())
 
 
 def test_settings_that_cannot_work_are_refused_before_any_fit():

@@ -217,7 +217,7 @@ class HybridForecaster(Estimator):
         if X is not None:
             raise RnnkitError("HybridForecaster reads no feature columns: `X` must be None "
                               "(the calendar inputs come from the dates of `y`).")
-        data = as_series(y)
+        data = as_series(y, fill=p["fill"])
         values = data.target
         self.shape_ = s = self._shape(p, data)
         self.log_ = bool((values > 0).all())
