@@ -43,7 +43,7 @@ def write_hybrid(model: Any, path: str | Path) -> Path:
     from rnnkit.io import write_model_dir
 
     params = {k: list(v) if isinstance(v, tuple) else v
-              for k, v in model._validated_params().items()}
+              for k, v in model.check_params().items()}
     params["threads"] = None  # the cores of the machine that trained it
     return write_model_dir(path, estimator=type(model).__name__, params=params,
                            network=_network_entry(params, model.shape_, model.n_extra_),
@@ -64,7 +64,7 @@ def read_hybrid(cls: type, path: str | Path, device: str = "auto") -> Any:
     saved = read_model_dir(path, estimator=cls.__name__)
     try:
         est = cls(**saved.config["params"])
-        p = est._validated_params()
+        p = est.check_params()
         net, prep = saved.config["network"], saved.preprocessing
         if net != _network_entry(p, prep["shape"], net.get("extra")):
             raise ValueError("the network does not match the parameters")
