@@ -7,10 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["HelpFormatter", "add_resume_option", "add_series_options", "add_test_option",
-           "add_text_source",
-           "load_series", "remove_state", "say", "span",
-           "state_dir", "write_output"]
+__all__ = ["SEASON_ALIASES", "TRAINING_ALIASES", "HelpFormatter", "add_resume_option",
+           "add_series_options", "add_test_option", "add_text_source", "load_series",
+           "remove_state", "say", "span", "state_dir", "write_output"]
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -31,6 +30,8 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 # the estimators' training options under the names the command line has always had too
 TRAINING_ALIASES = {"learning_rate": ["--lr", "--learning-rate"],
                     "reduce_lr_patience": ["--reduce-lr", "--reduce-lr-patience"]}
+# a forecasting command's seasons, as --season is shorter to type
+SEASON_ALIASES = {"season_length": ["--season", "--season-length"]}
 
 
 def add_training_options(parser: argparse.ArgumentParser, table: Any, names: list[str]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit.cli.common import (
+    SEASON_ALIASES,
     add_series_options,
     add_test_option,
     add_training_options,
@@ -34,7 +35,6 @@ TRAINING = ["cell", "bidirectional", "dropout", "epochs", "batch_size", "learnin
 # a forecaster's `horizon` comes from --strategy; verbose, state_dir and threads from the
 # command's own --quiet, --out and --threads; a checkpoint file is the Python API's
 OPTIONS = DATA + WINDOWS + TRAINING
-ALIASES = {"season_length": ["--season", "--season-length"]}
 
 
 def add_parser(sub: Any) -> None:
@@ -60,7 +60,7 @@ def add_parser(sub: Any) -> None:
                         "univariate). Trailing rows with features but an empty target are used "
                         "as the features' known future")
     add_test_option(d)
-    add_parameters(d, FORECASTER, DATA, aliases=ALIASES)
+    add_parameters(d, FORECASTER, DATA, aliases=SEASON_ALIASES)
     d.add_argument("--backtest", type=int, default=0, metavar="N",
                    help="first refit at N rolling origins before the test part and score "
                         "--horizon-step forecasts from each next to the baselines (choose "

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit.cli.common import (
+    SEASON_ALIASES,
     TRAINING_ALIASES,
     add_series_options,
     add_test_option,
@@ -46,7 +47,7 @@ def add_parser(sub: Any) -> None:
     add_series_options(d, csv_help="CSV file with a target column (and dates)",
                        time_help="column of dates/times (gives the seasons and calendar)")
     add_test_option(d)
-    add_parameters(d, HYBRID, DATA, aliases={"season_length": ["--season", "--season-length"]})
+    add_parameters(d, HYBRID, DATA, aliases=SEASON_ALIASES)
     add_parameters(f.add_argument_group("model"), HYBRID, MODEL)
     t = f.add_argument_group("training")
     add_parameters(t, HYBRID, TRAINING, aliases=TRAINING_ALIASES)
