@@ -119,10 +119,10 @@ def _recent(model: Any, args: argparse.Namespace) -> tuple[Any, Any]:
     from rnnkit.errors import RnnkitError
     from rnnkit.forecasting import HybridForecaster
 
-    if isinstance(model, HybridForecaster):
-        if args.id:
-            raise RnnkitError(f"--id is for models of several series; {str(args.model)!r} "
-                              "holds one.")
+    hybrid = isinstance(model, HybridForecaster)
+    if args.id and (hybrid or not model.schema_.several):
+        raise RnnkitError(f"--id is for models of several series; {str(args.model)!r} holds one.")
+    if hybrid:
         if args.csv is None:
             raise RnnkitError(f"{str(args.model)!r} is a hybrid: it forecasts from the series "
                               "up to the forecast origin; give it with --csv, --target (and "
@@ -130,8 +130,6 @@ def _recent(model: Any, args: argparse.Namespace) -> tuple[Any, Any]:
         if not args.target:
             raise RnnkitError("--target is required with --csv: name the column to forecast.")
         return load_csv(args.csv, args.target, args.time, [], args.fill)[0], None
-    if args.id and not model.schema_.several:
-        raise RnnkitError(f"--id is for models of several series; {str(args.model)!r} holds one.")
     recent = future_x = None
     if args.csv is not None and model.schema_.several:
         if not (args.id and args.target):
