@@ -17,11 +17,12 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 
 import numpy as np
 
 from rnnkit.errors import RnnkitError
+from rnnkit.processes import process_count, process_pool
 
 __all__ = ["BASE_MODELS", "MAX_REMEMBERED", "base_forecasts", "min_history"]
 
@@ -104,10 +105,6 @@ def _fit_all(values: np.ndarray, origins: list[int], horizon: int, seasons: tupl
     from tqdm.auto import tqdm
 
     workers = _workers(n_jobs, len(origins))
-    # Several small parts per worker keep the bar moving and the workers evenly loaded (a
-    # later origin's longer history takes longer); each part strides over all the origins.
-    n_parts = 1 if workers == 1 else min(len(origins), 8 * workers)
-    parts = [list(range(k, len(origins), n_parts)) for k in range(n_parts)]
     out = np.zeros((len(origins), horizon))
     with tqdm(total=len(origins), desc=f"base model ({model}) refits", unit="fit",
               disable=not progress, leave=False, dynamic_ncols=True) as bar:
@@ -116,7 +113,11 @@ def _fit_all(values: np.ndarray, origins: list[int], horizon: int, seasons: tupl
                 out[i] = _one(values[:origin], horizon, seasons, model)
                 bar.update()
             return out
-        with ProcessPoolExecutor(workers) as pool:
+        # Several small parts per worker keep the bar moving and the workers evenly loaded (a
+        # later origin's longer history takes longer); each part strides over the origins.
+        n_parts = min(len(origins), 8 * workers)
+        parts = [list(range(k, len(origins), n_parts)) for k in range(n_parts)]
+        with process_pool(workers) as pool:
             pending = {pool.submit(_chunk, values, [origins[i] for i in part], horizon,
                                    seasons, model): part for part in parts}
             for done in as_completed(pending):
@@ -126,10 +127,5 @@ def _fit_all(values: np.ndarray, origins: list[int], horizon: int, seasons: tupl
 
 
 def _workers(n_jobs: int | None, tasks: int) -> int:
-    import os
-
-    if n_jobs is None or tasks < 4:
-        return 1
-    cores = os.cpu_count() or 1
-    wanted = cores if n_jobs == -1 else int(n_jobs)
-    return max(1, min(wanted, cores, tasks))
+    """Processes for ``tasks`` refits: starting a pool costs about as much as a few refits."""
+    return 1 if tasks < 4 else max(1, min(process_count(n_jobs), tasks))

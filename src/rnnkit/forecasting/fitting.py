@@ -23,7 +23,7 @@ from rnnkit.forecasting.pipeline import ModelSpace, check_scale, choose_chain, p
 from rnnkit.forecasting.sampler import WindowSampler, starts
 from rnnkit.forecasting.split import plan_global_split, plan_split
 from rnnkit.forecasting.state import SeriesState
-from rnnkit.threads import available_cores
+from rnnkit.processes import process_count, process_pool
 
 # When preparing series in other processes pays (n_jobs). Sending a series there and its
 # state back costs about 0.07 ms (100,000 monthly series on 2 cores, benchmarks/RESULTS.md):
@@ -97,8 +97,7 @@ def series_states(collection: list[tuple[Any, SeriesData]], p: dict[str, Any],
     processes if a series takes at least :data:`PARALLEL_SERIES_SECONDS` and all of them
     at least :data:`PARALLEL_TOTAL_SECONDS`. The states are the same either way; warnings
     are raised here, in the series' order."""
-    jobs = p.get("n_jobs") or 1
-    jobs = available_cores() if jobs == -1 else jobs
+    jobs = process_count(p.get("n_jobs"))
     began = time.perf_counter()
     states = [series_state(key, data, p, transform, several)
               for key, data in collection[:PROBE_SERIES]]
@@ -113,14 +112,8 @@ def series_states(collection: list[tuple[Any, SeriesData]], p: dict[str, Any],
 def _states_elsewhere(collection: list[tuple[Any, SeriesData]], p: dict[str, Any],
                       transform: Any, several: bool, jobs: int) -> list[SeriesState]:
     """:func:`series_state` of every ``(key, data)`` in ``jobs`` other processes."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
     from functools import partial
 
-    # forkserver: its workers import what they need afresh, where fork would copy this
-    # process's threads' locks (PyTorch's among them); spawn where it does not exist
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else \
-        "spawn"
     # a few shares per process: one slow share does not leave the others idle. How a
     # source names its rows (a function) stays here; so does the data, once prepared.
     size = -(-len(collection) // (4 * jobs))
@@ -129,7 +122,7 @@ def _states_elsewhere(collection: list[tuple[Any, SeriesData]], p: dict[str, Any
     states: list[SeriesState] = []
     caught: list[tuple[str, type]] = []
     try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method)) as pool:
+        with process_pool(jobs) as pool:
             for found, raised in pool.map(partial(_prepare_share, p=p, transform=transform,
                                                   several=several), shares):
                 states += found
