@@ -15,7 +15,7 @@ True
 from __future__ import annotations
 
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+from concurrent import futures
 
 from rnnkit.threads import available_cores
 
@@ -30,8 +30,9 @@ def process_count(n_jobs: int | None) -> int:
     return available_cores() if n_jobs == -1 else int(n_jobs)
 
 
-def process_pool(processes: int) -> ProcessPoolExecutor:
+def process_pool(processes: int) -> futures.ProcessPoolExecutor:
     """A pool of ``processes`` started without ``fork`` (see the module's note)."""
     methods = multiprocessing.get_all_start_methods()
     method = "forkserver" if "forkserver" in methods else "spawn"
-    return ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context(method))
+    # looked up when called, so that a test can count the pools
+    return futures.ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context(method))
