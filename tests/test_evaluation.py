@@ -42,3 +42,12 @@ def test_verdict_against_an_exact_baseline_gives_no_infinite_percentage():
     table = pd.DataFrame({"RMSE": [0.03, 0.0]}, index=["GRU", "naive"])
     assert verdict(table) == ("GRU LOSES to naive on RMSE: 0.03000 vs 0.000 (the baseline is "
                               "exact on these points).")
+
+
+def test_verdict_takes_float_rounding_for_an_exact_baseline():
+    # a pure cycle's seasonal naive misses by rounding alone: 5e-14 is no baseline to be
+    # "76 trillion percent worse" than
+    table = pd.DataFrame({"RMSE": [0.04, 5.4e-14]}, index=["hybrid", "seasonal naive"])
+    assert verdict(table).endswith("(the baseline is exact on these points).")
+    table = pd.DataFrame({"RMSE": [0.04, 0.03]}, index=["hybrid", "seasonal naive"])
+    assert verdict(table).endswith("(33.3% worse).")

@@ -117,9 +117,10 @@ def verdict(table: pd.DataFrame, metric: str = "RMSE", higher_is_better: bool = 
         gain = abs(best - score) / abs(best) * 100 if best else 0.0
         return (f"{model} beats the best baseline ({best_name}) on {metric}: "
                 f"{score:#.4g} vs {best:#.4g} ({gain:.1f}% better).")
-    # a baseline with no error (a constant series' naive) leaves no ratio to report
-    how = (f"{abs(score - best) / abs(best) * 100:.1f}% worse" if best
-           else "the baseline is exact on these points")
+    # a baseline with no error (a constant series' naive), or none beyond float rounding
+    # (a pure cycle's seasonal naive), leaves no ratio worth reporting
+    how = (f"{abs(score - best) / abs(best) * 100:.1f}% worse"
+           if abs(best) > 1e-9 * abs(score) else "the baseline is exact on these points")
     return f"{model} LOSES to {best_name} on {metric}: {score:#.4g} vs {best:#.4g} ({how})."
 
 
