@@ -378,10 +378,21 @@ def long_from_frame(frame: pd.DataFrame, id_column: str, target: str, time: str 
 def _dates(values: pd.Series) -> pd.Series:
     """``values`` as dates, NaT where one is not a date (the caller names those rows). Values
     in a format pandas cannot guess from the first are parsed one by one, as it warns; the
-    result is the same, so the warning would only be noise in a report."""
+    result is the same, so the warning would only be noise in a report. Dates with several
+    UTC offsets are read in UTC.
+
+    >>> _dates(pd.Series(["2021-03-28 00:30+00:00", "2021-03-28 02:00+01:00"])).astype(str).tolist()
+    ['2021-03-28 00:30:00+00:00', '2021-03-28 01:00:00+00:00']
+    """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Could not infer format")
-        return pd.to_datetime(values, errors="coerce")
+        warnings.filterwarnings("error", message=".*mixed time zones", category=FutureWarning)
+        try:
+            return pd.to_datetime(values, errors="coerce")
+        except (ValueError, FutureWarning):
+            # several UTC offsets (local clock times across a change to or from summer
+            # time): each names one instant, and in UTC they are evenly spaced again
+            return pd.to_datetime(values, errors="coerce", utc=True)
 
 
 def _check_time_order(index: pd.DatetimeIndex, describe: Callable[[int], str]) -> None:
