@@ -8,7 +8,14 @@ import pandas as pd
 import pytest
 
 from rnnkit import Forecaster
-from rnnkit.data.series import seasons_for
+from rnnkit.data.series import (
+    as_series,
+    grid_break,
+    infer_frequency,
+    load_csv,
+    seasons_for,
+    uneven_dates,
+)
 from rnnkit.forecasting.calendar import calendar_columns
 from rnnkit.forecasting.recursive import Predictor
 
@@ -233,3 +240,40 @@ def test_a_dilated_forecaster_reaches_a_day_back_saves_and_runs_from_the_cli(hou
                          "--dilations", "1,24") == 0
     assert [layer.dilation for layer in Forecaster.load(tmp_path / "run").network_.recurrent
             ] == [1, 24]
+
+
+def test_local_times_with_their_utc_offsets_are_read_evenly_spaced_in_utc(tmp_path):
+    # the clocks go forward on 28 March 2021: the offset changes from +00:00 to +01:00, and
+    # pandas refuses the mix unless told to read it in UTC
+    instants = pd.date_range("2021-03-27", periods=72, freq="h", tz="UTC")
+    path = tmp_path / "local.csv"
+    pd.DataFrame({"time": instants.tz_convert("Europe/London"),
+                  "load": np.arange(72.0) + 1}).to_csv(path, index=False)
+    assert "+01:00" in path.read_text()
+    data, _ = load_csv(path, "load", "time")
+    assert data.index.equals(pd.DatetimeIndex(instants, name="time"))
+    assert infer_frequency(data.index) == "h"
+
+
+def test_a_clock_change_in_local_times_is_named_by_its_row(hourly):
+    # clock times with no offset skip 02:00 when summer time starts: the dates are uneven,
+    # and the warning says where and why instead of only that rows are read as steps
+    local = hourly[hourly.index != pd.Timestamp("2024-03-31 02:00")]
+    with pytest.warns(UserWarning, match=r"row 650 \(2024-03-31 03:00:00\) comes after "
+                                         r"2024-03-31 01:00:00, where most dates step by 'h' "
+                                         r"\(local clock times skip an hour"):
+        fc = Forecaster(**SMALL).fit(local)
+    assert fc.schema_.seasons == (1,)
+
+
+def test_a_missing_month_is_named_without_talk_of_clocks(seasonal_series):
+    gappy = seasonal_series.drop(seasonal_series.index[30])
+    message = str(uneven_dates(as_series(gappy), season_given=False))
+    assert "row 30 (2002-08-01) comes after 2002-06-01, where most dates step by 'MS'" in (
+        message)
+    assert "clock" not in message and "season_length" in message
+    assert "season_length" not in str(uneven_dates(as_series(gappy), season_given=True))
+    assert uneven_dates(as_series(seasonal_series.reset_index(drop=True)), False) is None
+    scattered = pd.DatetimeIndex(np.sort(np.random.default_rng(0).choice(10**6, 40,
+                                                                          replace=False)) * 10**9)
+    assert grid_break(scattered) is None  # no stretch of them has a frequency

@@ -175,6 +175,13 @@ def test_missing_values_are_refused_by_row_or_filled_as_asked(fitted):
     np.testing.assert_array_equal(trained.history_values_, gappy.ffill().to_numpy())
 
 
+def test_uneven_dates_are_named_not_silently_read_as_steps():
+    y = _alternating()
+    with pytest.warns(UserWarning, match=r"not evenly spaced: row 300 .* where most dates "
+                                         r"step by 'h'"):
+        HybridForecaster(**SMALL | {"epochs": 1, "max_origins": 8}).fit(y.drop(y.index[300]))
+
+
 def test_settings_that_cannot_work_are_refused_before_any_fit():
     y = _alternating()
     with pytest.raises(RnnkitError, match="`origin_step` must divide the horizon"):

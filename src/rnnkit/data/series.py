@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,12 +138,20 @@ def describe_rows(index: pd.Index) -> Callable[[int], str]:
         return lambda row: f"row {row}"
 
     def describe(row: int) -> str:
-        label = index[row]
-        if isinstance(label, pd.Timestamp):
-            label = label.strftime("%Y-%m-%d %H:%M:%S").removesuffix(" 00:00:00")
-        return f"row {row} ({label})"
+        return f"row {row} ({describe_date(index[row])})"
 
     return describe
+
+
+def describe_date(label: Any) -> str:
+    """A date as errors print it: the time of day only when there is one.
+
+    >>> describe_date(pd.Timestamp("2020-03-01")), describe_date(pd.Timestamp("2020-03-01 02:30"))
+    ('2020-03-01', '2020-03-01 02:30:00')
+    """
+    if isinstance(label, pd.Timestamp):
+        return label.strftime("%Y-%m-%d %H:%M:%S").removesuffix(" 00:00:00")
+    return str(label)
 
 
 def as_series(y: Any, X: Any = None, *, fill: str | None = None,
@@ -409,6 +418,67 @@ def infer_frequency(index: pd.Index) -> str | None:
     if not isinstance(index, pd.DatetimeIndex) or len(index) < 3:
         return None
     return index.freqstr if index.freq is not None else pd.infer_freq(index)
+
+
+def grid_break(index: pd.Index) -> tuple[str, int] | None:
+    """Where unevenly spaced dates leave the frequency that most short stretches of them
+    follow: that frequency and the first row off it (a missing hour, a clock change, a skipped
+    month); None when ``index`` is not dated or no stretch has a frequency.
+
+    >>> dates = pd.DatetimeIndex(pd.date_range("2021-03-27", periods=30, freq="h").delete(26))
+    >>> grid_break(dates)
+    ('h', 26)
+    """
+    n = len(index)
+    if not isinstance(index, pd.DatetimeIndex) or n < 6:
+        return None
+    # a bounded sample of stretches short enough to fall between gaps: this runs only on
+    # data that has already failed to give one frequency, and a few dozen find the common one
+    stretch = min(8, n // 2)
+    starts = np.unique(np.linspace(0, n - stretch, num=32).astype(int))
+    found = Counter(f for s in starts if (f := pd.infer_freq(index[s:s + stretch])))
+    if not found:
+        return None
+    freq = found.most_common(1)[0][0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+        following = index[:-1] + pd.tseries.frequencies.to_offset(freq)
+    off = np.flatnonzero(following != index[1:])
+    return (freq, int(off[0]) + 1) if len(off) else None
+
+
+def uneven_dates(data: SeriesData, season_given: bool) -> str | None:
+    """What to tell a user whose dated ``data`` has no frequency: where the dates break
+    (summer time named for clock times), what rnnkit does instead, and how to mend it; None
+    for undated data. ``season_given``: the user set the seasonal periods.
+
+    >>> dates = pd.date_range("2020-01-01", periods=12, freq="MS").delete(5)
+    >>> print(uneven_dates(as_series(pd.Series(range(11), index=dates)), False))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    the dates are not evenly spaced: row 5 (2020-07-01) comes after 2020-05-01, where most
+    dates step by 'MS', so rows are read as consecutive steps and the seasonal period is 1
+    (pass season_length, CLI --season, to set one). Missing dates? Add their rows with empty
+    values and fill='ffill' or 'interpolate' (CLI --fill).
+    """
+    if not isinstance(data.index, pd.DatetimeIndex) or len(data) < 3:
+        return None
+    where = " (no frequency can be inferred from them)"
+    if found := grid_break(data.index):
+        freq, row = found
+        step = pd.tseries.frequencies.to_offset(freq)
+        clock = isinstance(step, pd.offsets.Tick) and step.nanos < pd.Timedelta(days=1).value
+        before = data.index[row - 1]
+        where = (f": {data.describe(row)} comes after "
+                 f"{str(before) if clock else describe_date(before)}, where most dates step "
+                 f"by {freq!r}")
+        if clock:  # below a day, summer time is the usual cause
+            where += (" (local clock times skip an hour when the clocks go forward: give "
+                      "the times in UTC or with their UTC offset)")
+    return ("the dates are not evenly spaced" + where + ", so rows are read as consecutive "
+            "steps" + ("" if season_given else " and the seasonal period is 1 (pass "
+                       "season_length, CLI --season, to set one)")
+            + ". Missing dates? Add their rows with empty values and fill='ffill' or "
+            "'interpolate' (CLI --fill).")
 
 
 _SEASONS = {"Y": 1, "A": 1, "Q": 4, "M": 12, "W": 52, "D": 7, "B": 5, "H": 24, "h": 24,

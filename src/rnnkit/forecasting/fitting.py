@@ -12,10 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from rnnkit.data.scalers import make_scaler
-from rnnkit.data.series import SeriesData, infer_frequency, seasons_for
+from rnnkit.data.series import (
+    SeriesData,
+    infer_frequency,
+    seasons_for,
+    uneven_dates,
+)
 from rnnkit.errors import RnnkitError
 from rnnkit.evaluation import mase_scale
 from rnnkit.forecasting.ensemble import member_windows
@@ -48,23 +52,14 @@ def network_config(p: dict[str, Any], n_inputs: int):
                          dilations=tuple(p["dilations"] or ()))
 
 
-def _warn_uneven(key: Any, data: SeriesData, p: dict[str, Any], several: bool) -> None:
-    warnings.warn(
-        (f"series {key!r}: " if several else "") + "the dates are not evenly spaced "
-        "(no frequency can be inferred from them), so rows are read as consecutive "
-        "steps" + ("" if p["season_length"] else " and the seasonal period is 1 "
-                   "(pass season_length to set one)") + ". Missing dates? Add "
-        "their rows with empty values and fill='ffill' or 'interpolate'.",
-        UserWarning, stacklevel=4)
-
-
 def series_state(key: Any, data: SeriesData, p: dict[str, Any], transform: Any,
                  several: bool) -> SeriesState:
     """One series' frequency, season, split, fitted transforms and scaler; errors name the
     series in a model of several."""
     freq = infer_frequency(data.index)
-    if freq is None and isinstance(data.index, pd.DatetimeIndex) and len(data) >= 3:
-        _warn_uneven(key, data, p, several)
+    if freq is None and (uneven := uneven_dates(data, bool(p["season_length"]))):
+        warnings.warn((f"series {key!r}: " if several else "") + uneven, UserWarning,
+                      stacklevel=3)
     seasons = tuple(sorted(p["season_length"] or seasons_for(freq)))
     season = seasons[0]
     try:

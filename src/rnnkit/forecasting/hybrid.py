@@ -31,6 +31,7 @@ MSTL + ETS (statsforecast, seasons 24) refitted every 6 steps, corrected by:
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -38,7 +39,13 @@ import numpy as np
 import pandas as pd
 
 from rnnkit.base import Estimator
-from rnnkit.data.series import SeriesData, as_series, infer_frequency, seasons_for
+from rnnkit.data.series import (
+    SeriesData,
+    as_series,
+    infer_frequency,
+    seasons_for,
+    uneven_dates,
+)
 from rnnkit.errors import LimitError, RnnkitError
 from rnnkit.evaluation import mase_scale, metrics_table, naive_paths
 from rnnkit.forecasting.base_forecasts import base_forecasts, min_history
@@ -142,6 +149,8 @@ class HybridForecaster(Estimator):
     def _shape(self, p: dict[str, Any], data: SeriesData) -> dict[str, Any]:
         """Seasons, horizon, window, origin step and calendar cycles for ``data``."""
         freq = infer_frequency(data.index)
+        if freq is None and (uneven := uneven_dates(data, bool(p["season_length"]))):
+            warnings.warn(uneven, UserWarning, stacklevel=3)
         seasons = tuple(p["season_length"] or seasons_for(freq))
         periods = tuple(s for s in seasons if s > 1)
         horizon = p["horizon"] or (min(periods) if periods else None)
