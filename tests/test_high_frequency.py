@@ -16,6 +16,7 @@ from rnnkit.data.series import (
     seasons_for,
     uneven_dates,
 )
+from rnnkit.errors import RnnkitError
 from rnnkit.forecasting.calendar import calendar_columns
 from rnnkit.forecasting.recursive import Predictor
 
@@ -125,7 +126,10 @@ def _forecast_cli(tmp_path, hourly, *options: str) -> int:
 def test_the_cli_takes_several_seasons(tmp_path, hourly, capsys):
     assert _forecast_cli(tmp_path, hourly, "--season", "24,168", "--window", "24",
                          "--units", "4") == 0
-    assert "seasonal naive 168" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "seasonal naive 168" in out
+    assert "MSTL + ETS, statsforecast's model for data with several seasons, is not in this "\
+           "table; add --statistical" in out
 
 
 def test_mstl_removes_both_seasons_and_inverts_exactly(hourly):
@@ -277,3 +281,21 @@ def test_a_missing_month_is_named_without_talk_of_clocks(seasonal_series):
     scattered = pd.DatetimeIndex(np.sort(np.random.default_rng(0).choice(10**6, 40,
                                                                           replace=False)) * 10**9)
     assert grid_break(scattered) is None  # no stretch of them has a frequency
+
+
+def test_evaluate_can_score_mstl_with_ets_on_the_same_points(hourly, capsys):
+    pytest.importorskip("statsforecast")
+    from rnnkit.baselines import statistical_one_step
+
+    fc = Forecaster(**SMALL).fit(hourly[:-12])
+    ev = fc.evaluate(hourly, statistical=True)
+    assert list(ev.metrics.index) == [fc.model_name, "naive", "seasonal naive",
+                                      "seasonal naive 168", "MSTL+ETS"]
+    expected = statistical_one_step(hourly, 12, 24, "h", ("MSTL+ETS",), (24, 168))
+    np.testing.assert_array_equal(ev.predictions["MSTL+ETS"].to_numpy(),
+                                  expected["MSTL+ETS"][0])
+    assert "MSTL+ETS" not in fc.evaluate(hourly).metrics.index  # only when asked: it is slow
+    panel = pd.concat({"a": hourly, "b": hourly * 2}, names=["unique_id", "ds"]).rename("y")
+    several = Forecaster(**SMALL).fit(panel.reset_index().groupby("unique_id").head(24 * 30))
+    with pytest.raises(RnnkitError, match="`statistical` baselines are scored for one series"):
+        several.evaluate(panel.reset_index(), statistical=True)

@@ -61,6 +61,11 @@ def add_parser(sub: Any) -> None:
                         "as the features' known future")
     add_test_option(d)
     add_parameters(d, FORECASTER, DATA, aliases=SEASON_ALIASES)
+    d.add_argument("--statistical", action="store_true",
+                   help="also score statsforecast's models on the test points, fitted once "
+                        "before them as the network is: MSTL + ETS for data with several "
+                        "seasons, else ETS, Theta and ARIMA (one series; slow: MSTL refits its "
+                        "decomposition at every point, about 2 s each on half-hourly data)")
     d.add_argument("--backtest", type=int, default=0, metavar="N",
                    help="first refit at N rolling origins before the test part and score "
                         "--horizon-step forecasts from each next to the baselines (choose "
@@ -119,11 +124,15 @@ def _fit_and_report(fc: Any, y: Any, X: Any, full_y: Any, full_x: Any, future_x:
     stop = "early stopping" if h.stopped_early else "all epochs"
     say(f"Trained {len(h.records)} epochs ({stop}; best epoch {h.best_epoch} restored), "
         f"{h.seconds_per_epoch:.3f} s/epoch.")
-    evaluation = fc.evaluate(full_y, full_x, level=args.level)
+    evaluation = fc.evaluate(full_y, full_x, level=args.level, statistical=args.statistical)
     fc.update(full_y, full_x)  # the forecast continues after the test part
     say()
     say(f"{heading}, in the data's units (MASE: seasonal period {fc.schema_.season_length}):")
     say(str(evaluation))
+    if len(fc.schema_.seasons) > 1 and not args.statistical and not args.id:
+        say("MSTL + ETS, statsforecast's model for data with several seasons, is not in "
+            "this table; add --statistical to score it on these points (on Taylor's demand "
+            "it beats every network alone, benchmarks/RESULTS.md).")
     forecast = fc.forecast(args.horizon, X_future=future_x, level=args.level,
                            max_horizon=args.max_horizon)
     out = args.out

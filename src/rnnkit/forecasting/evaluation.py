@@ -16,7 +16,7 @@ from rnnkit.forecasting.intervals import interval_widths
 from rnnkit.forecasting.recursive import Predictor
 from rnnkit.forecasting.state import SeriesState
 
-__all__ = ["ForecastEvaluation", "evaluate_series", "summarize"]
+__all__ = ["ForecastEvaluation", "evaluate_series", "statistical_models", "summarize"]
 
 
 @dataclass
@@ -59,8 +59,10 @@ class SeriesScores:
 
 
 def evaluate_series(predictor: Predictor, model_name: str, state: SeriesState,
-                    data: SeriesData, start: int, level: float) -> SeriesScores:
-    """Scores of the one-step forecasts of located ``data`` from position ``start`` on."""
+                    data: SeriesData, start: int, level: float,
+                    statistical: bool = False) -> SeriesScores:
+    """Scores of the one-step forecasts of located ``data`` from position ``start`` on; with
+    ``statistical``, also those of :func:`statistical_models`."""
     positions = np.arange(start, len(data))
     actual = data.target[start:]
     model = predictor.one_step(state, data, start)
@@ -71,6 +73,14 @@ def evaluate_series(predictor: Predictor, model_name: str, state: SeriesState,
         found = naive_forecasts(data.target, positions, longest)
         if "seasonal naive" in found:
             predictions[f"seasonal naive {longest}"] = found["seasonal naive"]
+    if statistical:
+        from rnnkit.baselines import statistical_one_step
+
+        series = pd.Series(data.target, index=data.index)
+        seasons = tuple(state.seasons or (state.season_length,))
+        found = statistical_one_step(series, len(positions), state.season_length, state.freq,
+                                     statistical_models(seasons), seasons)
+        predictions |= {name: pred for name, (pred, _) in found.items()}
     table = metrics_table(actual, predictions, state.mase_scale)
     frame = pd.DataFrame({"actual": actual} | predictions, index=data.index[start:])
     width = float(interval_widths([state], predictor.pooled, 1, level)[0, 0])
@@ -78,6 +88,20 @@ def evaluate_series(predictor: Predictor, model_name: str, state: SeriesState,
     covered = (((actual >= model - width) & (actual <= model + width)).tolist()
                if np.isfinite(width) else [])
     return SeriesScores(table, frame, covered)
+
+
+def statistical_models(seasons: tuple[int, ...]) -> tuple[str, ...]:
+    """The statsforecast models :meth:`Forecaster.evaluate` scores with ``statistical``:
+    MSTL with an ETS trend for data with several seasons (statsforecast's model for them;
+    an ARIMA with a season of 168 hours would take far longer than the network), else ETS,
+    Theta and ARIMA.
+
+    >>> statistical_models((24, 168)), statistical_models((12,))
+    (('MSTL+ETS',), ('ETS', 'Theta', 'ARIMA'))
+    """
+    from rnnkit.baselines import STATISTICAL_MODELS
+
+    return ("MSTL+ETS",) if len([s for s in seasons if s > 1]) > 1 else STATISTICAL_MODELS
 
 
 def summarize(scores: list[SeriesScores], keys: list[Any] | None, level: float

@@ -362,15 +362,26 @@ class Forecaster(SeriesMemory, RegressorMixin, Estimator):
         return pd.Series(self._predictor().one_step(state, data, first),
                          index=data.index[first:], name=data.target_name)
 
-    def evaluate(self, y: Any, X: Any = None, level: float = 0.9) -> ForecastEvaluation:
+    def evaluate(self, y: Any, X: Any = None, level: float = 0.9,
+                 statistical: bool = False) -> ForecastEvaluation:
         """One-step-ahead forecasts of the points of ``y`` after the training data, scored in
         the data's units next to the naive and seasonal-naive forecasts of the same points,
         with the coverage of the ``level`` prediction intervals.
+
+        ``statistical=True`` (one series; needs ``rnnkit[baselines]``) also scores
+        statsforecast's models on the same points, each fitted once on the data before them
+        as the network was: MSTL with an ETS trend for data with several seasons, else ETS,
+        Theta and ARIMA. Slow on long test parts: MSTL refits its decomposition at every
+        point, about 2 s each on Taylor's half-hours.
 
         The model is left as it was: to forecast beyond ``y``, :meth:`update` with it.
         """
         self._check_fitted()
         level = check_level(level)
+        if statistical and self.multi_:
+            raise RnnkitError("`statistical` baselines are scored for one series; a model of "
+                              "several series is scored against the naive ones (or use "
+                              "cross_validation per series).")
         if self.multi_:
             collection = [(key, with_calendar(data, self.calendar_))
                           for key, data in as_collection(y, X, self.fill)[0]]
@@ -382,7 +393,7 @@ class Forecaster(SeriesMemory, RegressorMixin, Estimator):
             data = state.locate(data)
             start = state.test_start(data, self._needed(state))
             scores.append(evaluate_series(predictor, self.model_name, state, data, start,
-                                          level))
+                                          level, statistical=bool(statistical)))
         return summarize(scores, [key for key, _ in collection] if self.multi_ else None,
                          level)
 
