@@ -468,7 +468,9 @@ def uneven_dates(data: SeriesData, season_given: bool) -> str | None:
         step = pd.tseries.frequencies.to_offset(freq)
         clock = isinstance(step, pd.offsets.Tick) and step.nanos < pd.Timedelta(days=1).value
         before = data.index[row - 1]
-        where = (f": {data.describe(row)} comes after "
+        # rows named by position and date, not by the source's naming (a CSV line): series
+        # prepared in other processes get no naming function, and must say the same
+        where = (f": {describe_rows(data.index)(row)} comes after "
                  f"{str(before) if clock else describe_date(before)}, where most dates step "
                  f"by {freq!r}")
         if clock:  # below a day, summer time is the usual cause
