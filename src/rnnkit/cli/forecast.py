@@ -124,6 +124,9 @@ def _fit_and_report(fc: Any, y: Any, X: Any, full_y: Any, full_x: Any, future_x:
     stop = "early stopping" if h.stopped_early else "all epochs"
     say(f"Trained {len(h.records)} epochs ({stop}; best epoch {h.best_epoch} restored), "
         f"{h.seconds_per_epoch:.3f} s/epoch.")
+    if args.statistical:
+        say("Scoring statsforecast's models on the test points too (MSTL refits its "
+            "decomposition at every point: minutes on long test parts)...")
     evaluation = fc.evaluate(full_y, full_x, level=args.level, statistical=args.statistical)
     fc.update(full_y, full_x)  # the forecast continues after the test part
     say()
