@@ -299,3 +299,18 @@ def test_evaluate_can_score_mstl_with_ets_on_the_same_points(hourly, capsys):
     several = Forecaster(**SMALL).fit(panel.reset_index().groupby("unique_id").head(24 * 30))
     with pytest.raises(RnnkitError, match="`statistical` baselines are scored for one series"):
         several.evaluate(panel.reset_index(), statistical=True)
+    with pytest.raises(RnnkitError, match="`statistical` must be True or False; got 'yes'"):
+        fc.evaluate(hourly, statistical="yes")
+
+
+def test_statistical_with_several_series_is_refused_before_training(tmp_path, hourly, capsys,
+                                                                    monkeypatch):
+    import rnnkit.forecasting.forecaster as forecaster
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before refusing the options")
+
+    monkeypatch.setattr(forecaster.Forecaster, "fit", no_training)
+    assert _forecast_cli(tmp_path, hourly, "--id", "load", "--statistical") == 2
+    assert "--statistical scores statsforecast's models for one series" in (
+        capsys.readouterr().err)

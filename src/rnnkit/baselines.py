@@ -19,7 +19,8 @@ import pandas as pd
 
 from rnnkit.errors import RnnkitError
 
-__all__ = ["STATISTICAL_MODELS", "TfidfLogistic", "statistical_one_step", "tfidf_logistic"]
+__all__ = ["STATISTICAL_MODELS", "TfidfLogistic", "require_statsforecast", "statistical_models",
+           "statistical_one_step", "tfidf_logistic"]
 
 STATISTICAL_MODELS = ("ETS", "Theta", "ARIMA")
 
@@ -32,6 +33,23 @@ def _require(module: str) -> Any:
     except ImportError:
         raise RnnkitError(f"this baseline needs {module.split('.')[0]}: pip install "
                           "'rnnkit[baselines]' (or leave the statistical baselines out).") from None
+
+
+def statistical_models(seasons: tuple[int, ...]) -> tuple[str, ...]:
+    """The models ``Forecaster.evaluate(statistical=True)`` scores: MSTL with an ETS trend
+    for data with several seasons (statsforecast's model for them; an ARIMA with a season of
+    168 hours would take far longer than the network), else ETS, Theta and ARIMA.
+
+    >>> statistical_models((24, 168)), statistical_models((12,))
+    (('MSTL+ETS',), ('ETS', 'Theta', 'ARIMA'))
+    """
+    return ("MSTL+ETS",) if len([s for s in seasons if s > 1]) > 1 else STATISTICAL_MODELS
+
+
+def require_statsforecast() -> None:
+    """Refuse, naming the extra to install, when statsforecast is missing: front ends call
+    this before training rather than after it."""
+    _require("statsforecast")
 
 
 def statistical_one_step(y: pd.Series, n_test: int, season_length: int, freq: str | None,

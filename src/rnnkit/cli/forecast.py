@@ -179,6 +179,7 @@ def _say_outputs(out: Path, backtest: bool) -> None:
 def _check_options(args: argparse.Namespace) -> None:
     """The command's own numbers, checked before training, which would otherwise reach them
     only after minutes."""
+    from rnnkit.errors import RnnkitError
     from rnnkit.forecasting.intervals import check_level
     from rnnkit.validation import PositiveInt
 
@@ -188,6 +189,14 @@ def _check_options(args: argparse.Namespace) -> None:
     if args.backtest_step is not None:
         PositiveInt().check("--backtest-step", args.backtest_step)
     check_level(args.level, "--level")
+    if args.statistical:
+        if args.id:
+            raise RnnkitError("--statistical scores statsforecast's models for one series; "
+                              "leave it out with --id (the naive baselines are scored for "
+                              "every series).")
+        from rnnkit.baselines import require_statsforecast
+
+        require_statsforecast()
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:

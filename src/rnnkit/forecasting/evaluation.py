@@ -16,7 +16,7 @@ from rnnkit.forecasting.intervals import interval_widths
 from rnnkit.forecasting.recursive import Predictor
 from rnnkit.forecasting.state import SeriesState
 
-__all__ = ["ForecastEvaluation", "evaluate_series", "statistical_models", "summarize"]
+__all__ = ["ForecastEvaluation", "evaluate_series", "summarize"]
 
 
 @dataclass
@@ -62,7 +62,7 @@ def evaluate_series(predictor: Predictor, model_name: str, state: SeriesState,
                     data: SeriesData, start: int, level: float,
                     statistical: bool = False) -> SeriesScores:
     """Scores of the one-step forecasts of located ``data`` from position ``start`` on; with
-    ``statistical``, also those of :func:`statistical_models`."""
+    ``statistical``, also those of :func:`rnnkit.baselines.statistical_models`."""
     positions = np.arange(start, len(data))
     actual = data.target[start:]
     model = predictor.one_step(state, data, start)
@@ -74,7 +74,7 @@ def evaluate_series(predictor: Predictor, model_name: str, state: SeriesState,
         if "seasonal naive" in found:
             predictions[f"seasonal naive {longest}"] = found["seasonal naive"]
     if statistical:
-        from rnnkit.baselines import statistical_one_step
+        from rnnkit.baselines import statistical_models, statistical_one_step
 
         series = pd.Series(data.target, index=data.index)
         seasons = tuple(state.seasons or (state.season_length,))
@@ -88,20 +88,6 @@ def evaluate_series(predictor: Predictor, model_name: str, state: SeriesState,
     covered = (((actual >= model - width) & (actual <= model + width)).tolist()
                if np.isfinite(width) else [])
     return SeriesScores(table, frame, covered)
-
-
-def statistical_models(seasons: tuple[int, ...]) -> tuple[str, ...]:
-    """The statsforecast models :meth:`Forecaster.evaluate` scores with ``statistical``:
-    MSTL with an ETS trend for data with several seasons (statsforecast's model for them;
-    an ARIMA with a season of 168 hours would take far longer than the network), else ETS,
-    Theta and ARIMA.
-
-    >>> statistical_models((24, 168)), statistical_models((12,))
-    (('MSTL+ETS',), ('ETS', 'Theta', 'ARIMA'))
-    """
-    from rnnkit.baselines import STATISTICAL_MODELS
-
-    return ("MSTL+ETS",) if len([s for s in seasons if s > 1]) > 1 else STATISTICAL_MODELS
 
 
 def summarize(scores: list[SeriesScores], keys: list[Any] | None, level: float

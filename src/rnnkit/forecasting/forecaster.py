@@ -59,6 +59,7 @@ from rnnkit.limits import (
 )
 from rnnkit.parameters import constraints, model_name
 from rnnkit.validation import (
+    Boolean,
     Constraint,
     Number,
 )
@@ -378,6 +379,7 @@ class Forecaster(SeriesMemory, RegressorMixin, Estimator):
         """
         self._check_fitted()
         level = check_level(level)
+        statistical = Boolean().check("statistical", statistical)
         if statistical and self.multi_:
             raise RnnkitError("`statistical` baselines are scored for one series; a model of "
                               "several series is scored against the naive ones (or use "
@@ -393,7 +395,7 @@ class Forecaster(SeriesMemory, RegressorMixin, Estimator):
             data = state.locate(data)
             start = state.test_start(data, self._needed(state))
             scores.append(evaluate_series(predictor, self.model_name, state, data, start,
-                                          level, statistical=bool(statistical)))
+                                          level, statistical=statistical))
         return summarize(scores, [key for key, _ in collection] if self.multi_ else None,
                          level)
 
