@@ -420,6 +420,21 @@ def infer_frequency(index: pd.Index) -> str | None:
     return index.freqstr if index.freq is not None else pd.infer_freq(index)
 
 
+def fixed_step(freq: str | None) -> pd.Timedelta | None:
+    """The length of one step at ``freq`` when it is fixed (hours, days), None for months,
+    years or no frequency.
+
+    >>> fixed_step("30min"), fixed_step("MS")
+    (Timedelta('0 days 00:30:00'), None)
+    """
+    if not freq:
+        return None
+    try:
+        return pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
+    except (ValueError, TypeError):
+        return None
+
+
 def grid_break(index: pd.Index) -> tuple[str, int] | None:
     """Where unevenly spaced dates leave the frequency that most short stretches of them
     follow: that frequency and the first row off it (a missing hour, a clock change, a skipped
@@ -465,8 +480,8 @@ def uneven_dates(data: SeriesData, season_given: bool) -> str | None:
     where = " (no frequency can be inferred from them)"
     if found := grid_break(data.index):
         freq, row = found
-        step = pd.tseries.frequencies.to_offset(freq)
-        clock = isinstance(step, pd.offsets.Tick) and step.nanos < pd.Timedelta(days=1).value
+        step = fixed_step(freq)
+        clock = step is not None and step < pd.Timedelta(days=1)
         before = data.index[row - 1]
         # rows named by position and date, not by the source's naming (a CSV line): series
         # prepared in other processes get no naming function, and must say the same

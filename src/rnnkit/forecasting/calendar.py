@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from rnnkit.data.series import SeriesData
+from rnnkit.data.series import SeriesData, fixed_step
 from rnnkit.errors import RnnkitError
 
 __all__ = ["PREFIX", "calendar_columns", "calendar_kinds", "user_features", "with_calendar"]
@@ -33,8 +33,7 @@ def calendar_kinds(freq: str | None, index: pd.Index, wanted: bool | None) -> tu
         if wanted:
             raise RnnkitError("`calendar=True` needs dated data (a DatetimeIndex or --time).")
         return ()
-    step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq)) if freq and _fixed(freq) \
-        else None
+    step = fixed_step(freq)
     if step is not None and step < pd.Timedelta(days=1):
         return ("hour", "weekday")
     if not wanted:
@@ -42,15 +41,6 @@ def calendar_kinds(freq: str | None, index: pd.Index, wanted: bool | None) -> tu
     if step is not None and step == pd.Timedelta(days=1):
         return ("weekday", "yearday")
     return ("yearday",)
-
-
-def _fixed(freq: str) -> bool:
-    """Whether ``freq`` is a fixed length of time (hours, days), not a month or a year."""
-    try:
-        pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
-    except (ValueError, TypeError):
-        return False
-    return True
 
 
 def calendar_columns(index: pd.DatetimeIndex, kinds: tuple[str, ...]
